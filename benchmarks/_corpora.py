@@ -1,0 +1,27 @@
+"""Loading the real corpora (../shared/corpora/fetch.sh) for the benchmarks."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+CORPORA = {
+    "go": ("GO_STDLIB_SRC", ("*.go",)),
+    "javascript": ("JS_CORPUS", ("*.js", "*.mjs", "*.cjs")),
+}
+
+
+def load(language: str) -> list[tuple[str, bytes]]:
+    """(path, bytes) of every corpus file of `language` that is source text."""
+    env, patterns = CORPORA[language]
+    root = os.environ.get(env)
+    if not root or not Path(root).is_dir():
+        sys.exit(f"{env} is not set: run  eval \"$(../shared/corpora/fetch.sh)\"  first")
+    files = []
+    for pattern in patterns:
+        for path in sorted(Path(root).rglob(pattern)):
+            if path.is_file():
+                data = path.read_bytes()
+                if b"\0" not in data:
+                    files.append((str(path), data))
+    return files

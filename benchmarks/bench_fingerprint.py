@@ -1,0 +1,109 @@
+"""Fingerprinting speed on the real corpora, against tree-sitter's own parse.
+
+For every file of the Go standard library and of the JS corpus, side by side
+in one run: py-tree-sitter parse-only time, and watermark.fingerprint() time
+(C parse + walk + hashing), each the best of --repeat runs of that file,
+interleaved file by file after a warm-up pass; then fingerprint() plus
+building the Python `units` list. Also: nodes/s, MB/s, peak RSS, and the
+hashing stage alone, C against the pure-Python reference, on the same
+events.
+
+    eval "$(../shared/corpora/fetch.sh)"
+    python benchmarks/bench_fingerprint.py [--repeat 3] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+
+import tree_sitter
+
+import watermark
+from watermark import _bindings, _fingerprint, _languages, _reference
+
+from _corpora import load
+
+
+def best(fn, repeat: int) -> float:
+    t = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        t = min(t, time.perf_counter() - start)
+    return t
+
+
+def bench_language(language: str, repeat: int, hash_sample: int) -> dict:
+    files = load(language)
+    lang = _languages.load(language)
+    parser = tree_sitter.Parser(lang.ts_language)
+    for _, data in files[:: max(1, len(files) // 200)]:  # warm-up
+        parser.parse(data)
+        watermark.fingerprint(data, language=language)
+    parse_s = fp_s = units_s = 0.0
+    nodes = units = 0
+    for _, data in files:
+        parse_s += best(lambda: parser.parse(data), repeat)
+        fp_s += best(lambda: watermark.fingerprint(data, language=language), repeat)
+        units_s += best(lambda: watermark.fingerprint(data, language=language).units, 1)
+        fp = watermark.fingerprint(data, language=language)
+        nodes += fp.node_count
+        units += fp.unit_count
+    size = sum(len(d) for _, d in files)
+
+    # hashing stage alone: the same events through C and through the reference
+    native = _fingerprint._native_language(lang)
+    sample = random.Random(1).sample(files, min(hash_sample, len(files)))
+    c_s = py_s = 0.0
+    events_total = 0
+    for _, data in sample:
+        records, n_units, _h, _n, _e, (ev, n_ev, n_idents) = native.fingerprint(data, with_events=True)
+        buf = bytearray(records)
+        c_s += best(lambda: _bindings.hash_units(ev, n_ev, buf, n_units, n_idents), repeat)
+        events = list(_reference.EVENT_STRUCT.iter_unpack(ev))
+        raw = [_reference.RawUnit(*r[3:16], False) for r in _reference.UNIT_STRUCT.iter_unpack(records)]
+        start = time.perf_counter()
+        _reference.hash_units(events, raw, n_idents)
+        py_s += time.perf_counter() - start
+        events_total += n_ev
+    return {
+        "language": language, "files": len(files), "MB": size / 1e6, "nodes": nodes, "units": units,
+        "parse_s": parse_s, "fingerprint_s": fp_s, "fingerprint_units_s": units_s,
+        "ratio": fp_s / parse_s, "ratio_with_units": units_s / parse_s,
+        "nodes_per_s": nodes / fp_s, "MB_per_s": size / 1e6 / fp_s,
+        "hash_files": len(sample), "hash_events": events_total, "hash_c_s": c_s, "hash_py_s": py_s,
+        "hash_speedup": py_s / c_s if c_s else float("inf"),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--hash-sample", type=int, default=150, help="files for the C-vs-Python hashing stage")
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+    if not watermark.native_info()["native"]:
+        sys.exit("the C extension is not in use (WATERMARK_PURE_PYTHON set?)")
+    rows = [bench_language(lang, args.repeat, args.hash_sample) for lang in ("go", "javascript")]
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"| corpus | files | MB | nodes | units | parse-only s | fingerprint s | ratio | "
+          f"+ units list s | ratio | nodes/s | MB/s | hashing C s | hashing Python s | C speed-up |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['language']} | {r['files']} | {r['MB']:.1f} | {r['nodes']:,} | {r['units']:,} | "
+              f"{r['parse_s']:.2f} | {r['fingerprint_s']:.2f} | **{r['ratio']:.2f}×** | "
+              f"{r['fingerprint_units_s']:.2f} | {r['ratio_with_units']:.2f}× | {r['nodes_per_s'] / 1e6:.2f} M | "
+              f"{r['MB_per_s']:.1f} | {r['hash_c_s']:.3f} | {r['hash_py_s']:.1f} | **{r['hash_speedup']:.0f}×** |")
+    print(f"\npeak RSS of the whole run (both corpora held in memory): {rss_mb:.0f} MB; "
+          f"hashing stage measured on {rows[0]['hash_files']} + {rows[1]['hash_files']} sampled files")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"rows": rows, "peak_rss_mb": rss_mb}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""cffi build script (API mode): compiles the C core into watermark._native.
+
+The cdef is the CDEF-BEGIN..CDEF-END part of csrc/watermark.h, so the
+header stays the single statement of the C contract. The vendored
+tree-sitter runtime is linked in as a static library built by setup.py.
+"""
+from __future__ import annotations
+
+import pathlib
+import sys
+
+from cffi import FFI
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent
+TS_INCLUDE = HERE / "vendor" / "tree-sitter" / "include"
+TS_SRC = HERE / "vendor" / "tree-sitter" / "src"  # internal headers: wm_fingerprint.c walks subtrees
+SOURCES = ["wm_xxh64.c", "wm_normalize.c", "wm_units.c", "wm_arena.c", "wm_fingerprint.c"]
+
+
+def _cdef() -> str:
+    text = (HERE / "watermark.h").read_text()
+    body = text.split("/* CDEF-BEGIN */", 1)[1].split("/* CDEF-END */", 1)[0]
+    return body
+
+
+def source_digest(root: pathlib.Path = HERE) -> str:
+    """Digest of the C contract and sources; compiled in, rechecked at import."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in ["watermark.h", "wm_internal.h", "wm_arena.h", *SOURCES]:
+        h.update(name.encode() + b"\0" + (root / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _rel(path: pathlib.Path) -> str:
+    # setuptools wants paths relative to setup.py's directory
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+ffibuilder = FFI()
+ffibuilder.cdef(_cdef())
+ffibuilder.set_source(
+    "watermark._native",
+    '#include "watermark.h"\n'
+    f'const char *wm_build_digest(void) {{ return "{source_digest()}"; }}\n',
+    sources=[_rel(HERE / s) for s in SOURCES],
+    include_dirs=[_rel(HERE), _rel(TS_INCLUDE), _rel(TS_SRC)],
+    extra_compile_args=(
+        []
+        if sys.platform == "win32"
+        else ["-O3", "-std=c11", "-Wall", "-Wextra", "-fvisibility=hidden"]
+    ),
+)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)

@@ -1,0 +1,130 @@
+/*
+ * watermark.h -- the whole contract between the C core and Python.
+ *
+ * Everything between CDEF-BEGIN and CDEF-END is fed verbatim to cffi's
+ * ffi.cdef(), so it must stay free of preprocessor conditionals and
+ * includes. All symbols carry the wm_ prefix.
+ *
+ * Data flow (one file):
+ *   source bytes --wm_fingerprint--> parse (tree-sitter) --walk--> events
+ *   events + units --wm_hash_units--> exact / renamed / skeleton hashes
+ *
+ * An *event* is one step of a normalized preorder walk: entering a node,
+ * leaving it, or a token (a leaf, or a whole "atomic" node such as a JS
+ * string). Comments and formatting tokens produce no event, so every hash
+ * computed from events is blind to whitespace, comments, `;`/`,` and the
+ * other formatter-controlled details listed in the language registry.
+ */
+#ifndef WM_WATERMARK_H
+#define WM_WATERMARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* CDEF-BEGIN */
+
+/* Bumped whenever this contract or a hash definition changes; Python
+ * refuses to run against an extension built with another value. */
+#define WM_ABI_VERSION 2
+
+/* Status codes returned by every fallible function. */
+#define WM_OK 0
+#define WM_ENOMEM -1
+#define WM_EPARSE -2
+#define WM_ETOOBIG -3
+#define WM_EABI -4
+#define WM_EINVAL -5
+
+/* Per-symbol flags (one uint16_t per tree-sitter symbol of a language). */
+#define WM_F_UNIT 1         /* node is a fingerprint unit */
+#define WM_F_SKIP 2         /* comment or formatting token: no event */
+#define WM_F_TRANSPARENT 4  /* no enter/exit, anonymous children skipped */
+#define WM_F_IDENT 8        /* identifier: renamed level uses its ordinal */
+#define WM_F_STRING_JS 16   /* atomic: JS string, quotes/escapes canonical */
+#define WM_F_NUMBER_JS 32   /* JS numeric literal, canonical spelling */
+#define WM_F_NUMBER_GO 64   /* Go numeric literal, canonical spelling */
+#define WM_F_NAME_FROM_CHILD 128 /* unit named after its first child unit */
+#define WM_F_LIST 256       /* container: every named child is a unit */
+
+/* Event operations. */
+#define WM_EV_ENTER 0
+#define WM_EV_EXIT 1
+#define WM_EV_TOKEN 2
+
+typedef struct wm_event {
+    uint64_t kind;   /* hash of the node kind (enter/token), 0 on exit */
+    uint64_t text;   /* hash of the normalized token text, 0 if none */
+    int32_t ident;   /* per-file identifier id, or -1 */
+    uint32_t op;     /* WM_EV_* */
+} wm_event;
+
+typedef struct wm_unit {
+    uint64_t exact;      /* kinds + token texts */
+    uint64_t renamed;    /* identifiers by first-occurrence ordinal */
+    uint64_t skeleton;   /* kinds only */
+    uint32_t ev_begin;   /* events [ev_begin, ev_end) */
+    uint32_t ev_end;
+    uint32_t start_byte;
+    uint32_t end_byte;
+    uint32_t start_row;  /* 0-based */
+    uint32_t end_row;    /* 0-based row of end_byte (exclusive end) */
+    uint32_t name_start; /* name byte range; equal bounds = no name */
+    uint32_t name_end;
+    int32_t parent;      /* index of the enclosing unit, or -1 */
+    uint32_t node;       /* preorder index of this node */
+    uint32_t parent_node;/* preorder index of its syntactic parent */
+    uint16_t symbol;     /* tree-sitter symbol (kind id) */
+    uint8_t has_error;   /* subtree contains ERROR or MISSING */
+    uint8_t reserved;
+} wm_unit;
+
+typedef struct wm_lang wm_lang;
+typedef struct wm_doc wm_doc;
+
+uint32_t wm_abi_version(void);
+/* Digest of the C sources this extension was compiled from. */
+const char *wm_build_digest(void);
+
+/* XXH64 of data[0:len] (the public xxHash algorithm). */
+uint64_t wm_xxh64(const void *data, size_t len, uint64_t seed);
+
+/* The sequence hash of words[0:n] (see wm_internal.h). */
+uint64_t wm_seqhash(const uint64_t *words, size_t n, uint64_t seed);
+
+/* Hash of one token's text after the normalization selected by flags
+ * (0 or one of WM_F_STRING_JS, WM_F_NUMBER_JS, WM_F_NUMBER_GO). */
+uint64_t wm_token_hash(const char *text, size_t len, uint16_t flags);
+
+/* Fill exact/renamed/skeleton of units[0:n_units] from their event
+ * ranges. n_idents bounds the ident ids used in events. */
+int wm_hash_units(const wm_event *events, size_t n_events,
+                  wm_unit *units, size_t n_units, uint32_t n_idents);
+
+/* A language: the grammar (a TSLanguage*) plus per-symbol tables of
+ * length n_symbols: flags, kind hashes, and the field id that names a
+ * unit (0 = none). Copies the tables. Returns NULL and sets *status. */
+wm_lang *wm_lang_new(const void *ts_language, const uint16_t *flags,
+                     const uint64_t *kind_hashes, const uint16_t *name_fields,
+                     uint32_t n_symbols, uint64_t error_kind_hash, int *status);
+void wm_lang_free(wm_lang *lang);
+uint32_t wm_lang_grammar_abi(const void *ts_language);
+
+/* Parse, walk and hash one file. On WM_OK *out owns the results. */
+int wm_fingerprint(const wm_lang *lang, const char *source, size_t len,
+                   wm_doc **out);
+void wm_doc_free(wm_doc *doc);
+size_t wm_doc_n_units(const wm_doc *doc);
+const wm_unit *wm_doc_units(const wm_doc *doc);
+size_t wm_doc_n_events(const wm_doc *doc);
+const wm_event *wm_doc_events(const wm_doc *doc);
+uint32_t wm_doc_n_idents(const wm_doc *doc);
+uint32_t wm_doc_n_nodes(const wm_doc *doc);
+/* exact, renamed, skeleton of the whole file, then the syntax digest:
+ * every node kind and every raw token text including comments, which
+ * differs iff the concrete syntax tree differs (whitespace excluded). */
+void wm_doc_file_hashes(const wm_doc *doc, uint64_t out[4]);
+int wm_doc_has_error(const wm_doc *doc);
+
+/* CDEF-END */
+
+#endif

@@ -1,0 +1,519 @@
+/* Parse one file with tree-sitter and walk its tree once, producing the
+ * normalized event stream, the units, and the syntax digest; then hash the
+ * units. See watermark.h for the data model.
+ *
+ * The walk iterates the runtime's subtrees directly (the runtime is
+ * vendored and pinned, csrc/vendor) instead of through TSTreeCursor, which
+ * costs about as much as the hashing itself. It applies the cursor's rules
+ * exactly: hidden nodes are flattened, aliases rename and reveal children,
+ * symbols are mapped to their public ids. tests/test_native.py holds it to
+ * the cursor-based reference walk in watermark/_reference.py. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tree_sitter/api.h"
+#include "language.h"
+#include "subtree.h"
+#include "tree.h"
+#include "wm_arena.h"
+#include "wm_internal.h"
+
+struct wm_lang {
+    const TSLanguage *ts;
+    uint32_t n_symbols;
+    uint16_t *flags;       /* by public symbol */
+    uint64_t *kind_hash;   /* by public symbol */
+    uint16_t *name_field;  /* by public symbol */
+    TSSymbol *public_of;   /* raw symbol -> public symbol */
+    uint8_t *named_of;     /* raw symbol -> named (for aliases) */
+    uint64_t error_kind_hash;
+};
+
+struct wm_doc {
+    wm_event *ev;
+    size_t n_ev, cap_ev;
+    wm_unit *units;
+    size_t n_units, cap_units;
+    uint32_t n_idents;
+    uint32_t n_nodes;
+    uint64_t file[4];
+    int has_error;
+};
+
+/* One frame per node on the cursor's path. */
+typedef struct frame {
+    uint32_t node;
+    int32_t unit;       /* unit opened by this node, or -1 */
+    uint16_t flags;
+    uint8_t entered;    /* an ENTER event was emitted */
+} frame;
+
+/* Identifier interning: open addressing over text hashes. */
+typedef struct intern {
+    uint64_t *keys;
+    int32_t *ids;
+    size_t cap;
+    uint32_t n;
+} intern;
+
+typedef struct walker {
+    const wm_lang *lang;
+    const TSTree *tree;
+    const char *src;
+    wm_doc *doc;
+    frame *stack;
+    size_t depth, cap_stack;
+    wm_seq syntax;   /* the syntax digest */
+    wm_buf scratch;  /* token normalization */
+    intern names;
+    int status;
+} walker;
+
+WM_EXPORT uint32_t wm_abi_version(void) { return WM_ABI_VERSION; }
+
+WM_EXPORT uint32_t wm_lang_grammar_abi(const void *ts_language) {
+    return ts_language_abi_version((const TSLanguage *)ts_language);
+}
+
+WM_EXPORT void wm_lang_free(wm_lang *lang) {
+    if (!lang) return;
+    free(lang->flags);
+    free(lang->kind_hash);
+    free(lang->name_field);
+    free(lang->public_of);
+    free(lang->named_of);
+    free(lang);
+}
+
+WM_EXPORT wm_lang *wm_lang_new(const void *ts_language, const uint16_t *flags,
+                               const uint64_t *kind_hashes,
+                               const uint16_t *name_fields, uint32_t n_symbols,
+                               uint64_t error_kind_hash, int *status) {
+    const TSLanguage *ts = (const TSLanguage *)ts_language;
+    uint32_t abi = ts ? ts_language_abi_version(ts) : 0;
+    if (abi < TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION ||
+        abi > TREE_SITTER_LANGUAGE_VERSION) {
+        *status = WM_EABI;
+        return NULL;
+    }
+    if (n_symbols != ts_language_symbol_count(ts)) {
+        *status = WM_EINVAL;
+        return NULL;
+    }
+    wm_lang *l = (wm_lang *)calloc(1, sizeof *l);
+    if (!l) goto nomem;
+    l->ts = ts;
+    l->n_symbols = n_symbols;
+    l->error_kind_hash = error_kind_hash;
+    l->flags = (uint16_t *)malloc(n_symbols * sizeof(uint16_t));
+    l->kind_hash = (uint64_t *)malloc(n_symbols * sizeof(uint64_t));
+    l->name_field = (uint16_t *)malloc(n_symbols * sizeof(uint16_t));
+    l->public_of = (TSSymbol *)malloc(n_symbols * sizeof(TSSymbol));
+    l->named_of = (uint8_t *)malloc(n_symbols);
+    if (!l->flags || !l->kind_hash || !l->name_field || !l->public_of ||
+        !l->named_of)
+        goto nomem;
+    for (uint32_t i = 0; i < n_symbols; i++) {
+        l->public_of[i] = ts_language_public_symbol(ts, (TSSymbol)i);
+        l->named_of[i] = ts_language_symbol_metadata(ts, (TSSymbol)i).named;
+    }
+    memcpy(l->flags, flags, n_symbols * sizeof(uint16_t));
+    memcpy(l->kind_hash, kind_hashes, n_symbols * sizeof(uint64_t));
+    memcpy(l->name_field, name_fields, n_symbols * sizeof(uint16_t));
+    wm_arena_install();
+    *status = WM_OK;
+    return l;
+nomem:
+    wm_lang_free(l);
+    *status = WM_ENOMEM;
+    return NULL;
+}
+
+/* Keys are text hashes with the low bit set, so 0 marks a free slot. */
+static int32_t intern_id(walker *w, uint64_t key) {
+    intern *t = &w->names;
+    if ((size_t)(t->n + 1) * 2 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        uint64_t *keys = (uint64_t *)calloc(cap, sizeof(uint64_t));
+        int32_t *ids = (int32_t *)malloc(cap * sizeof(int32_t));
+        if (!keys || !ids) {
+            free(keys);
+            free(ids);
+            w->status = WM_ENOMEM;
+            return -1;
+        }
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->keys[i]) continue;
+            size_t j = (size_t)t->keys[i] & (cap - 1);
+            while (keys[j]) j = (j + 1) & (cap - 1);
+            keys[j] = t->keys[i];
+            ids[j] = t->ids[i];
+        }
+        free(t->keys);
+        free(t->ids);
+        t->keys = keys;
+        t->ids = ids;
+        t->cap = cap;
+    }
+    size_t j = (size_t)key & (t->cap - 1);
+    while (t->keys[j]) {
+        if (t->keys[j] == key) return t->ids[j];
+        j = (j + 1) & (t->cap - 1);
+    }
+    t->keys[j] = key;
+    t->ids[j] = (int32_t)t->n;
+    return (int32_t)t->n++;
+}
+
+static void emit(walker *w, uint32_t op, uint64_t kind, uint64_t text,
+                 int32_t ident) {
+    wm_doc *d = w->doc;
+    if (d->n_ev == d->cap_ev) {
+        size_t cap = d->cap_ev ? d->cap_ev * 2 : 4096;
+        wm_event *p = (wm_event *)realloc(d->ev, cap * sizeof *p);
+        if (!p) {
+            w->status = WM_ENOMEM;
+            return;
+        }
+        d->ev = p;
+        d->cap_ev = cap;
+    }
+    wm_event *e = &d->ev[d->n_ev++];
+    e->kind = kind;
+    e->text = text;
+    e->ident = ident;
+    e->op = op;
+}
+
+static inline void syntax_word(walker *w, uint64_t word) {
+    wm_seq_add(&w->syntax, word);
+}
+
+static int push(walker *w, frame f) {
+    if (w->depth == w->cap_stack) {
+        size_t cap = w->cap_stack ? w->cap_stack * 2 : 256;
+        frame *p = (frame *)realloc(w->stack, cap * sizeof *p);
+        if (!p) {
+            w->status = WM_ENOMEM;
+            return 0;
+        }
+        w->stack = p;
+        w->cap_stack = cap;
+    }
+    w->stack[w->depth++] = f;
+    return 1;
+}
+
+/* A visible node as the walk meets it. */
+typedef struct seen {
+    const Subtree *sub;
+    Length pos;        /* start (after padding) */
+    TSSymbol alias;
+    TSSymbol symbol;   /* public symbol */
+    uint8_t named;
+} seen;
+
+static seen see(const wm_lang *l, const Subtree *sub, Length pos, TSSymbol alias) {
+    seen n;
+    n.sub = sub;
+    n.pos = pos;
+    n.alias = alias;
+    TSSymbol raw = alias ? alias : ts_subtree_symbol(*sub);
+    n.symbol = raw < l->n_symbols ? l->public_of[raw] : raw;
+    n.named = alias ? (raw < l->n_symbols ? l->named_of[raw] : 1)
+                    : (uint8_t)ts_subtree_named(*sub);
+    return n;
+}
+
+/* Makes room for one unit past d->n_units and stores *u there (without
+ * counting it). */
+static int append_unit(wm_doc *d, const wm_unit *u) {
+    if (d->n_units + 1 >= d->cap_units) {
+        size_t cap = d->cap_units ? d->cap_units * 2 : 512;
+        wm_unit *p = (wm_unit *)realloc(d->units, cap * sizeof *p);
+        if (!p) return WM_ENOMEM;
+        d->units = p;
+        d->cap_units = cap;
+    }
+    d->units[d->n_units] = *u;
+    return WM_OK;
+}
+
+static int32_t open_unit(walker *w, const seen *n, uint32_t idx) {
+    wm_doc *d = w->doc;
+    wm_unit blank = {0};
+    if (append_unit(d, &blank) != WM_OK) {
+        w->status = WM_ENOMEM;
+        return -1;
+    }
+    int32_t parent = -1;
+    for (size_t i = w->depth; i-- > 0;)
+        if (w->stack[i].unit >= 0) {
+            parent = w->stack[i].unit;
+            break;
+        }
+    Length size = ts_subtree_size(*n->sub);
+    wm_unit *u = &d->units[d->n_units];
+    u->ev_begin = (uint32_t)d->n_ev;
+    u->start_byte = n->pos.bytes;
+    u->end_byte = n->pos.bytes + size.bytes;
+    u->start_row = n->pos.extent.row;
+    u->end_row = n->pos.extent.row + size.extent.row;
+    u->parent = parent;
+    u->node = idx;
+    u->parent_node = w->depth ? w->stack[w->depth - 1].node : idx;
+    u->symbol = n->symbol;
+    u->has_error = ts_subtree_error_cost(*n->sub) > 0 ? 1 : 0;
+    uint16_t field = n->symbol < w->lang->n_symbols ? w->lang->name_field[n->symbol] : 0;
+    if (field) {
+        TSNode node = ts_node_new(w->tree, n->sub, n->pos, n->alias);
+        TSNode name = ts_node_child_by_field_id(node, field);
+        if (!ts_node_is_null(name)) {
+            TSSymbol ns = ts_node_symbol(name);
+            if (ns < w->lang->n_symbols && (w->lang->flags[ns] & WM_F_IDENT)) {
+                u->name_start = ts_node_start_byte(name);
+                u->name_end = ts_node_end_byte(name);
+            }
+        }
+    }
+    return (int32_t)d->n_units++;
+}
+
+static void close_unit(walker *w, int32_t ui, uint16_t flags) {
+    wm_doc *d = w->doc;
+    wm_unit *u = &d->units[ui];
+    u->ev_end = (uint32_t)d->n_ev;
+    if ((flags & WM_F_NAME_FROM_CHILD) && u->name_start == u->name_end &&
+        (size_t)ui + 1 < d->n_units && d->units[ui + 1].parent == ui) {
+        u->name_start = d->units[ui + 1].name_start;
+        u->name_end = d->units[ui + 1].name_end;
+    }
+}
+
+/* Visit a visible node; returns 1 if its children are to be walked (a
+ * frame was pushed), 0 if it was handled whole. */
+static int visit(walker *w, const seen *n) {
+    const wm_lang *l = w->lang;
+    uint16_t flags = 0;
+    uint64_t kind = l->error_kind_hash;
+    if (n->symbol < l->n_symbols) {
+        flags = l->flags[n->symbol];
+        kind = l->kind_hash[n->symbol];
+    }
+    uint32_t idx = w->doc->n_nodes++;
+    Subtree sub = *n->sub;
+    uint32_t start = n->pos.bytes, end = start + ts_subtree_size(sub).bytes;
+    int named = n->named;
+    const frame *parent = w->depth ? &w->stack[w->depth - 1] : NULL;
+    int leaf = ts_subtree_child_count(sub) == 0 || sub.ptr->visible_child_count == 0 ||
+               (flags & WM_F_STRING_JS);
+
+    syntax_word(w, kind);
+    uint64_t raw_hash = 0;
+    if (leaf && end > start) {
+        raw_hash = wm_xxh64(w->src + start, end - start, WM_SEED_TEXT);
+        syntax_word(w, raw_hash);
+    }
+    if ((flags & WM_F_SKIP) ||
+        (parent && ((parent->flags & WM_F_SKIP) ||
+                    ((parent->flags & WM_F_TRANSPARENT) && !named)))) {
+        if (leaf) {
+            syntax_word(w, WM_EXIT_WORD);
+            return 0;
+        }
+        flags |= WM_F_SKIP; /* walk its children for the digest only */
+    }
+    int skipping = (flags & WM_F_SKIP) != 0;
+    int32_t ui = -1;
+    if (!skipping && ((flags & WM_F_UNIT) ||
+                      (named && parent && (parent->flags & WM_F_LIST))))
+        ui = open_unit(w, n, idx);
+
+    if (leaf) {
+        if (!skipping) {
+            uint64_t text = 0;
+            int32_t ident = -1;
+            if (named || (flags & WM_F_STRING_JS)) {
+                const char *t;
+                size_t len;
+                if (wm_normalize_token(w->src + start, end - start, flags,
+                                       &w->scratch, &t, &len) != WM_OK) {
+                    w->status = WM_ENOMEM;
+                    return 0;
+                }
+                /* unchanged text: its hash is the one just computed */
+                text = t == w->src + start && len == end - start
+                           ? (end > start ? raw_hash : wm_xxh64(t, 0, WM_SEED_TEXT))
+                           : wm_xxh64(t, len, WM_SEED_TEXT);
+                if (flags & WM_F_IDENT) ident = intern_id(w, text | 1);
+            }
+            emit(w, WM_EV_TOKEN, kind, text, ident);
+        }
+        if (ui >= 0) close_unit(w, ui, flags);
+        syntax_word(w, WM_EXIT_WORD);
+        return 0;
+    }
+    int entered = !skipping && !(flags & WM_F_TRANSPARENT);
+    if (entered) emit(w, WM_EV_ENTER, kind, 0, -1);
+    frame f = {idx, ui, flags, (uint8_t)entered};
+    /* children of a skipped node are skipped too */
+    if (skipping) f.flags = WM_F_SKIP | WM_F_TRANSPARENT;
+    return push(w, f);
+}
+
+static void leave(walker *w) {
+    frame f = w->stack[--w->depth];
+    if (f.entered) emit(w, WM_EV_EXIT, 0, 0, -1);
+    if (f.unit >= 0) close_unit(w, f.unit, f.flags);
+    syntax_word(w, WM_EXIT_WORD);
+}
+
+/* Children of one subtree being iterated, as TSTreeCursor iterates them. */
+typedef struct iter {
+    const Subtree *children;
+    const TSSymbol *alias_seq;
+    Length pos;
+    uint32_t count, i, structural;
+    uint8_t visible_parent; /* leave() when done */
+} iter;
+
+static int push_iter(walker *w, iter **its, size_t *n, size_t *cap,
+                     const Subtree *sub, Length pos, uint8_t visible) {
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 256;
+        iter *p = (iter *)realloc(*its, c * sizeof *p);
+        if (!p) {
+            w->status = WM_ENOMEM;
+            return 0;
+        }
+        *its = p;
+        *cap = c;
+    }
+    iter *it = &(*its)[(*n)++];
+    it->children = ts_subtree_children(*sub);
+    it->alias_seq = ts_language_alias_sequence(w->lang->ts, sub->ptr->production_id);
+    it->pos = pos;
+    it->count = sub->ptr->child_count;
+    it->i = it->structural = 0;
+    it->visible_parent = visible;
+    return 1;
+}
+
+static void walk(walker *w, const TSTree *tree) {
+    iter *its = NULL;
+    size_t n = 0, cap = 0;
+    const Subtree *root = &tree->root;
+    seen r = see(w->lang, root, ts_subtree_padding(*root), 0);
+    if (visit(w, &r)) {
+        if (!push_iter(w, &its, &n, &cap, root, r.pos, 1)) n = 0;
+    }
+    while (n && w->status == WM_OK) {
+        iter *it = &its[n - 1];
+        if (it->i == it->count) {
+            uint8_t visible = it->visible_parent;
+            n--;
+            if (visible) leave(w);
+            continue;
+        }
+        const Subtree *child = &it->children[it->i];
+        if (it->i > 0) it->pos = length_add(it->pos, ts_subtree_padding(*child));
+        Length pos = it->pos;
+        TSSymbol alias = 0;
+        if (!ts_subtree_extra(*child)) {
+            if (it->alias_seq) alias = it->alias_seq[it->structural];
+            it->structural++;
+        }
+        it->pos = length_add(it->pos, ts_subtree_size(*child));
+        it->i++;
+        if (ts_subtree_visible(*child) || alias) {
+            seen c = see(w->lang, child, pos, alias);
+            if (visit(w, &c)) push_iter(w, &its, &n, &cap, child, pos, 1);
+        } else if (ts_subtree_child_count(*child) > 0) {
+            push_iter(w, &its, &n, &cap, child, pos, 0);
+        }
+    }
+    while (w->depth) leave(w);
+    free(its);
+}
+
+WM_EXPORT void wm_doc_free(wm_doc *doc) {
+    if (!doc) return;
+    free(doc->ev);
+    free(doc->units);
+    free(doc);
+}
+
+static int parse_and_walk(const wm_lang *lang, const char *source, size_t len,
+                          wm_doc *doc);
+
+WM_EXPORT int wm_fingerprint(const wm_lang *lang, const char *source,
+                             size_t len, wm_doc **out) {
+    *out = NULL;
+    if (len >= UINT32_MAX) return WM_ETOOBIG;
+    wm_doc *doc = (wm_doc *)calloc(1, sizeof *doc);
+    if (!doc) return WM_ENOMEM;
+    wm_arena_begin();
+    int status = parse_and_walk(lang, source, len, doc);
+    wm_arena_end();
+    if (status != WM_OK) {
+        wm_doc_free(doc);
+        return status;
+    }
+    *out = doc;
+    return WM_OK;
+}
+
+static int parse_and_walk(const wm_lang *lang, const char *source, size_t len,
+                          wm_doc *doc) {
+    TSParser *parser = ts_parser_new();
+    if (!parser) return WM_ENOMEM;
+    if (!ts_parser_set_language(parser, lang->ts)) {
+        ts_parser_delete(parser);
+        return WM_EABI;
+    }
+    TSTree *tree = ts_parser_parse_string(parser, NULL, source, (uint32_t)len);
+    ts_parser_delete(parser);
+    if (!tree) return WM_EPARSE;
+    walker w = {0};
+    w.lang = lang;
+    w.src = source;
+    w.doc = doc;
+    w.tree = tree;
+    wm_seq_init(&w.syntax, WM_SEED_SYNTAX);
+    doc->has_error = ts_subtree_error_cost(tree->root) > 0 ? 1 : 0;
+    walk(&w, tree);
+    ts_tree_delete(tree);
+    doc->n_idents = w.names.n;
+    int status = w.status;
+    if (status == WM_OK) {
+        /* the whole file rides along as one more unit, past n_units */
+        wm_unit whole = {0};
+        whole.ev_end = (uint32_t)doc->n_ev;
+        status = append_unit(doc, &whole);
+    }
+    if (status == WM_OK) {
+        status = wm_hash_units(doc->ev, doc->n_ev, doc->units, doc->n_units + 1,
+                               doc->n_idents);
+        const wm_unit *whole = &doc->units[doc->n_units];
+        doc->file[0] = whole->exact;
+        doc->file[1] = whole->renamed;
+        doc->file[2] = whole->skeleton;
+        doc->file[3] = wm_seq_final(&w.syntax);
+    }
+    free(w.stack);
+    wm_buf_free(&w.scratch);
+    free(w.names.keys);
+    free(w.names.ids);
+    return status;
+}
+
+WM_EXPORT size_t wm_doc_n_units(const wm_doc *d) { return d->n_units; }
+WM_EXPORT const wm_unit *wm_doc_units(const wm_doc *d) { return d->units; }
+WM_EXPORT size_t wm_doc_n_events(const wm_doc *d) { return d->n_ev; }
+WM_EXPORT const wm_event *wm_doc_events(const wm_doc *d) { return d->ev; }
+WM_EXPORT uint32_t wm_doc_n_idents(const wm_doc *d) { return d->n_idents; }
+WM_EXPORT uint32_t wm_doc_n_nodes(const wm_doc *d) { return d->n_nodes; }
+WM_EXPORT int wm_doc_has_error(const wm_doc *d) { return d->has_error; }
+WM_EXPORT void wm_doc_file_hashes(const wm_doc *d, uint64_t out[4]) {
+    memcpy(out, d->file, sizeof d->file);
+}

@@ -1,0 +1,47 @@
+"""Access to the real corpora installed by ../shared/corpora/fetch.sh.
+
+Outside CI a missing corpus or tool skips the test; in CI (CI set) it fails,
+so tests that need go, gofmt, node or prettier always run there."""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing in CI: .ci/run must install it (../shared/corpora/fetch.sh)")
+    pytest.skip(f"{what} missing: eval \"$(../shared/corpora/fetch.sh)\"")
+
+
+def corpus_root(env: str) -> Path:
+    root = os.environ.get(env)
+    if not root or not Path(root).is_dir():
+        _missing(env)
+    return Path(root)
+
+
+def go_files() -> list[Path]:
+    return sorted(p for p in corpus_root("GO_STDLIB_SRC").rglob("*.go") if p.is_file())
+
+
+def js_files() -> list[Path]:
+    root = corpus_root("JS_CORPUS")
+    return sorted(p for ext in ("*.js", "*.mjs", "*.cjs") for p in root.rglob(ext) if p.is_file())
+
+
+def sample(files: list[Path], k: int, seed: int = 7, max_bytes: int | None = None) -> list[Path]:
+    if max_bytes is not None:
+        files = [p for p in files if p.stat().st_size <= max_bytes]
+    return random.Random(seed).sample(files, min(k, len(files)))
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        _missing(name)
+    return path

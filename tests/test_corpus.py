@@ -1,0 +1,106 @@
+"""Real code: the Go 1.19 standard library and the pinned npm packages."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+import watermark
+from corpus import go_files, js_files, sample, tool
+
+pytestmark = pytest.mark.corpus
+
+
+def _units(fp):
+    return [(u.kind, u.exact, u.renamed, u.skeleton) for u in fp.units]
+
+
+@pytest.mark.parametrize("files", [go_files, js_files], ids=["go-stdlib", "js-corpus"])
+def test_every_corpus_file_fingerprints_without_error(files):
+    paths = files()
+    assert len(paths) > 2000
+    units = 0
+    for path in paths:
+        data = path.read_bytes()
+        fp = watermark.fingerprint(data, path=str(path))
+        assert fp.size == len(data)
+        units += fp.unit_count
+    assert units > 100_000
+
+
+def _mangle_go(source: bytes) -> bytes | None:
+    """Formatting gofmt undoes: spaces for tabs, doubled blank lines, trailing
+    blanks, no alignment. Lines holding string or rune literals stay verbatim;
+    files with raw strings are not mangled at all (None)."""
+    if b"`" in source:
+        return None
+    out = []
+    for line in source.split(b"\n"):
+        if b'"' in line or b"'" in line:
+            out.append(line)
+            continue
+        stripped = line.lstrip(b"\t")
+        depth = len(line) - len(stripped)
+        if not stripped.startswith((b"//", b"/*", b"*")):
+            stripped = re.sub(rb"(?<=\S) {2,}(?=\S)", b" ", stripped)
+        out.append(b"  " * depth + stripped + (b"  " if stripped else b""))
+        if not stripped:
+            out.append(b"")
+    return b"\n".join(out)
+
+
+def test_gofmt_changes_no_hash_on_real_files():
+    gofmt = tool("gofmt")
+    checked = 0
+    for path in sample(go_files(), 120, max_bytes=200_000):
+        original = path.read_bytes()
+        mangled = _mangle_go(original)
+        if mangled is None:
+            continue
+        result = subprocess.run([gofmt], input=mangled, capture_output=True)
+        if result.returncode:  # mangling broke a raw string or similar; not gofmt's input then
+            continue
+        fps = [watermark.fingerprint(x, language="go") for x in (original, mangled, result.stdout)]
+        assert _units(fps[0]) == _units(fps[1]) == _units(fps[2]), path
+        assert len({(fp.exact, fp.renamed, fp.skeleton) for fp in fps}) == 1
+        checked += 1
+    assert checked >= 40
+
+
+def test_gofmt_rewrites_of_semicolons_literals_and_layout_change_no_hash():
+    gofmt = tool("gofmt")
+    src = b"package p\nimport \"fmt\"\nfunc f(a int) int { x := 0X1F; y := 1E3\n if a > 0 { fmt.Println(x, y) }; return a }\n"
+    formatted = subprocess.run([gofmt], input=src, capture_output=True, check=True).stdout
+    assert formatted != src
+    a, b = watermark.fingerprint(src, language="go"), watermark.fingerprint(formatted, language="go")
+    assert _units(a) == _units(b) and a.exact == b.exact
+
+
+def test_prettier_changes_no_hash_on_most_real_files():
+    """prettier rewrites quotes, semicolons, parentheses, trailing commas,
+    numbers and layout. Known gaps (open in issue 2): it drops parentheses in
+    `a && (b && c)`, re-associating the tree, and unquotes property keys; so
+    this pins the measured rate rather than 100%."""
+    prettier = tool("prettier")
+    files = sample(js_files(), 60, max_bytes=150_000)
+    same = 0
+    for path in files:
+        result = subprocess.run([prettier, "--stdin-filepath", "x.js"], input=path.read_bytes(),
+                                capture_output=True)
+        assert result.returncode == 0, path
+        a = watermark.fingerprint(path.read_bytes(), language="javascript")
+        b = watermark.fingerprint(result.stdout, language="javascript")
+        same += _units(a) == _units(b) and a.exact == b.exact
+    assert same >= 0.9 * len(files), f"{same}/{len(files)} files kept every hash"
+
+
+def test_prettier_rewrites_of_quotes_semicolons_parens_and_numbers_change_no_hash():
+    prettier = tool("prettier")
+    src = (b"var a = 'x', b = \"y\"\nconst f = x => (x + 1)\nlet n = .50, m = 1E3\n"
+           b"function g(p,q){return [p,q,]}\nconst o = {k: 'it\\'s', l: [1,2,3,]}\n")
+    formatted = subprocess.run([prettier, "--stdin-filepath", "x.js"], input=src, capture_output=True,
+                               check=True).stdout
+    assert formatted != src
+    a, b = watermark.fingerprint(src, language="javascript"), watermark.fingerprint(formatted, language="javascript")
+    assert _units(a) == _units(b) and a.exact == b.exact

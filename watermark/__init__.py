@@ -1,0 +1,47 @@
+"""watermark: per-recipient blank-line watermarks for source releases.
+
+Public API (everything else is private):
+    fingerprint(source, language=None, path=None) -> FileFingerprint
+    languages() -> list of supported language names
+    native_info() -> {"native": bool, "version": str, ...}
+"""
+from __future__ import annotations
+
+from . import _bindings
+from ._languages import languages
+from .errors import (
+    GrammarError,
+    NativeBuildError,
+    SourceError,
+    UnsupportedLanguageError,
+    WatermarkError,
+)
+from ._fingerprint import FileFingerprint, Unit, fingerprint
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FileFingerprint",
+    "GrammarError",
+    "NativeBuildError",
+    "SourceError",
+    "Unit",
+    "UnsupportedLanguageError",
+    "WatermarkError",
+    "fingerprint",
+    "languages",
+    "native_info",
+]
+
+
+def native_info() -> dict:
+    """Which implementation runs: the C extension (`native`) or the reference."""
+    info = {
+        "native": _bindings.available(),
+        "version": __version__,
+        "abi": _bindings.ABI_VERSION,
+        "pure_python_requested": _bindings.pure_python_requested(),
+    }
+    if info["native"]:
+        info["build_digest"] = _bindings.build_digest()
+    return info

@@ -1,0 +1,133 @@
+"""The one module that touches the compiled C core (watermark._native).
+
+It mirrors the C functions one to one: checks sizes, allocates and owns
+buffers, turns status codes into exceptions. With WATERMARK_PURE_PYTHON=1 it
+is not used and watermark runs on the pure-Python reference.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+
+from ._reference import EVENT_STRUCT, UNIT_STRUCT
+from .errors import NativeBuildError, SourceError, WatermarkError
+
+ABI_VERSION = 2  # must equal WM_ABI_VERSION in csrc/watermark.h
+
+_REBUILD = "rebuild it with `pip install -e .` (or `pip install --force-reinstall .`)"
+
+WM_OK, WM_ENOMEM, WM_EPARSE, WM_ETOOBIG, WM_EABI, WM_EINVAL = 0, -1, -2, -3, -4, -5
+
+
+def pure_python_requested() -> bool:
+    return os.environ.get("WATERMARK_PURE_PYTHON", "") not in ("", "0")
+
+
+def _load():
+    try:
+        from . import _native
+    except ImportError as exc:
+        raise NativeBuildError(
+            f"watermark's C extension is missing or cannot be loaded ({exc}); {_REBUILD}, "
+            "or set WATERMARK_PURE_PYTHON=1 to use the slow pure-Python reference"
+        ) from exc
+    found = _native.lib.wm_abi_version()
+    if found != ABI_VERSION:
+        raise NativeBuildError(
+            f"watermark's C extension is stale (ABI {found}, this code needs {ABI_VERSION}); {_REBUILD}"
+        )
+    csrc = pathlib.Path(__file__).resolve().parent.parent / "csrc"
+    if (csrc / "build_ffi.py").is_file():  # a source checkout: the build must match it
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("_wm_build_ffi_digest", csrc / "build_ffi.py")
+        # build_ffi imports cffi only; loading it does not compile anything
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        built = _native.ffi.string(_native.lib.wm_build_digest()).decode()
+        if built != module.source_digest():
+            raise NativeBuildError(f"watermark's C extension was built from other C sources than csrc/; {_REBUILD}")
+    if _native.ffi.sizeof("wm_unit") != UNIT_STRUCT.size or _native.ffi.sizeof("wm_event") != EVENT_STRUCT.size:
+        raise NativeBuildError(f"watermark's C extension has an unexpected struct layout; {_REBUILD}")
+    return _native
+
+
+_native = None if pure_python_requested() else _load()
+
+
+def available() -> bool:
+    return _native is not None
+
+
+def _check(status: int, what: str) -> None:
+    if status == WM_OK:
+        return
+    if status == WM_ENOMEM:
+        raise MemoryError(f"{what}: out of memory")
+    if status == WM_ETOOBIG:
+        raise SourceError(f"{what}: input too large for the C core")
+    if status == WM_EPARSE:
+        raise WatermarkError(f"{what}: tree-sitter did not produce a tree")
+    if status == WM_EABI:
+        raise NativeBuildError(f"{what}: grammar ABI not supported by the C core; {_REBUILD}")
+    raise WatermarkError(f"{what}: C core rejected its input (status {status})")
+
+
+def xxh64(data: bytes, seed: int = 0) -> int:
+    return _native.lib.wm_xxh64(data, len(data), seed)
+
+
+def token_hash(text: bytes, flags: int) -> int:
+    return _native.lib.wm_token_hash(text, len(text), flags)
+
+
+def hash_units(events: bytes, n_events: int, units: bytearray, n_units: int, n_idents: int) -> None:
+    """wm_hash_units over packed EVENT_STRUCT / UNIT_STRUCT buffers (in place)."""
+    ffi, lib = _native.ffi, _native.lib
+    if len(events) < n_events * EVENT_STRUCT.size or len(units) < n_units * UNIT_STRUCT.size:
+        raise ValueError("buffer shorter than its count")
+    ev = ffi.from_buffer("wm_event[]", events)
+    un = ffi.from_buffer("wm_unit[]", units, require_writable=True)
+    _check(lib.wm_hash_units(ev, n_events, un, n_units, n_idents), "hash_units")
+
+
+class NativeLanguage:
+    """A wm_lang handle for one loaded language."""
+
+    def __init__(self, language) -> None:
+        ffi, lib = _native.ffi, _native.lib
+        status = ffi.new("int *")
+        ptr = ffi.cast("const void *", language.ts_language_address())
+        handle = lib.wm_lang_new(
+            ptr,
+            ffi.from_buffer("uint16_t[]", language.flags),
+            ffi.from_buffer("uint64_t[]", language.kind_hashes),
+            ffi.from_buffer("uint16_t[]", language.name_fields),
+            len(language.flags),
+            language.error_kind_hash,
+            status,
+        )
+        _check(status[0], f"loading the {language.name} grammar into the C core")
+        self._handle = ffi.gc(handle, lib.wm_lang_free)
+        self._language = language  # keeps the grammar capsule alive
+
+    def fingerprint(self, source: bytes, *, with_events: bool = False):
+        """Parse, walk, hash: (units bytes, n_units, file hashes, n_nodes, has_error, events)."""
+        ffi, lib = _native.ffi, _native.lib
+        out = ffi.new("wm_doc **")
+        _check(lib.wm_fingerprint(self._handle, source, len(source), out), "fingerprint")
+        doc = ffi.gc(out[0], lib.wm_doc_free)
+        n = lib.wm_doc_n_units(doc)
+        units = bytes(ffi.buffer(lib.wm_doc_units(doc), n * UNIT_STRUCT.size)) if n else b""
+        hashes = ffi.new("uint64_t[4]")
+        lib.wm_doc_file_hashes(doc, hashes)
+        events = None
+        if with_events:
+            ne = lib.wm_doc_n_events(doc)
+            events = (bytes(ffi.buffer(lib.wm_doc_events(doc), ne * EVENT_STRUCT.size)) if ne else b"",
+                      ne, lib.wm_doc_n_idents(doc))
+        return (units, n, tuple(hashes), lib.wm_doc_n_nodes(doc), bool(lib.wm_doc_has_error(doc)), events)
+
+
+def build_digest() -> str:
+    return _native.ffi.string(_native.lib.wm_build_digest()).decode()
