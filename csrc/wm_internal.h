@@ -51,14 +51,18 @@ static inline void wm_seq_add(wm_seq *s, uint64_t word) {
     s->n++;
 }
 
-static inline uint64_t wm_seq_final(const wm_seq *s) {
-    uint64_t h = s->acc + s->n * 8;
+/* XXH64's final mix. */
+static inline uint64_t wm_avalanche(uint64_t h) {
     h ^= h >> 33;
     h *= WM_P2;
     h ^= h >> 29;
     h *= WM_P3;
     h ^= h >> 32;
     return h;
+}
+
+static inline uint64_t wm_seq_final(const wm_seq *s) {
+    return wm_avalanche(s->acc + s->n * 8);
 }
 
 /* A growable byte buffer. */

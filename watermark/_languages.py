@@ -254,18 +254,12 @@ def load(name: str) -> Language:
         hashes[i] = kind_hash(kind, is_named)
         f = 0
         if is_named:
-            if kind in spec.unit_kinds:
-                f |= F_UNIT
-            if kind in spec.list_kinds:
-                f |= F_LIST
-            if kind in spec.identifier_kinds:
-                f |= F_IDENT
-            if kind in spec.comment_kinds:
-                f |= F_SKIP
-            if kind in spec.transparent_kinds:
-                f |= F_TRANSPARENT
-            if kind in spec.named_by_child:
-                f |= F_NAME_FROM_CHILD
+            for kinds, flag in ((spec.unit_kinds, F_UNIT), (spec.list_kinds, F_LIST),
+                                (spec.identifier_kinds, F_IDENT), (spec.comment_kinds, F_SKIP),
+                                (spec.transparent_kinds, F_TRANSPARENT),
+                                (spec.named_by_child, F_NAME_FROM_CHILD)):
+                if kind in kinds:
+                    f |= flag
             f |= normalizers.get(kind, 0)
             name_fields[i] = field_ids.get(kind, 0)
         elif kind in spec.format_tokens:
