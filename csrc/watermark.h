@@ -107,7 +107,6 @@ wm_lang *wm_lang_new(const void *ts_language, const uint16_t *flags,
                      const uint64_t *kind_hashes, const uint16_t *name_fields,
                      uint32_t n_symbols, uint64_t error_kind_hash, int *status);
 void wm_lang_free(wm_lang *lang);
-uint32_t wm_lang_grammar_abi(const void *ts_language);
 
 /* Parse, walk and hash one file. On WM_OK *out owns the results. */
 int wm_fingerprint(const wm_lang *lang, const char *source, size_t len,

@@ -71,10 +71,6 @@ typedef struct walker {
 
 WM_EXPORT uint32_t wm_abi_version(void) { return WM_ABI_VERSION; }
 
-WM_EXPORT uint32_t wm_lang_grammar_abi(const void *ts_language) {
-    return ts_language_abi_version((const TSLanguage *)ts_language);
-}
-
 WM_EXPORT void wm_lang_free(wm_lang *lang) {
     if (!lang) return;
     free(lang->flags);

@@ -14,6 +14,7 @@ from hypothesis import given, strategies as st
 
 import watermark
 from watermark import _bindings, _fingerprint, _languages, _reference as ref
+from corpus import go_files, js_files, sample
 from strategies import layouts, programs, render
 
 pytestmark = pytest.mark.skipif(not _bindings.available(), reason="C extension disabled")
@@ -150,23 +151,12 @@ def test_c_walk_matches_reference_on_arbitrary_bytes(language, data):
     _walks_agree(language, data.replace(b"\0", b""))
 
 
-def _corpus_files(env: str, pattern: str, k: int) -> list[Path]:
-    root = os.environ.get(env)
-    if not root or not Path(root).is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{env} is not set in CI: .ci/run must source the corpora")
-        pytest.skip(f"{env} not set (eval \"$(../shared/corpora/fetch.sh)\")")
-    files = sorted(p for p in Path(root).rglob(pattern) if p.is_file())
-    return random.Random(7).sample(files, min(k, len(files)))
-
-
 @pytest.mark.corpus
 def test_c_walk_matches_reference_walk_on_real_files():
-    files = _corpus_files("GO_STDLIB_SRC", "*.go", 80) + _corpus_files("JS_CORPUS", "*.js", 50)
+    # the reference walk is slow: files up to 400 kB (larger ones are covered by the C path)
+    files = sample(go_files(), 80, max_bytes=400_000) + sample(js_files(), 50, max_bytes=400_000)
     for path in files:
         data = path.read_bytes()
-        if len(data) > 400_000:  # the reference walk is slow; big files are covered by the C path
-            continue
         _walks_agree("go" if path.suffix == ".go" else "javascript", data)
 
 
