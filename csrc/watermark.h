@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 2
+#define WM_ABI_VERSION 3
 
 /* Status codes returned by every fallible function. */
 #define WM_OK 0
@@ -45,6 +45,15 @@
 #define WM_F_NUMBER_GO 64   /* Go numeric literal, canonical spelling */
 #define WM_F_NAME_FROM_CHILD 128 /* unit named after its first child unit */
 #define WM_F_LIST 256       /* container: every named child is a unit */
+#define WM_F_ASSOC 512      /* binary operator node whose field (below) is
+                               its operator: a child with the same
+                               WM_F_ASSOC_OP operator is flattened into it */
+#define WM_F_ASSOC_OP 1024  /* associative operator token (&&, ||, ??) */
+#define WM_F_KEYED 2048     /* unit whose name field may be a quoted key:
+                               'k' hashes as the key k, '1' as the key 1 */
+#define WM_F_KEY_NAME 4096  /* the kind an identifier-like quoted key
+                               hashes as (JS property_identifier) */
+#define WM_F_FLAGS_JS 8192  /* JS regex flags: their order is free */
 
 /* Event operations. */
 #define WM_EV_ENTER 0
@@ -92,7 +101,8 @@ uint64_t wm_xxh64(const void *data, size_t len, uint64_t seed);
 uint64_t wm_seqhash(const uint64_t *words, size_t n, uint64_t seed);
 
 /* Hash of one token's text after the normalization selected by flags
- * (0 or one of WM_F_STRING_JS, WM_F_NUMBER_JS, WM_F_NUMBER_GO). */
+ * (0 or one of WM_F_STRING_JS, WM_F_NUMBER_JS, WM_F_NUMBER_GO,
+ * WM_F_FLAGS_JS). */
 uint64_t wm_token_hash(const char *text, size_t len, uint16_t flags);
 
 /* Fill exact/renamed/skeleton of units[0:n_units] from their event
@@ -101,8 +111,9 @@ int wm_hash_units(const wm_event *events, size_t n_events,
                   wm_unit *units, size_t n_units, uint32_t n_idents);
 
 /* A language: the grammar (a TSLanguage*) plus per-symbol tables of
- * length n_symbols: flags, kind hashes, and the field id that names a
- * unit (0 = none). Copies the tables. Returns NULL and sets *status. */
+ * length n_symbols: flags, kind hashes, and a field id (0 = none): the
+ * field naming a unit, or the operator of a WM_F_ASSOC node. Copies the
+ * tables. Returns NULL and sets *status. */
 wm_lang *wm_lang_new(const void *ts_language, const uint16_t *flags,
                      const uint64_t *kind_hashes, const uint16_t *name_fields,
                      uint32_t n_symbols, uint64_t error_kind_hash, int *status);

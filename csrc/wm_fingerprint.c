@@ -23,10 +23,13 @@ struct wm_lang {
     uint32_t n_symbols;
     uint16_t *flags;       /* by public symbol */
     uint64_t *kind_hash;   /* by public symbol */
-    uint16_t *name_field;  /* by public symbol */
+    uint16_t *field;       /* by public symbol: unit name or operator */
     TSSymbol *public_of;   /* raw symbol -> public symbol */
     uint8_t *named_of;     /* raw symbol -> named (for aliases) */
     uint64_t error_kind_hash;
+    uint64_t key_name_kind;   /* what 'k' hashes as in a key position */
+    uint16_t key_name_flags;
+    uint64_t key_number_kind; /* what '1' hashes as in a key position */
 };
 
 struct wm_doc {
@@ -46,6 +49,8 @@ typedef struct frame {
     int32_t unit;       /* unit opened by this node, or -1 */
     uint16_t flags;
     uint8_t entered;    /* an ENTER event was emitted */
+    uint16_t assoc_op;  /* WM_F_ASSOC node: its operator's symbol, or 0 */
+    uint32_t key_start; /* WM_F_KEYED unit: start of its key, or UINT32_MAX */
 } frame;
 
 /* Identifier interning: open addressing over text hashes. */
@@ -75,7 +80,7 @@ WM_EXPORT void wm_lang_free(wm_lang *lang) {
     if (!lang) return;
     free(lang->flags);
     free(lang->kind_hash);
-    free(lang->name_field);
+    free(lang->field);
     free(lang->public_of);
     free(lang->named_of);
     free(lang);
@@ -83,7 +88,7 @@ WM_EXPORT void wm_lang_free(wm_lang *lang) {
 
 WM_EXPORT wm_lang *wm_lang_new(const void *ts_language, const uint16_t *flags,
                                const uint64_t *kind_hashes,
-                               const uint16_t *name_fields, uint32_t n_symbols,
+                               const uint16_t *fields, uint32_t n_symbols,
                                uint64_t error_kind_hash, int *status) {
     const TSLanguage *ts = (const TSLanguage *)ts_language;
     uint32_t abi = ts ? ts_language_abi_version(ts) : 0;
@@ -103,10 +108,10 @@ WM_EXPORT wm_lang *wm_lang_new(const void *ts_language, const uint16_t *flags,
     l->error_kind_hash = error_kind_hash;
     l->flags = (uint16_t *)malloc(n_symbols * sizeof(uint16_t));
     l->kind_hash = (uint64_t *)malloc(n_symbols * sizeof(uint64_t));
-    l->name_field = (uint16_t *)malloc(n_symbols * sizeof(uint16_t));
+    l->field = (uint16_t *)malloc(n_symbols * sizeof(uint16_t));
     l->public_of = (TSSymbol *)malloc(n_symbols * sizeof(TSSymbol));
     l->named_of = (uint8_t *)malloc(n_symbols);
-    if (!l->flags || !l->kind_hash || !l->name_field || !l->public_of ||
+    if (!l->flags || !l->kind_hash || !l->field || !l->public_of ||
         !l->named_of)
         goto nomem;
     for (uint32_t i = 0; i < n_symbols; i++) {
@@ -115,7 +120,15 @@ WM_EXPORT wm_lang *wm_lang_new(const void *ts_language, const uint16_t *flags,
     }
     memcpy(l->flags, flags, n_symbols * sizeof(uint16_t));
     memcpy(l->kind_hash, kind_hashes, n_symbols * sizeof(uint64_t));
-    memcpy(l->name_field, name_fields, n_symbols * sizeof(uint16_t));
+    memcpy(l->field, fields, n_symbols * sizeof(uint16_t));
+    for (uint32_t i = 0; i < n_symbols; i++) {
+        if ((flags[i] & WM_F_KEY_NAME) && !l->key_name_kind) {
+            l->key_name_kind = kind_hashes[i];
+            l->key_name_flags = flags[i];
+        }
+        if ((flags[i] & WM_F_NUMBER_JS) && !l->key_number_kind)
+            l->key_number_kind = kind_hashes[i];
+    }
     wm_arena_install();
     *status = WM_OK;
     return l;
@@ -235,7 +248,8 @@ static int append_unit(wm_doc *d, const wm_unit *u) {
     return WM_OK;
 }
 
-static int32_t open_unit(walker *w, const seen *n, uint32_t idx) {
+/* Opens a unit for node n; a WM_F_KEYED unit's key start goes to *key_start. */
+static int32_t open_unit(walker *w, const seen *n, uint32_t idx, uint32_t *key_start) {
     wm_doc *d = w->doc;
     wm_unit blank = {0};
     if (append_unit(d, &blank) != WM_OK) {
@@ -260,12 +274,13 @@ static int32_t open_unit(walker *w, const seen *n, uint32_t idx) {
     u->parent_node = w->depth ? w->stack[w->depth - 1].node : idx;
     u->symbol = n->symbol;
     u->has_error = ts_subtree_error_cost(*n->sub) > 0 ? 1 : 0;
-    uint16_t field = n->symbol < w->lang->n_symbols ? w->lang->name_field[n->symbol] : 0;
+    uint16_t field = n->symbol < w->lang->n_symbols ? w->lang->field[n->symbol] : 0;
     if (field) {
         TSNode node = ts_node_new(w->tree, n->sub, n->pos, n->alias);
         TSNode name = ts_node_child_by_field_id(node, field);
         if (!ts_node_is_null(name)) {
             TSSymbol ns = ts_node_symbol(name);
+            if (w->lang->flags[n->symbol] & WM_F_KEYED) *key_start = ts_node_start_byte(name);
             if (ns < w->lang->n_symbols && (w->lang->flags[ns] & WM_F_IDENT)) {
                 u->name_start = ts_node_start_byte(name);
                 u->name_end = ts_node_end_byte(name);
@@ -284,6 +299,54 @@ static void close_unit(walker *w, int32_t ui, uint16_t flags) {
         u->name_start = d->units[ui + 1].name_start;
         u->name_end = d->units[ui + 1].name_end;
     }
+}
+
+/* The operator symbol of a WM_F_ASSOC node if it is an associative one,
+ * else 0. */
+static uint16_t assoc_operator(const walker *w, const seen *n) {
+    const wm_lang *l = w->lang;
+    TSNode node = ts_node_new(w->tree, n->sub, n->pos, n->alias);
+    TSNode op = ts_node_child_by_field_id(node, l->field[n->symbol]);
+    if (ts_node_is_null(op)) return 0;
+    TSSymbol s = ts_node_symbol(op);
+    return s < l->n_symbols && (l->flags[s] & WM_F_ASSOC_OP) ? s : 0;
+}
+
+/* Whether an associative node continues a chain of the same operator: its
+ * nearest ancestor that is not transparent (parentheses) has that operator.
+ * `a && (b && c)` and `(a && b) && c` then hash alike, as prettier's
+ * removal of those parentheses requires. */
+static int continues_chain(const walker *w, uint16_t op) {
+    for (size_t i = w->depth; i-- > 0;) {
+        if (w->stack[i].flags & WM_F_TRANSPARENT) continue;
+        return w->stack[i].assoc_op == op;
+    }
+    return 0;
+}
+
+/* The kind a quoted property key hashes as (its content is in t[0:len]):
+ * the identifier or integer key it equals unquoted, else 0 (stays a
+ * string). prettier adds and removes such quotes. */
+static uint64_t quoted_key_kind(const wm_lang *l, const char *t, size_t len,
+                                uint16_t *flags) {
+    if (len == 0) return 0;
+    int ident = 1, digits = 1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)t[i];
+        int digit = c >= '0' && c <= '9';
+        int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
+        if (!letter && !(digit && i > 0)) ident = 0;
+        if (!digit) digits = 0;
+    }
+    if (ident && l->key_name_kind) {
+        *flags = l->key_name_flags;
+        return l->key_name_kind;
+    }
+    if (digits && len <= 15 && (t[0] != '0' || len == 1) && l->key_number_kind) {
+        *flags = 0;
+        return l->key_number_kind;
+    }
+    return 0;
 }
 
 /* Visit a visible node; returns 1 if its children are to be walked (a
@@ -321,9 +384,10 @@ static int visit(walker *w, const seen *n) {
     }
     int skipping = (flags & WM_F_SKIP) != 0;
     int32_t ui = -1;
+    uint32_t key_start = UINT32_MAX;
     if (!skipping && ((flags & WM_F_UNIT) ||
                       (named && parent && (parent->flags & WM_F_LIST))))
-        ui = open_unit(w, n, idx);
+        ui = open_unit(w, n, idx, &key_start);
 
     if (leaf) {
         if (!skipping) {
@@ -341,6 +405,15 @@ static int visit(walker *w, const seen *n) {
                 text = t == w->src + start && len == end - start
                            ? (end > start ? raw_hash : wm_xxh64(t, 0, WM_SEED_TEXT))
                            : wm_xxh64(t, len, WM_SEED_TEXT);
+                if ((flags & WM_F_STRING_JS) && parent && (parent->flags & WM_F_KEYED) &&
+                    parent->key_start == start) {
+                    uint16_t key_flags;
+                    uint64_t key_kind = quoted_key_kind(l, t, len, &key_flags);
+                    if (key_kind) {
+                        kind = key_kind;
+                        flags = key_flags;
+                    }
+                }
                 if (flags & WM_F_IDENT) ident = intern_id(w, text | 1);
             }
             emit(w, WM_EV_TOKEN, kind, text, ident);
@@ -349,9 +422,11 @@ static int visit(walker *w, const seen *n) {
         syntax_word(w, WM_EXIT_WORD);
         return 0;
     }
-    int entered = !skipping && !(flags & WM_F_TRANSPARENT);
+    uint16_t assoc_op = !skipping && (flags & WM_F_ASSOC) ? assoc_operator(w, n) : 0;
+    int entered = !skipping && !(flags & WM_F_TRANSPARENT) &&
+                  !(assoc_op && continues_chain(w, assoc_op));
     if (entered) emit(w, WM_EV_ENTER, kind, 0, -1);
-    frame f = {idx, ui, flags, (uint8_t)entered};
+    frame f = {idx, ui, flags, (uint8_t)entered, assoc_op, key_start};
     /* children of a skipped node are skipped too */
     if (skipping) f.flags = WM_F_SKIP | WM_F_TRANSPARENT;
     return push(w, f);

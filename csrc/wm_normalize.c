@@ -133,9 +133,21 @@ static size_t go_number(char *o, const char *s, size_t n) {
     return n;
 }
 
+/* Regex flags in byte order (`/x/ig` and `/x/gi` are one regex). */
+static size_t js_flags(char *o, const char *s, size_t n) {
+    if (n > 64) return put_crlf_free(o, s, n);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        size_t j = i;
+        for (; j > 0 && (unsigned char)o[j - 1] > (unsigned char)c; j--) o[j] = o[j - 1];
+        o[j] = c;
+    }
+    return n;
+}
+
 int wm_normalize_token(const char *text, size_t len, uint16_t flags,
                        wm_buf *scratch, const char **out, size_t *out_len) {
-    uint16_t kind = flags & (WM_F_STRING_JS | WM_F_NUMBER_JS | WM_F_NUMBER_GO);
+    uint16_t kind = flags & (WM_F_STRING_JS | WM_F_NUMBER_JS | WM_F_NUMBER_GO | WM_F_FLAGS_JS);
     if (!kind && !memchr(text, '\r', len)) {
         *out = text;
         *out_len = len;
@@ -151,6 +163,8 @@ int wm_normalize_token(const char *text, size_t len, uint16_t flags,
         k = js_number(o, text, len);
     else if (kind == WM_F_NUMBER_GO)
         k = go_number(o, text, len);
+    else if (kind == WM_F_FLAGS_JS)
+        k = js_flags(o, text, len);
     else
         k = put_crlf_free(o, text, len);
     *out = o;

@@ -37,6 +37,9 @@ _JS_SIMPLE = [
     "var {id} = {{ k: {lit}, [{str}]: {id2} }};",
     "{id} = ({id2}) => {id2} * {lit};",
     "{id} = {id2} ? {lit} : {str};",
+    "{id} = {id2} && ({id} && {lit}) || ({id2} ?? {str});",
+    "{id} = {{ {str}: {lit}, 'k{id2}': {id2}, '{lit}': 1, m() {{}} }};",
+    "{id} = new C{id2}; {id2} = /r{lit}/ig;",
 ]
 _JS_BLOCKS = ["if ({id} > {lit}) {{", "for (let {id} = 0; {id} < {lit}; {id}++) {{", "{{", "while ({id}) {{"]
 

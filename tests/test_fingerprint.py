@@ -154,10 +154,30 @@ def test_renamed_level_still_tells_different_identifier_patterns_apart(language,
     ("javascript", "y = (a + b);\nz = 1E3;\n", "y = a + b;\nz = 1e3;\n"),
     ("go", "package p\nfunc f() { a := 0X1F; b := 1E3; _ = a; _ = b }\n",
      "package p\n\nfunc f() {\n\ta := 0x1F\n\tb := 1e3\n\t_ = a\n\t_ = b\n}\n"),
+    # prettier: same-operator chains lose their parentheses, keys their quotes, `new C` gains ()
+    ("javascript", "x = a && (b && c) || (d || e);\ny = (a ?? b) ?? c;\n",
+     "x = (a && b && c) || d || e;\ny = a ?? b ?? c;\n"),
+    ("javascript", "o = {'a': 1, '7': 2, 'b-c': 3, 'm'() {}};\nclass K { 'f' = 1 }\n",
+     "o = {a: 1, 7: 2, 'b-c': 3, m() {}};\nclass K { f = 1 }\n"),
+    ("javascript", "x = new Foo;;\nr = /a/ig;\n", "x = new Foo();\nr = /a/gi;\n"),
 ])
 def test_formatter_spellings_do_not_change_any_level(language, one, other):
     assert hashes(watermark.fingerprint(one, language=language)) == \
         hashes(watermark.fingerprint(other, language=language))
+
+
+@pytest.mark.parametrize("one,other", [
+    ("x = a && (b || c);\n", "x = (a && b) || c;\n"),
+    ("x = a && (b ?? c);\n", "x = (a && b) ?? c;\n"),
+    ("x = a - (b - c);\n", "x = (a - b) - c;\n"),
+    ("o = {'a-b': 1};\n", "o = {a_b: 1};\n"),
+    ("o = {'07': 1};\n", "o = {7: 1};\n"),
+    ("x = o['a'];\n", "x = o.a;\n"),
+])
+def test_normalizations_keep_different_programs_apart(one, other):
+    a = watermark.fingerprint(one, language="javascript")
+    b = watermark.fingerprint(other, language="javascript")
+    assert a.exact != b.exact
 
 
 def test_files_with_syntax_errors_get_fingerprints_and_flag_the_broken_units():

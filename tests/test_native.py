@@ -39,9 +39,10 @@ def test_constants_are_equal_in_c_header_and_reference():
     assert defined["WM_SEED_SYNTAX"] == ref.SEED_SYNTAX
     assert defined["WM_EXIT_WORD"] == ref.EXIT_WORD
     assert defined["WM_ABI_VERSION"] == _bindings.ABI_VERSION
-    for name in ["UNIT", "SKIP", "TRANSPARENT", "IDENT", "STRING_JS", "NUMBER_JS", "NUMBER_GO",
-                 "NAME_FROM_CHILD", "LIST"]:
-        assert defined[f"WM_F_{name}"] == getattr(_languages, f"F_{name}")
+    flag_names = [k[len("WM_F_"):] for k in defined if k.startswith("WM_F_")]
+    assert len(flag_names) == 14
+    for name in flag_names:
+        assert defined[f"WM_F_{name}"] == getattr(_languages, f"F_{name}") == getattr(ref, f"_F_{name}")
     assert (ref.EV_ENTER, ref.EV_EXIT, ref.EV_TOKEN) == (defined["WM_EV_ENTER"], defined["WM_EV_EXIT"],
                                                          defined["WM_EV_TOKEN"])
 
@@ -72,7 +73,7 @@ _TOKEN_BYTES = st.binary(max_size=40) | st.text(
 
 
 @given(_TOKEN_BYTES, st.sampled_from([0, _languages.F_STRING_JS, _languages.F_NUMBER_JS,
-                                       _languages.F_NUMBER_GO]))
+                                       _languages.F_NUMBER_GO, _languages.F_FLAGS_JS]))
 def test_token_normalization_matches_reference(text, flags):
     assert _bindings.token_hash(text, flags) == ref.token_hash(text, flags)
 

@@ -12,7 +12,7 @@ import pathlib
 from ._reference import EVENT_STRUCT, UNIT_STRUCT
 from .errors import NativeBuildError, SourceError, WatermarkError
 
-ABI_VERSION = 2  # must equal WM_ABI_VERSION in csrc/watermark.h
+ABI_VERSION = 3  # must equal WM_ABI_VERSION in csrc/watermark.h
 
 _REBUILD = "rebuild it with `pip install -e .` (or `pip install --force-reinstall .`)"
 
@@ -102,7 +102,7 @@ class NativeLanguage:
             ptr,
             ffi.from_buffer("uint16_t[]", language.flags),
             ffi.from_buffer("uint64_t[]", language.kind_hashes),
-            ffi.from_buffer("uint16_t[]", language.name_fields),
+            ffi.from_buffer("uint16_t[]", language.fields),
             len(language.flags),
             language.error_kind_hash,
             status,

@@ -136,4 +136,4 @@ def parse(lang: _languages.Language, data: bytes) -> tree_sitter.Tree:
 def reference_walk(lang: _languages.Language, data: bytes) -> _reference.Walk:
     """The pure-Python walk of `data` (oracle for the C core)."""
     return _reference.walk(parse(lang, data), data, lang.flags, lang.kind_hashes,
-                           lang.name_fields, lang.error_kind_hash)
+                           lang.fields, lang.error_kind_hash)

@@ -27,6 +27,11 @@ F_NUMBER_JS = 32
 F_NUMBER_GO = 64
 F_NAME_FROM_CHILD = 128
 F_LIST = 256
+F_ASSOC = 512
+F_ASSOC_OP = 1024
+F_KEYED = 2048
+F_KEY_NAME = 4096
+F_FLAGS_JS = 8192
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,8 @@ class LanguageSpec:
     list_kinds:        containers whose every named child is a unit
                        (statement lists, field lists, object literals...)
     identifier_kinds:  leaves abstracted by the `renamed` level
-    comment_kinds:     not hashed at all
+    ignored_kinds:     not hashed at all: comments, and empty statements
+                       (formatters delete stray `;`)
     format_tokens:     anonymous tokens a formatter adds or drops freely
     transparent_kinds: nodes hashed as their named children only (the
                        anonymous tokens inside them, e.g. parentheses, are
@@ -46,6 +52,14 @@ class LanguageSpec:
     token_normalizers: kind -> flag of the canonical spelling to hash
     name_fields:       unit kind -> field holding its name
     named_by_child:    unit kinds named after their first child unit
+    assoc_kinds:       binary operator kind -> its operator field; a chain of
+                       one associative operator hashes the same however it
+                       is parenthesized (prettier drops such parentheses)
+    assoc_operators:   the associative operator tokens
+    keyed_kinds:       units whose name field may be a quoted property key,
+                       hashed as the key it equals unquoted ('k' as k, '1'
+                       as 1; prettier adds and removes those quotes)
+    key_name_kind:     the kind such an unquoted key name has
     """
 
     name: str
@@ -54,18 +68,22 @@ class LanguageSpec:
     unit_kinds: frozenset[str]
     list_kinds: frozenset[str]
     identifier_kinds: frozenset[str]
-    comment_kinds: frozenset[str]
+    ignored_kinds: frozenset[str]
     format_tokens: frozenset[str]
     transparent_kinds: frozenset[str]
     token_normalizers: dict[str, int] = field(default_factory=dict)
     name_fields: dict[str, str] = field(default_factory=dict)
     named_by_child: frozenset[str] = frozenset()
+    assoc_kinds: dict[str, str] = field(default_factory=dict)
+    assoc_operators: frozenset[str] = frozenset()
+    keyed_kinds: frozenset[str] = frozenset()
+    key_name_kind: str | None = None
 
 
 _GO_STATEMENTS = frozenset(
     """assignment_statement dec_statement expression_statement inc_statement
     send_statement short_var_declaration break_statement continue_statement
-    defer_statement empty_statement expression_switch_statement
+    defer_statement expression_switch_statement
     fallthrough_statement for_statement go_statement goto_statement
     if_statement labeled_statement return_statement select_statement
     type_switch_statement receive_statement""".split()
@@ -78,7 +96,7 @@ _GO_DECLARATIONS = frozenset(
 )
 _JS_STATEMENTS = frozenset(
     """break_statement continue_statement debugger_statement do_statement
-    empty_statement export_statement expression_statement for_in_statement
+    export_statement expression_statement for_in_statement
     for_statement if_statement import_statement labeled_statement
     return_statement switch_statement throw_statement try_statement
     while_statement with_statement class_declaration function_declaration
@@ -104,7 +122,7 @@ _SPECS: dict[str, LanguageSpec] = {
         identifier_kinds=frozenset(
             "identifier field_identifier type_identifier package_identifier label_name".split()
         ),
-        comment_kinds=frozenset({"comment"}),
+        ignored_kinds=frozenset({"comment", "empty_statement"}),
         format_tokens=frozenset({";", ","}),
         transparent_kinds=frozenset({"parenthesized_expression"}),
         token_normalizers={
@@ -130,10 +148,11 @@ _SPECS: dict[str, LanguageSpec] = {
             shorthand_property_identifier_pattern private_property_identifier
             statement_identifier""".split()
         ),
-        comment_kinds=frozenset({"comment", "html_comment"}),
+        ignored_kinds=frozenset({"comment", "html_comment", "empty_statement"}),
         format_tokens=frozenset({";", ","}),
-        transparent_kinds=frozenset({"parenthesized_expression", "formal_parameters"}),
-        token_normalizers={"string": F_STRING_JS, "number": F_NUMBER_JS},
+        # `new C` and `new C()` are one thing (prettier adds the parentheses)
+        transparent_kinds=frozenset({"parenthesized_expression", "formal_parameters", "arguments"}),
+        token_normalizers={"string": F_STRING_JS, "number": F_NUMBER_JS, "regex_flags": F_FLAGS_JS},
         name_fields={
             "function_declaration": "name",
             "generator_function_declaration": "name",
@@ -141,8 +160,13 @@ _SPECS: dict[str, LanguageSpec] = {
             "method_definition": "name",
             "variable_declarator": "name",
             "field_definition": "property",
+            "pair": "key",
         },
         named_by_child=frozenset({"lexical_declaration", "variable_declaration", "export_statement"}),
+        assoc_kinds={"binary_expression": "operator"},
+        assoc_operators=frozenset({"&&", "||", "??"}),
+        keyed_kinds=frozenset({"pair", "method_definition", "field_definition"}),
+        key_name_kind="property_identifier",
     ),
 }
 
@@ -156,7 +180,7 @@ class Language:
     capsule: object  # keeps the TSLanguage* alive
     flags: array  # uint16 per symbol
     kind_hashes: array  # uint64 per symbol
-    name_fields: array  # uint16 per symbol
+    fields: array  # uint16 per symbol: a unit's name field, an operator field
     kind_names: tuple[str, ...]
 
     @property
@@ -242,9 +266,9 @@ def load(name: str) -> Language:
     named = [ts_language.node_kind_is_named(i) for i in range(n)]
     flags = array("H", [0]) * n
     hashes = array("Q", [0]) * n
-    name_fields = array("H", [0]) * n
+    fields = array("H", [0]) * n
     field_ids = {}
-    for kind, field_name in spec.name_fields.items():
+    for kind, field_name in (spec.name_fields | spec.assoc_kinds).items():
         fid = ts_language.field_id_for_name(field_name)
         if fid is None:
             raise GrammarError(f"{name} grammar has no field {field_name!r}")
@@ -255,17 +279,21 @@ def load(name: str) -> Language:
         f = 0
         if is_named:
             for kinds, flag in ((spec.unit_kinds, F_UNIT), (spec.list_kinds, F_LIST),
-                                (spec.identifier_kinds, F_IDENT), (spec.comment_kinds, F_SKIP),
+                                (spec.identifier_kinds, F_IDENT), (spec.ignored_kinds, F_SKIP),
                                 (spec.transparent_kinds, F_TRANSPARENT),
-                                (spec.named_by_child, F_NAME_FROM_CHILD)):
+                                (spec.named_by_child, F_NAME_FROM_CHILD),
+                                (spec.assoc_kinds, F_ASSOC), (spec.keyed_kinds, F_KEYED),
+                                ({spec.key_name_kind}, F_KEY_NAME)):
                 if kind in kinds:
                     f |= flag
             f |= normalizers.get(kind, 0)
-            name_fields[i] = field_ids.get(kind, 0)
+            fields[i] = field_ids.get(kind, 0)
         elif kind in spec.format_tokens:
             f |= F_SKIP
+        elif kind in spec.assoc_operators:
+            f |= F_ASSOC_OP
         flags[i] = f
-    return Language(spec, ts_language, capsule, flags, hashes, name_fields, names)
+    return Language(spec, ts_language, capsule, flags, hashes, fields, names)
 
 
 def check_spec_kinds(lang: Language) -> list[str]:
@@ -273,8 +301,9 @@ def check_spec_kinds(lang: Language) -> list[str]:
     spec = lang.spec
     known = set(lang.kind_names)
     wanted = (
-        spec.unit_kinds | spec.list_kinds | spec.identifier_kinds | spec.comment_kinds
+        spec.unit_kinds | spec.list_kinds | spec.identifier_kinds | spec.ignored_kinds
         | spec.transparent_kinds | set(spec.token_normalizers) | set(spec.name_fields)
-        | spec.named_by_child | spec.format_tokens
+        | spec.named_by_child | spec.format_tokens | set(spec.assoc_kinds)
+        | spec.assoc_operators | spec.keyed_kinds | ({spec.key_name_kind} - {None})
     )
     return sorted(k for k in wanted if k not in known)

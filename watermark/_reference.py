@@ -28,6 +28,7 @@ EV_ENTER, EV_EXIT, EV_TOKEN = 0, 1, 2
 _F_UNIT, _F_SKIP, _F_TRANSPARENT, _F_IDENT = 1, 2, 4, 8
 _F_STRING_JS, _F_NUMBER_JS, _F_NUMBER_GO = 16, 32, 64
 _F_NAME_FROM_CHILD, _F_LIST = 128, 256
+_F_ASSOC, _F_ASSOC_OP, _F_KEYED, _F_KEY_NAME, _F_FLAGS_JS = 512, 1024, 2048, 4096, 8192
 
 _M = (1 << 64) - 1
 _P1 = 0x9E3779B185EBCA87
@@ -170,13 +171,15 @@ def _go_number(s: bytes) -> bytes:
 
 def normalize_token(text: bytes, flags: int) -> bytes:
     """The canonical spelling of a token that its hash is computed over."""
-    kind = flags & (_F_STRING_JS | _F_NUMBER_JS | _F_NUMBER_GO)
+    kind = flags & (_F_STRING_JS | _F_NUMBER_JS | _F_NUMBER_GO | _F_FLAGS_JS)
     if kind == _F_STRING_JS:
         return _js_string(text)
     if kind == _F_NUMBER_JS and len(text) < 500:
         return _js_number(text)
     if kind == _F_NUMBER_GO:
         return _go_number(text)
+    if kind == _F_FLAGS_JS and len(text) <= 64:
+        return bytes(sorted(text))
     return _crlf_free(text)
 
 
@@ -329,16 +332,38 @@ def hash_units(events, units, n_idents: int) -> None:
         u.exact, u.skeleton, u.renamed = (sq.final() for sq in seqs)
 
 
-def walk(tree, source: bytes, flags, kind_hashes, name_fields, error_kind_hash: int) -> Walk:
-    """Walk a py-tree-sitter Tree exactly as csrc/wm_fingerprint.c walks it."""
+def _quoted_key(content: bytes) -> str | None:
+    """What a quoted property key equals unquoted: "name", "number" or None."""
+    if not content:
+        return None
+    if content.isascii():
+        text = content.decode()
+        if (text[0].isalpha() or text[0] in "_$") and all(c.isalnum() or c in "_$" for c in text):
+            return "name"
+        if text.isdigit() and len(text) <= 15 and (text[0] != "0" or len(text) == 1):
+            return "number"
+    return None
+
+
+def walk(tree, source: bytes, flags, kind_hashes, fields, error_kind_hash: int) -> Walk:
+    """Walk a py-tree-sitter Tree exactly as csrc/wm_fingerprint.c walks it.
+
+    fields[symbol] is the field naming a unit, or the operator field of a
+    _F_ASSOC node."""
     n_symbols = len(flags)
     events: list[tuple[int, int, int, int]] = []
     units: list[RawUnit] = []
     syntax: list[int] = []
     idents: dict[int, int] = {}
-    # frame: [node_index, unit_index, flags, entered]
+    # frame: [node_index, unit_index, flags, entered, assoc_op, key_start]
     stack: list[list[int]] = []
     n_nodes = 0
+    key_kinds = {"name": None, "number": None}  # (kind hash, flags) of each kind of quoted key
+    for sym in range(n_symbols):
+        if flags[sym] & _F_KEY_NAME and key_kinds["name"] is None:
+            key_kinds["name"] = (kind_hashes[sym], flags[sym])
+        if flags[sym] & _F_NUMBER_JS and key_kinds["number"] is None:
+            key_kinds["number"] = (kind_hashes[sym], 0)
 
     def kind_of(sym: int) -> tuple[int, int]:
         if sym < n_symbols:
@@ -352,17 +377,21 @@ def walk(tree, source: bytes, flags, kind_hashes, name_fields, error_kind_hash: 
                 and units[ui + 1].parent == ui:
             u.name_start, u.name_end = units[ui + 1].name_start, units[ui + 1].name_end
 
-    def open_unit(node, sym: int, idx: int) -> int:
+    def open_unit(node, sym: int, idx: int) -> tuple[int, int]:
+        """The new unit's index, and its key's start if it is _F_KEYED."""
         parent = -1
         for fr in reversed(stack):
             if fr[1] >= 0:
                 parent = fr[1]
                 break
         name_start = name_end = 0
-        field = name_fields[sym] if sym < n_symbols else 0
+        key_start = -1
+        field = fields[sym] if sym < n_symbols else 0
         if field:
             name = node.child_by_field_id(field)
             if name is not None:
+                if flags[sym] & _F_KEYED:
+                    key_start = name.start_byte
                 ns = name.kind_id
                 if ns < n_symbols and flags[ns] & _F_IDENT:
                     name_start, name_end = name.start_byte, name.end_byte
@@ -372,7 +401,19 @@ def walk(tree, source: bytes, flags, kind_hashes, name_fields, error_kind_hash: 
             name_start=name_start, name_end=name_end, parent=parent, node=idx,
             parent_node=stack[-1][0] if stack else idx, symbol=sym, has_error=node.has_error,
         ))
-        return len(units) - 1
+        return len(units) - 1, key_start
+
+    def assoc_operator(node, sym: int) -> int:
+        op = node.child_by_field_id(fields[sym])
+        if op is None:
+            return 0
+        return op.kind_id if op.kind_id < n_symbols and flags[op.kind_id] & _F_ASSOC_OP else 0
+
+    def continues_chain(op: int) -> bool:
+        for fr in reversed(stack):
+            if not fr[2] & _F_TRANSPARENT:
+                return fr[4] == op
+        return False
 
     def visit(node) -> bool:
         nonlocal n_nodes
@@ -395,14 +436,20 @@ def walk(tree, source: bytes, flags, kind_hashes, name_fields, error_kind_hash: 
                 syntax.append(EXIT_WORD)
                 return False
         skipping = bool(f & _F_SKIP)
-        ui = -1
+        ui, key_start = -1, -1
         if not skipping and ((f & _F_UNIT) or (named and parent is not None and parent[2] & _F_LIST)):
-            ui = open_unit(node, sym, idx)
+            ui, key_start = open_unit(node, sym, idx)
         if leaf:
             if not skipping:
                 text, ident = 0, -1
                 if named or (f & _F_STRING_JS):
-                    text = token_hash(source[start:end], f)
+                    token = normalize_token(source[start:end], f)
+                    text = xxh64(token, SEED_TEXT)
+                    if f & _F_STRING_JS and parent is not None and parent[2] & _F_KEYED \
+                            and parent[5] == start:
+                        key = key_kinds.get(_quoted_key(token) or "")
+                        if key is not None:
+                            kind, f = key
                     if f & _F_IDENT:
                         ident = idents.setdefault(text | 1, len(idents))
                 events.append((kind, text, ident, EV_TOKEN))
@@ -410,14 +457,17 @@ def walk(tree, source: bytes, flags, kind_hashes, name_fields, error_kind_hash: 
                 close_unit(ui, f)
             syntax.append(EXIT_WORD)
             return False
-        entered = not skipping and not (f & _F_TRANSPARENT)
+        assoc_op = assoc_operator(node, sym) if not skipping and f & _F_ASSOC else 0
+        entered = not skipping and not (f & _F_TRANSPARENT) \
+            and not (assoc_op and continues_chain(assoc_op))
         if entered:
             events.append((kind, 0, -1, EV_ENTER))
-        stack.append([idx, ui, (_F_SKIP | _F_TRANSPARENT) if skipping else f, int(entered)])
+        stack.append([idx, ui, (_F_SKIP | _F_TRANSPARENT) if skipping else f, int(entered),
+                      assoc_op, key_start])
         return True
 
     def leave() -> None:
-        idx, ui, f, entered = stack.pop()
+        idx, ui, f, entered, _, _ = stack.pop()
         if entered:
             events.append((0, 0, -1, EV_EXIT))
         if ui >= 0:
