@@ -25,3 +25,20 @@ def load(language: str) -> list[tuple[str, bytes]]:
                 if b"\0" not in data:
                     files.append((str(path), data))
     return files
+
+
+def main(doc: str, options: dict[str, int], run, render) -> None:
+    """Command line of a benchmark: integer options, --json, then run and print."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    for name, default in options.items():
+        parser.add_argument(f"--{name}", type=int, default=default, help=f"default {default}")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    args = parser.parse_args()
+    report = run(args)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        render(report)

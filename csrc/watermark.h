@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 3
+#define WM_ABI_VERSION 4
 
 /* Status codes returned by every fallible function. */
 #define WM_OK 0
@@ -109,6 +109,13 @@ uint64_t wm_token_hash(const char *text, size_t len, uint16_t flags);
  * ranges. n_idents bounds the ident ids used in events. */
 int wm_hash_units(const wm_event *events, size_t n_events,
                   wm_unit *units, size_t n_units, uint32_t n_idents);
+
+/* SipHash-2-4 of data[0:len] under the 16-byte key: the keyed PRF. */
+uint64_t wm_siphash(const uint8_t *key, const void *data, size_t len);
+/* out[i] = wm_siphash(key, words + i*stride, 8*stride) for i < n: the
+ * PRF of each run of `stride` 64-bit words (as little-endian bytes). */
+void wm_siphash_words(const uint8_t *key, const uint64_t *words, size_t stride,
+                      size_t n, uint64_t *out);
 
 /* A language: the grammar (a TSLanguage*) plus per-symbol tables of
  * length n_symbols: flags, kind hashes, and a field id (0 = none): the

@@ -414,7 +414,9 @@ static int visit(walker *w, const seen *n) {
                         flags = key_flags;
                     }
                 }
-                if (flags & WM_F_IDENT) ident = intern_id(w, text | 1);
+                /* one name space per identifier kind: renaming variables
+                 * leaves field and property names apart */
+                if (flags & WM_F_IDENT) ident = intern_id(w, wm_round(kind, text) | 1);
             }
             emit(w, WM_EV_TOKEN, kind, text, ident);
         }

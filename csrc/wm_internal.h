@@ -7,6 +7,12 @@
 
 #define WM_EXPORT __attribute__((visibility("default")))
 
+/* Words are read from bytes with memcpy: the hashes are defined on
+ * little-endian byte order, and this core assumes a little-endian host. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "watermark's C core needs a little-endian host"
+#endif
+
 /* Seeds and markers of the hash definitions; mirrored by
  * watermark/_reference.py and checked equal by the tests. */
 #define WM_SEED_TEXT 0x74657874ULL     /* token text */

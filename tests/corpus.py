@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -45,3 +46,24 @@ def tool(name: str) -> str:
     if path is None:
         _missing(name)
     return path
+
+
+def mangle_go(source: bytes) -> bytes | None:
+    """Formatting gofmt undoes: spaces for tabs, doubled blank lines, trailing
+    blanks, no alignment. Lines holding string or rune literals stay verbatim;
+    files with raw strings are not mangled at all (None)."""
+    if b"`" in source:
+        return None
+    out = []
+    for line in source.split(b"\n"):
+        if b'"' in line or b"'" in line:
+            out.append(line)
+            continue
+        stripped = line.lstrip(b"\t")
+        depth = len(line) - len(stripped)
+        if not stripped.startswith((b"//", b"/*", b"*")):
+            stripped = re.sub(rb"(?<=\S) {2,}(?=\S)", b" ", stripped)
+        out.append(b"  " * depth + stripped + (b"  " if stripped else b""))
+        if not stripped:
+            out.append(b"")
+    return b"\n".join(out)

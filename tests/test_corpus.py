@@ -1,13 +1,12 @@
 """Real code: the Go 1.19 standard library and the pinned npm packages."""
 from __future__ import annotations
 
-import re
 import subprocess
 
 import pytest
 
 import watermark
-from corpus import go_files, js_files, sample, tool
+from corpus import go_files, js_files, mangle_go, sample, tool
 
 pytestmark = pytest.mark.corpus
 
@@ -29,33 +28,12 @@ def test_every_corpus_file_fingerprints_without_error(files):
     assert units > 100_000
 
 
-def _mangle_go(source: bytes) -> bytes | None:
-    """Formatting gofmt undoes: spaces for tabs, doubled blank lines, trailing
-    blanks, no alignment. Lines holding string or rune literals stay verbatim;
-    files with raw strings are not mangled at all (None)."""
-    if b"`" in source:
-        return None
-    out = []
-    for line in source.split(b"\n"):
-        if b'"' in line or b"'" in line:
-            out.append(line)
-            continue
-        stripped = line.lstrip(b"\t")
-        depth = len(line) - len(stripped)
-        if not stripped.startswith((b"//", b"/*", b"*")):
-            stripped = re.sub(rb"(?<=\S) {2,}(?=\S)", b" ", stripped)
-        out.append(b"  " * depth + stripped + (b"  " if stripped else b""))
-        if not stripped:
-            out.append(b"")
-    return b"\n".join(out)
-
-
 def test_gofmt_changes_no_hash_on_real_files():
     gofmt = tool("gofmt")
     checked = 0
     for path in sample(go_files(), 120, max_bytes=200_000):
         original = path.read_bytes()
-        mangled = _mangle_go(original)
+        mangled = mangle_go(original)
         if mangled is None:
             continue
         result = subprocess.run([gofmt], input=mangled, capture_output=True)

@@ -1,6 +1,10 @@
 """watermark: per-recipient blank-line watermarks for source releases.
 
 Public API (everything else is private):
+    Key.generate() / Key.load(path) / key.save(path)   the vendor secret
+    embed(source, key, recipient, ...) -> EmbedResult   mark one file
+    extract(source, key, ...) -> Observations           read its carriers
+    verify(observations, key, recipient, ...) -> Verdict
     fingerprint(source, language=None, path=None) -> FileFingerprint
     languages() -> list of supported language names
     native_info() -> {"native": bool, "version": str, ...}
@@ -9,8 +13,12 @@ from __future__ import annotations
 
 from . import _bindings
 from ._languages import languages
+from ._codes import Code
+from ._keys import Key
+from ._watermark import EmbedResult, Observation, Observations, Verdict, embed, extract, verify
 from .errors import (
     GrammarError,
+    KeyFileError,
     NativeBuildError,
     SourceError,
     UnsupportedLanguageError,
@@ -21,16 +29,26 @@ from ._fingerprint import FileFingerprint, Unit, fingerprint
 __version__ = "0.1.0"
 
 __all__ = [
+    "Code",
+    "EmbedResult",
     "FileFingerprint",
     "GrammarError",
+    "Key",
+    "KeyFileError",
+    "Observation",
+    "Observations",
+    "Verdict",
     "NativeBuildError",
     "SourceError",
     "Unit",
     "UnsupportedLanguageError",
     "WatermarkError",
+    "embed",
+    "extract",
     "fingerprint",
     "languages",
     "native_info",
+    "verify",
 ]
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import pathlib
+from array import array
 
 from ._reference import EVENT_STRUCT, UNIT_STRUCT
 from .errors import NativeBuildError, SourceError, WatermarkError
 
-ABI_VERSION = 3  # must equal WM_ABI_VERSION in csrc/watermark.h
+ABI_VERSION = 4  # must equal WM_ABI_VERSION in csrc/watermark.h
 
 _REBUILD = "rebuild it with `pip install -e .` (or `pip install --force-reinstall .`)"
 
@@ -127,6 +128,25 @@ class NativeLanguage:
             events = (bytes(ffi.buffer(lib.wm_doc_events(doc), ne * EVENT_STRUCT.size)) if ne else b"",
                       ne, lib.wm_doc_n_idents(doc))
         return (units, n, tuple(hashes), lib.wm_doc_n_nodes(doc), bool(lib.wm_doc_has_error(doc)), events)
+
+
+def siphash(key: bytes, data: bytes) -> int:
+    if len(key) != 16:
+        raise ValueError("SipHash keys are 16 bytes")
+    return _native.lib.wm_siphash(key, data, len(data))
+
+
+def siphash_words(key: bytes, words: array, stride: int) -> array:
+    """The PRF of each run of `stride` words of `words` (an array('Q'))."""
+    if len(key) != 16 or words.typecode != "Q" or stride <= 0 or len(words) % stride:
+        raise ValueError("siphash_words: 16-byte key and whole runs of uint64 words")
+    n = len(words) // stride
+    out = array("Q", bytes(8 * n))
+    if n:
+        ffi = _native.ffi
+        _native.lib.wm_siphash_words(key, ffi.from_buffer("uint64_t[]", words), stride, n,
+                                     ffi.from_buffer("uint64_t[]", out, require_writable=True))
+    return out
 
 
 def build_digest() -> str:

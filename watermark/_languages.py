@@ -80,7 +80,7 @@ class LanguageSpec:
     key_name_kind: str | None = None
 
 
-_GO_STATEMENTS = frozenset(
+GO_STATEMENTS = frozenset(
     """assignment_statement dec_statement expression_statement inc_statement
     send_statement short_var_declaration break_statement continue_statement
     defer_statement expression_switch_statement
@@ -94,7 +94,7 @@ _GO_DECLARATIONS = frozenset(
     const_spec import_spec field_declaration method_elem type_elem
     expression_case type_case communication_case default_case""".split()
 )
-_JS_STATEMENTS = frozenset(
+JS_STATEMENTS = frozenset(
     """break_statement continue_statement debugger_statement do_statement
     export_statement expression_statement for_in_statement
     for_statement if_statement import_statement labeled_statement
@@ -113,7 +113,7 @@ _SPECS: dict[str, LanguageSpec] = {
         name="go",
         extensions=(".go",),
         module="tree_sitter_go",
-        unit_kinds=_GO_STATEMENTS | _GO_DECLARATIONS,
+        unit_kinds=GO_STATEMENTS | _GO_DECLARATIONS,
         list_kinds=frozenset(
             """source_file statement_list field_declaration_list interface_type
             import_spec_list var_spec_list const_declaration type_declaration
@@ -141,7 +141,7 @@ _SPECS: dict[str, LanguageSpec] = {
         name="javascript",
         extensions=(".js", ".mjs", ".cjs", ".jsx"),
         module="tree_sitter_javascript",
-        unit_kinds=_JS_STATEMENTS | _JS_MEMBERS,
+        unit_kinds=JS_STATEMENTS | _JS_MEMBERS,
         list_kinds=frozenset({"program", "statement_block", "class_body", "object", "switch_body"}),
         identifier_kinds=frozenset(
             """identifier property_identifier shorthand_property_identifier

@@ -7,6 +7,7 @@ backend used when WATERMARK_PURE_PYTHON=1. Mirrors, function by function:
   normalize_token  csrc/wm_normalize.c
   walk             csrc/wm_fingerprint.c (tree -> events, units, digest)
   hash_units       csrc/wm_units.c
+  siphash          csrc/wm_prf.c         (SipHash-2-4, the keyed PRF)
 """
 from __future__ import annotations
 
@@ -91,6 +92,32 @@ def xxh64_py(data: bytes, seed: int = 0) -> int:
     h = (h * _P3) & _M
     h ^= h >> 32
     return h
+
+
+def siphash(key: bytes, data: bytes) -> int:
+    """SipHash-2-4 (Aumasson & Bernstein) of data under a 16-byte key."""
+    k0, k1 = struct.unpack("<2Q", key)
+    v = [k0 ^ 0x736F6D6570736575, k1 ^ 0x646F72616E646F6D,
+         k0 ^ 0x6C7967656E657261, k1 ^ 0x7465646279746573]
+
+    def rounds(count: int) -> None:
+        v0, v1, v2, v3 = v
+        for _ in range(count):
+            v0 = (v0 + v1) & _M; v1 = _rotl(v1, 13) ^ v0; v0 = _rotl(v0, 32)
+            v2 = (v2 + v3) & _M; v3 = _rotl(v3, 16) ^ v2
+            v0 = (v0 + v3) & _M; v3 = _rotl(v3, 21) ^ v0
+            v2 = (v2 + v1) & _M; v1 = _rotl(v1, 17) ^ v2; v2 = _rotl(v2, 32)
+        v[:] = v0, v1, v2, v3
+
+    n = len(data)
+    tail = data[n - n % 8:] + bytes(7 - n % 8) + bytes([n & 0xFF])
+    for (m,) in struct.iter_unpack("<Q", data[: n - n % 8] + tail):
+        v[3] ^= m
+        rounds(2)
+        v[0] ^= m
+    v[2] ^= 0xFF
+    rounds(4)
+    return v[0] ^ v[1] ^ v[2] ^ v[3]
 
 
 try:  # same function, computed by the xxhash package; the tests check both agree
@@ -451,7 +478,7 @@ def walk(tree, source: bytes, flags, kind_hashes, fields, error_kind_hash: int) 
                         if key is not None:
                             kind, f = key
                     if f & _F_IDENT:
-                        ident = idents.setdefault(text | 1, len(idents))
+                        ident = idents.setdefault(_round(kind, text) | 1, len(idents))
                 events.append((kind, text, ident, EV_TOKEN))
             if ui >= 0:
                 close_unit(ui, f)

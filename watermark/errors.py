@@ -20,3 +20,7 @@ class NativeBuildError(WatermarkError, ImportError):
 
 class GrammarError(WatermarkError, RuntimeError):
     """A tree-sitter grammar could not be loaded (ABI or version mismatch)."""
+
+
+class KeyFileError(WatermarkError, ValueError):
+    """A key could not be created, read or written (never shows the key)."""

@@ -1,0 +1,100 @@
+"""Calibration of the false-accusation bound on real files.
+
+Leaks are real corpus files marked for one recipient: single files, files
+the corpus ships under several paths, and groups of files from one directory
+(repeated code repeats carrier identities across files). Every leak is scored against innocent recipients;
+for a valid bound, the fraction of innocent trials with bound <= x must stay
+<= x for every x. The same trials are also scored without deduplicating
+repeated identities, to show why the scorer counts each identity once.
+
+    python3 benchmarks/calibration.py [--leaks 500] [--innocents 200] [--json]
+"""
+from __future__ import annotations
+
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _corpora  # noqa: E402
+
+import watermark  # noqa: E402
+from watermark import _codes  # noqa: E402
+
+KEY = watermark.Key(bytes(range(50, 82)))
+LEVELS = (1e-1, 1e-2, 1e-3, 1e-4)  # 100,000 trials resolve x down to 1e-4 (>= 10 expected)
+
+
+def leaks(count: int, rng: random.Random) -> list[tuple[str, watermark.Observations]]:
+    """(description, observations) of `count` leaks from both corpora: single
+    files; files the corpus ships more than once (same content, several
+    paths); groups of 2-6 files from one directory."""
+    out = []
+    for language in ("go", "javascript"):
+        files = [(p, d) for p, d in _corpora.load(language) if d.count(b"\n") >= 50]
+        by_dir = defaultdict(list)
+        for p, d in files:
+            by_dir[str(Path(p).parent)].append((p, d))
+        dirs = [d for d, fs in by_dir.items() if len(fs) >= 2]
+        by_content = defaultdict(list)
+        for p, d in files:
+            by_content[d].append((p, d))
+        copies = [fs for fs in by_content.values() if len(fs) >= 2]  # files shipped twice
+        for k in range(count // 2):
+            if k % 3 == 0:
+                group = [rng.choice(files)]
+            elif k % 3 == 1 and copies:
+                group = rng.choice(copies)
+            else:
+                members = by_dir[rng.choice(dirs)]
+                group = rng.sample(members, min(len(members), rng.randint(2, 6)))
+            obs = watermark.Observations()
+            guilty = f"guilty-{rng.randrange(10**6)}"
+            for path, data in group:
+                marked = watermark.embed(data, KEY, guilty, language=language)
+                obs = obs + watermark.extract(marked.source, KEY, language=language)
+            out.append((f"{language}:{len(group)} files", obs))
+    return out
+
+
+def run(args) -> dict:
+    rng = random.Random(5)
+    results = {"unbiased": [], "tardos": [], "unbiased, no dedup": []}
+    carriers = repeated = 0
+    for _, obs in leaks(args.leaks, rng):
+        ids, bits = obs.distinct()
+        carriers += len(obs)
+        repeated += len(obs) - len(ids)
+        for i in range(args.innocents):
+            name = f"innocent-{rng.randrange(10**12)}"
+            results["unbiased"].append(watermark.verify(obs, KEY, name).log10_bound)
+            if i % 4 == 0:  # the Tardos score is computed in Python: a quarter of the trials
+                results["tardos"].append(watermark.verify(obs, KEY, name, code="tardos").log10_bound)
+            raw = _codes.score(KEY, name, obs.identities, bytes(obs.bits), _codes.DEFAULT_CODE)
+            results["unbiased, no dedup"].append(raw.log10_bound)
+    table = {}
+    for name, bounds in results.items():
+        n = len(bounds)
+        table[name] = {"trials": n, **{f"{x:g}": sum(b <= _log10(x) for b in bounds) / n for x in LEVELS}}
+    return {"leaks": args.leaks, "observations": carriers, "repeated identities": repeated,
+            "fraction of trials with bound <= x": table}
+
+
+def _log10(x: float) -> float:
+    import math
+
+    return math.log10(x)
+
+
+def render(report: dict) -> None:
+    print(f"{report['leaks']} leaks, {report['observations']:,} observations, "
+          f"{report['repeated identities']:,} of them repeated identities")
+    print("| scorer | innocent trials | " + " | ".join(f"bound ≤ {x:g}" for x in LEVELS) + " |")
+    print("|---|---:|" + "---:|" * len(LEVELS))
+    for name, row in report["fraction of trials with bound <= x"].items():
+        print(f"| {name} | {row['trials']:,} | " + " | ".join(f"{row[f'{x:g}']:.5f}" for x in LEVELS) + " |")
+
+
+if __name__ == "__main__":
+    _corpora.main(__doc__, {"leaks": 500, "innocents": 200}, run, render)

@@ -1,0 +1,198 @@
+"""Marking real code: the Go standard library and the JS corpus.
+
+Every file keeps its tree; a marked Go standard library still builds and
+vets; gofmt and prettier flag exactly the files they flagged before; node
+still loads every sampled JS file; the formatters change no carrier's bit.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import tree_sitter
+
+import watermark
+from watermark import _languages
+from corpus import corpus_root, go_files, js_files, mangle_go, sample, tool
+
+pytestmark = pytest.mark.corpus
+
+KEY = watermark.Key(bytes(range(7, 39)))
+
+
+def _mark_tree(src_root: Path, dst_root: Path, suffixes: tuple[str, ...]) -> tuple[int, list[str]]:
+    """Copy src_root to dst_root, marking every source file for "alice".
+    Returns (files marked, files left unmarked with the reason)."""
+    marked, unmarked = 0, []
+    for dirpath, _dirs, files in os.walk(src_root):
+        rel = Path(dirpath).relative_to(src_root)
+        (dst_root / rel).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            s, d = Path(dirpath) / name, dst_root / rel / name
+            if s.is_symlink():
+                os.symlink(os.readlink(s), d)
+                continue
+            data = s.read_bytes()
+            if name.endswith(suffixes):
+                result = watermark.embed(data, KEY, "alice", path=name)
+                if result.marked:
+                    marked += 1
+                else:
+                    unmarked.append(result.reason)
+                data = result.source
+            d.write_bytes(data)
+            shutil.copymode(s, d)
+    return marked, unmarked
+
+
+@pytest.fixture(scope="module")
+def marked_goroot(tmp_path_factory) -> Path:
+    """A GOROOT whose src/ is the marked standard library."""
+    go = tool("go")
+    goroot = Path(subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True,
+                                 check=True).stdout.strip())
+    root = tmp_path_factory.mktemp("goroot")
+    for name in os.listdir(goroot):
+        if name != "src":
+            os.symlink(os.path.realpath(goroot / name), root / name)
+    marked, unmarked = _mark_tree(corpus_root("GO_STDLIB_SRC"), root / "src", (".go",))
+    assert marked > 5000
+    # only test inputs that are broken on purpose stay unmarked
+    assert all("syntax error" in reason for reason in unmarked), unmarked[:5]
+    assert len(unmarked) < 100
+    return root
+
+
+def test_every_corpus_file_keeps_its_tree():
+    """Checked by an independent parse: py-tree-sitter's node kinds and token texts."""
+    checked = 0
+    for files, language in ((go_files(), "go"), (js_files(), "javascript")):
+        parser = tree_sitter.Parser(_languages.load(language).ts_language)
+        for i, path in enumerate(files):
+            data = path.read_bytes()
+            result = watermark.embed(data, KEY, "alice", language=language)
+            fp = watermark.fingerprint(data, language=language)
+            assert result.marked == (not fp.has_error), (path, result.reason)
+            if result.source is data:
+                continue
+            after = watermark.fingerprint(result.source, language=language)
+            assert (after.syntax_digest, after.exact) == (fp.syntax_digest, fp.exact), path
+            if i % 40 == 0:
+                assert _tokens(parser.parse(data)) == _tokens(parser.parse(result.source)), path
+            checked += 1
+    assert checked > 7000
+
+
+def _tokens(tree) -> list[tuple[str, bytes | None]]:
+    out = []
+    cursor = tree.walk()
+    while True:
+        node = cursor.node
+        out.append((node.type, node.text if node.child_count == 0 else None))
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return out
+
+
+def test_marked_standard_library_builds_and_vets(marked_goroot, tmp_path):
+    env = dict(os.environ, GOROOT=str(marked_goroot), GOCACHE=str(tmp_path / "cache"),
+               GOFLAGS="", CGO_ENABLED="0")
+    go = tool("go")
+    listed = subprocess.run([go, "list", "-f", "{{.Dir}}", "fmt"], env=env, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    assert listed.startswith(str(marked_goroot))
+    for args in (["build", "std", "cmd"], ["vet", "std"]):
+        result = subprocess.run([go, *args], env=env, capture_output=True, text=True)
+        assert result.returncode == 0, (args, result.stderr[-3000:])
+
+
+def test_gofmt_flags_exactly_the_files_it_flagged_before(marked_goroot):
+    gofmt = tool("gofmt")
+
+    def flagged(root: Path) -> set[str]:
+        out = subprocess.run([gofmt, "-l", str(root)], capture_output=True, text=True).stdout
+        return {str(Path(p).relative_to(root)) for p in out.split()}
+
+    assert flagged(marked_goroot / "src") == flagged(corpus_root("GO_STDLIB_SRC"))
+
+
+def test_gofmt_changes_no_carrier_bit(marked_goroot):
+    gofmt = tool("gofmt")
+    files = sample(sorted((marked_goroot / "src").rglob("*.go")), 150, max_bytes=200_000)
+    changed, read = [], 0
+    for path in files:
+        data = path.read_bytes()
+        mangled = mangle_go(data)  # undo gofmt's work first, doubling blank lines too
+        if mangled is None:
+            continue
+        formatted = subprocess.run([gofmt], input=mangled, capture_output=True)
+        if formatted.returncode:  # test inputs with syntax errors
+            continue
+        bits = [dict(watermark.extract(x, KEY, language="go")) for x in (data, mangled, formatted.stdout)]
+        read += len(bits[0])
+        # gofmt may split a one-line body into lines, making new boundaries; none it had may change
+        if bits[0] != bits[1] or any(bits[2].get(i) != bit for i, bit in bits[0].items()):
+            changed.append(str(path))
+    assert read > 2000 and not changed, changed[:5]
+
+
+@pytest.fixture(scope="module")
+def js_trees(tmp_path_factory):
+    """Sampled JS corpus files: as shipped, prettier-formatted, and both marked."""
+    prettier = tool("prettier")
+    root = tmp_path_factory.mktemp("js")
+    dirs = {name: root / name for name in ("orig", "pretty", "orig_marked", "pretty_marked")}
+    for d in dirs.values():
+        d.mkdir()
+    for i, path in enumerate(sample(js_files(), 200, seed=3, max_bytes=150_000)):
+        suffix = path.suffix
+        (dirs["orig"] / f"{i}{suffix}").write_bytes(path.read_bytes())
+        (dirs["pretty"] / f"{i}{suffix}").write_bytes(path.read_bytes())
+    subprocess.run([prettier, "--write", "--log-level", "silent", str(dirs["pretty"])],
+                   capture_output=True)
+    for src, dst in (("orig", "orig_marked"), ("pretty", "pretty_marked")):
+        for f in sorted(dirs[src].iterdir()):
+            (dirs[dst] / f.name).write_bytes(watermark.embed(f.read_bytes(), KEY, "alice",
+                                                             path=f.name).source)
+    return dirs
+
+
+def _prettier_flags(directory: Path) -> set[str]:
+    out = subprocess.run([tool("prettier"), "--list-different", str(directory)], capture_output=True,
+                         text=True).stdout
+    return {Path(p).name for p in out.split()}
+
+
+def test_prettier_check_passes_exactly_where_it_did(js_trees):
+    for src, dst in (("orig", "orig_marked"), ("pretty", "pretty_marked")):
+        assert _prettier_flags(js_trees[dst]) == _prettier_flags(js_trees[src])
+    assert len(list(js_trees["pretty"].iterdir())) - len(_prettier_flags(js_trees["pretty"])) > 150
+
+
+def test_node_check_passes_exactly_where_it_did(js_trees):
+    node = tool("node")
+    for f in sorted(js_trees["orig"].iterdir()):
+        before = subprocess.run([node, "--check", str(f)], capture_output=True).returncode
+        after = subprocess.run([node, "--check", str(js_trees["orig_marked"] / f.name)],
+                               capture_output=True).returncode
+        assert before == after, f
+
+
+def test_prettier_changes_no_carrier_bit(js_trees, tmp_path):
+    formatted = tmp_path / "formatted"
+    shutil.copytree(js_trees["orig_marked"], formatted)
+    subprocess.run([tool("prettier"), "--write", "--log-level", "silent", str(formatted)],
+                   capture_output=True)
+    read, changed = 0, []
+    for f in sorted(js_trees["orig_marked"].iterdir()):
+        before = dict(watermark.extract(f.read_bytes(), KEY, path=f.name))
+        after = dict(watermark.extract((formatted / f.name).read_bytes(), KEY, path=f.name))
+        read += len(before)
+        if any(after.get(i) != bit for i, bit in before.items()):
+            changed.append(f.name)
+    assert read > 2000 and not changed, changed[:5]

@@ -1,0 +1,248 @@
+"""The watermark on single files: keys, carriers, embed / extract / verify."""
+from __future__ import annotations
+
+import os
+import pickle
+import stat
+
+import pytest
+from hypothesis import assume, given, strategies as st
+
+import watermark
+from watermark import _bindings, _codes, _reference
+from strategies import layouts, programs, render
+
+KEY = watermark.Key(bytes(range(32)))
+OTHER_KEY = watermark.Key(bytes(range(1, 33)))
+
+GO = b"""package p
+
+func f(a, b int) int {
+\tx := a + b
+\ty := x * 2
+\tif y > 10 {
+\t\treturn y
+\t}
+\tz := g(x)
+\tw := z + 1
+\treturn w
+}
+"""
+
+
+def same_tree(a: bytes, b: bytes, language: str) -> bool:
+    fa, fb = watermark.fingerprint(a, language=language), watermark.fingerprint(b, language=language)
+    return (fa.syntax_digest, fa.exact) == (fb.syntax_digest, fb.exact)
+
+
+# --- keys -------------------------------------------------------------------
+
+def test_key_file_round_trip_is_owner_only_and_never_overwritten(tmp_path):
+    key = watermark.Key.generate()
+    path = tmp_path / "vendor.key"
+    key.save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert watermark.Key.load(path) == key and key.id == watermark.Key.load(path).id
+    with pytest.raises(watermark.KeyFileError, match="never overwritten"):
+        watermark.Key.generate().save(path)
+    assert watermark.Key.load(path) == key
+
+
+def test_the_key_never_shows_in_repr_errors_or_pickles(tmp_path):
+    key = watermark.Key(b"S" * 32)
+    assert "SSSS" not in repr(key) and key.id in repr(key)
+    with pytest.raises(TypeError):
+        pickle.dumps(key)
+    bad = tmp_path / "bad.key"
+    bad.write_bytes(b"watermark-key v1\nU1NTU1NTU1NTU1NTU1NTU1NT!!\n")
+    with pytest.raises(watermark.KeyFileError) as err:
+        watermark.Key.load(bad)
+    assert "U1NT" not in str(err.value) and "damaged" in str(err.value)
+    with pytest.raises(watermark.KeyFileError, match="not a watermark key"):
+        (tmp_path / "x").write_bytes(b"hello")
+        watermark.Key.load(tmp_path / "x")
+    with pytest.raises(watermark.KeyFileError):
+        watermark.Key(b"short")
+
+
+def test_subkeys_differ_by_purpose_and_recipient():
+    assert len({KEY.subkey(b"wm-carrier-id"), KEY.subkey(b"wm-carrier-pick"),
+                KEY.recipient_key("a"), KEY.recipient_key("b"), OTHER_KEY.recipient_key("a")}) == 5
+
+
+# --- the PRF ----------------------------------------------------------------
+
+def test_siphash_matches_the_papers_test_vectors():
+    key = bytes(range(16))
+    vectors = {0: 0x726FDB47DD0E0E31, 1: 0x74F839C593DC67FD, 15: 0xA129CA6149BE45E5}
+    for length, want in vectors.items():
+        assert _reference.siphash(key, bytes(range(length))) == want
+        if _bindings.available():
+            assert _bindings.siphash(key, bytes(range(length))) == want
+
+
+@given(st.binary(min_size=16, max_size=16), st.binary(max_size=80))
+def test_c_siphash_matches_the_reference(key, data):
+    if not _bindings.available():
+        pytest.skip("pure-Python mode")
+    assert _bindings.siphash(key, data) == _reference.siphash(key, data)
+    words = _codes.array("Q", range(12))
+    assert list(_bindings.siphash_words(key, words, 3)) == [
+        _reference.siphash(key, words[i:i + 3].tobytes()) for i in range(0, 12, 3)]
+
+
+# --- embed / extract / verify on generated programs --------------------------
+
+@given(programs(), layouts(), st.sampled_from(["alice", "bob", "carol"]))
+def test_marking_keeps_the_tree_is_idempotent_and_re_marks_exactly(program, layout, recipient):
+    src = render(program, layout)
+    lang = program.language
+    a = watermark.embed(src, KEY, recipient, language=lang, density=1.0)
+    assert a.marked and a.reason is None
+    assert same_tree(src, a.source, lang)
+    assert watermark.embed(a.source, KEY, recipient, language=lang, density=1.0).source == a.source
+    b = watermark.embed(src, KEY, "dave", language=lang, density=1.0)
+    assert watermark.embed(a.source, KEY, "dave", language=lang, density=1.0).source == b.source
+    # line endings, BOM and a missing final newline survive
+    assert a.source.startswith(b"\xef\xbb\xbf") == src.startswith(b"\xef\xbb\xbf")
+    assert a.source.endswith(b"\n") == src.endswith(b"\n")
+    if layout.newline == "\r\n":
+        assert a.source.count(b"\n") == a.source.count(b"\r\n")
+    assert a.source.count(b"\n") - src.count(b"\n") == a.lines_added - a.lines_removed
+
+
+@given(programs(), layouts())
+def test_extract_reads_back_exactly_the_embedded_bits(program, layout):
+    src = render(program, layout)
+    lang = program.language
+    marked = watermark.embed(src, KEY, "alice", language=lang, density=1.0)
+    obs = watermark.extract(marked.source, KEY, language=lang, density=1.0)
+    assert len(obs) == marked.carriers
+    mine = watermark.verify(obs, KEY, "alice")
+    assert mine.matches == mine.carriers
+    assert not watermark.verify(obs, KEY, "mallory").accused
+    if mine.carriers >= 30:
+        assert mine.accused and mine.bound <= 2.0 ** -30
+
+
+def test_a_real_sized_function_accuses_its_recipient_only():
+    src = b"package p\n\nfunc f(a int) int {\n" + b"".join(
+        b"\tv%d := g(a, %d)\n\tif v%d > a {\n\t\ta = v%d\n\t}\n" % (i, i, i, i) for i in range(60)
+    ) + b"\treturn a\n}\n"
+    marked = watermark.embed(src, KEY, "alice", language="go")
+    obs = watermark.extract(marked.source, KEY, language="go")
+    assert watermark.verify(obs, KEY, "alice").accused
+    assert not any(watermark.verify(obs, KEY, r).accused for r in ("bob", "carol", "dave"))
+    assert not watermark.verify(obs, OTHER_KEY, "alice").accused
+    assert len(watermark.extract(marked.source, OTHER_KEY, language="go")) != len(obs) or \
+        not watermark.verify(watermark.extract(marked.source, OTHER_KEY, language="go"), OTHER_KEY,
+                             "alice").accused
+
+
+def test_text_input_gives_text_output_and_carriers_sit_between_statements():
+    marked = watermark.embed(GO.decode(), KEY, "alice", language="go", density=1.0)
+    assert isinstance(marked.source, str)
+    # six statements in f's body: five boundaries; `return y` is alone in its block
+    assert marked.carriers == 5
+    assert [l for l in marked.source.splitlines() if l] == [l for l in GO.decode().splitlines() if l]
+
+
+def test_repeated_identities_count_once():
+    marked = watermark.embed(GO, KEY, "alice", language="go", density=1.0)
+    obs = watermark.extract(marked.source, KEY, language="go", density=1.0)
+    twice = obs + obs
+    assert len(twice) == 2 * len(obs)
+    assert watermark.verify(twice, KEY, "alice").carriers == len(obs)
+
+
+def test_conflicting_bits_for_one_identity_are_dropped():
+    obs = watermark.Observations(_codes.array("Q", [1, 1, 2]), b"\x00\x01\x01")
+    assert watermark.verify(obs, KEY, "alice").carriers == 1
+
+
+# --- where carriers are (not) ------------------------------------------------
+
+@pytest.mark.parametrize("gap", [b"\t// note\n", b"\t/* c */\n"])
+def test_no_carrier_where_a_comment_sits_in_the_gap(gap):
+    src = b"package p\n\nfunc f() {\n\ta()\n" + gap + b"\tb()\n}\n"
+    assert watermark.embed(src, KEY, "x", language="go", density=1.0).carriers == 0
+
+
+@pytest.mark.parametrize("src", [
+    b"package p\n\nvar a = 1\nvar b = 2\n",  # top level: gofmt's business
+    b"package p\n\ntype T struct {\n\ta int\n\tbb string\n}\n",  # alignment section
+    b"package p\n\nconst (\n\ta = 1\n\tbb = 2\n)\n",
+    b"package p\n\nvar m = map[string]int{\n\t\"a\": 1,\n\t\"bb\": 2,\n}\n",
+    b"package p\n\nfunc f() error {\n\terr := g()\n\tif err != nil {\n\t\treturn err\n\t}\n}\n",
+    b"package p\n\nfunc f() { a(); b() }\n",  # same line
+])
+def test_go_boundaries_that_formatters_control_are_not_carriers(src):
+    assert watermark.embed(src, KEY, "x", language="go", density=1.0).carriers == 0
+
+
+@pytest.mark.parametrize("src", [
+    b"'use strict';\nfoo();\n",
+    b"let a = 1,\n  b = 2;\n",
+    b"x = { a: 1,\n  b: 2 };\n",  # prettier may collapse this object
+    b"var a = /x/ // note\nvar b = 2\n",  # the automatic `;` swallowed the comment
+])
+def test_js_boundaries_that_prettier_controls_are_not_carriers(src):
+    assert watermark.embed(src, KEY, "x", language="javascript", density=1.0).carriers == 0
+
+
+def test_js_statements_members_and_expanded_objects_are_carriers():
+    src = b"a();\nb();\nclass K {\n  m() {}\n  n() {}\n}\nx = {\n  a: 1,\n  b: 2,\n};\n"
+    assert watermark.embed(src, KEY, "x", language="javascript", density=1.0).carriers == 5
+
+
+# --- safety ------------------------------------------------------------------
+
+def test_files_with_syntax_errors_are_left_byte_identical_and_say_where():
+    src = b"package p\n\nfunc f() {\n\ta()\n\tb()\n\tx := (\n}\n"
+    result = watermark.embed(src, KEY, "x", language="go", path="bad.go", density=1.0)
+    assert not result.marked and result.source == src
+    assert "bad.go" in result.reason and "syntax error" in result.reason and "line" in result.reason
+
+
+def test_bad_input_is_refused_clearly():
+    with pytest.raises(watermark.SourceError):
+        watermark.embed(b"\x00\x01binary", KEY, "x", language="go")
+    with pytest.raises(watermark.UnsupportedLanguageError):
+        watermark.embed(b"x", KEY, "x", path="a.rs")
+    with pytest.raises(ValueError):
+        watermark.embed(GO, KEY, "", language="go")
+    with pytest.raises(ValueError):
+        watermark.embed(GO, KEY, "x", language="go", density=0)
+
+
+def test_verdicts_and_results_never_contain_the_key():
+    secret = b"K" * 32
+    key = watermark.Key(secret)
+    marked = watermark.embed(GO, key, "alice", language="go")
+    verdict = watermark.verify(watermark.extract(marked.source, key, language="go"), key, "alice")
+    for text in (repr(marked), repr(verdict), repr(key)):
+        assert "KKKK" not in text and secret.hex() not in text
+
+
+def test_binomial_tail_is_exact_and_the_tardos_bound_is_bernstein():
+    assert _codes.binomial_tail_log10(10, 10) == pytest.approx(-10 * 0.30102999566398)
+    assert 10 ** _codes.binomial_tail_log10(10, 8) == pytest.approx(56 / 1024)
+    assert _codes.binomial_tail_log10(10, 0) == 0.0
+    assert 10 ** _codes.bernstein_log10(100, 30.0, 3.0) == pytest.approx(
+        2.718281828459045 ** (-900 / (2 * (100 + 30))))
+
+
+def test_tardos_code_accuses_a_single_leaker_and_not_others():
+    src = b"".join(b"a%d = f(%d);\nif (a%d) {\n  g();\n}\n" % (i, i, i) for i in range(400))
+    marked = watermark.embed(src, KEY, "alice", language="javascript", density=1.0, code="tardos")
+    obs = watermark.extract(marked.source, KEY, language="javascript", density=1.0)
+    assert watermark.verify(obs, KEY, "alice", code="tardos").accused
+    assert not watermark.verify(obs, KEY, "bob", code="tardos").accused
+
+
+def test_embedding_does_not_touch_the_input_file(tmp_path):
+    path = tmp_path / "a.go"
+    path.write_bytes(GO)
+    before = os.stat(path)
+    watermark.embed(path.read_bytes(), KEY, "alice", path=str(path))
+    assert path.read_bytes() == GO and os.stat(path).st_mtime_ns == before.st_mtime_ns

@@ -1,0 +1,154 @@
+"""Recipient codewords and their scores.
+
+Every value here is a keyed PRF (SipHash-2-4 under a BLAKE2b sub-key) of a
+carrier identity, so a recipient's bit at a carrier is the same in every
+file and every release that contains that carrier, and independent across
+distinct identities. That independence is what the bounds below rest on.
+
+Two codes:
+
+unbiased  each bit is 1 with probability 1/2. The score of a recipient is
+          the number of observed bits equal to theirs; for an innocent
+          recipient it is Binomial(n, 1/2) exactly, so the bound is the
+          exact binomial tail. Strongest against a single leaker.
+tardos    carrier i has a bias p_i = sin^2(r), r uniform on
+          [t', pi/2 - t'], t' = asin(sqrt(t)) (the arcsine law with cutoff
+          t); a recipient's bit is 1 with probability p_i. Score: Skoric et
+          al.'s symmetric Tardos score, sum of g(y_i, x_i, p_i) with
+          g = sqrt((1-p)/p) or sqrt(p/(1-p)) by sign; for an innocent each
+          term has mean 0, variance 1 and is at most M = sqrt((1-t)/t), so
+          Bernstein's inequality bounds the tail:
+          P(S >= s) <= exp(-s^2 / (2 (n + M s / 3))). Resists collusion of
+          several recipients who merge their copies.
+"""
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass
+
+from . import _bindings, _reference
+from ._keys import Key
+
+_TWO64 = float(1 << 64)
+_EXACT_TAIL_LIMIT = 20_000  # above this many carriers, the Chernoff bound
+
+
+@dataclass(frozen=True)
+class Code:
+    """A code: "unbiased", or "tardos" with its bias cutoff t."""
+
+    name: str = "unbiased"
+    cutoff: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.name not in ("unbiased", "tardos"):
+            raise ValueError(f"unknown code {self.name!r}; use 'unbiased' or 'tardos'")
+        if self.name == "tardos" and not 0.0 < self.cutoff < 0.5:
+            raise ValueError("the Tardos cutoff t must be in (0, 0.5)")
+
+    @classmethod
+    def of(cls, code: "Code | str | None") -> "Code":
+        if code is None:
+            return DEFAULT_CODE
+        if isinstance(code, Code):
+            return code
+        if code == "tardos":
+            return TARDOS
+        return cls(code)
+
+
+TARDOS = Code("tardos", 0.01)
+DEFAULT_CODE = Code("unbiased")
+
+
+def prf(key: bytes, words: array, stride: int) -> array:
+    """SipHash of each run of `stride` words, in C when available."""
+    if _bindings.available():
+        return _bindings.siphash_words(key, words, stride)
+    return array("Q", (_reference.siphash(key, words[i:i + stride].tobytes())
+                       for i in range(0, len(words), stride)))
+
+
+def biases(key: Key, identities: array, cutoff: float) -> list[float]:
+    """Tardos bias p_i of each carrier (arcsine law, cutoff t)."""
+    lo = math.asin(math.sqrt(cutoff))
+    span = math.pi / 2 - 2 * lo
+    return [math.sin(lo + span * (u / _TWO64)) ** 2
+            for u in prf(key.subkey(b"wm-tardos-bias"), identities, 1)]
+
+
+def recipient_bits(key: Key, recipient: str, identities: array, code: Code) -> bytes:
+    """The recipient's bit at each carrier identity."""
+    draws = prf(key.recipient_key(recipient), identities, 1)
+    if code.name == "unbiased":
+        return bytes(u >> 63 for u in draws)
+    return bytes(u / _TWO64 < p for u, p in zip(draws, biases(key, identities, code.cutoff)))
+
+
+@dataclass(frozen=True)
+class Score:
+    score: float  # unbiased: matching bits; tardos: the symmetric score
+    matches: int
+    carriers: int
+    log10_bound: float  # log10 of the false-accusation bound (<= 0)
+
+    @property
+    def bound(self) -> float:
+        return 10.0 ** self.log10_bound
+
+
+def score(key: Key, recipient: str, identities: array, observed: bytes, code: Code) -> Score:
+    """Score one recipient on deduplicated observations."""
+    mine = recipient_bits(key, recipient, identities, code)
+    n = len(identities)
+    matches = sum(1 for x, y in zip(mine, observed) if x == y)
+    if code.name == "unbiased":
+        return Score(matches, matches, n, binomial_tail_log10(n, matches))
+    total = 0.0
+    for x, y, p in zip(mine, observed, biases(key, identities, code.cutoff)):
+        up, down = math.sqrt((1 - p) / p), math.sqrt(p / (1 - p))
+        if y:
+            total += up if x else -down
+        else:
+            total += down if not x else -up
+    return Score(total, matches, n, bernstein_log10(n, total, math.sqrt((1 - code.cutoff) / code.cutoff)))
+
+
+def binomial_tail_log10(n: int, m: int) -> float:
+    """log10 P(Binomial(n, 1/2) >= m): exact, or Chernoff for huge n."""
+    if m <= 0:
+        return 0.0
+    if m > n:
+        return -math.inf
+    if n <= _EXACT_TAIL_LIMIT:
+        term, tail = 1, 1  # C(n, n)
+        for k in range(n, m, -1):
+            term = term * k // (n - k + 1)  # C(n, k-1), exact
+            tail += term
+        return min(0.0, math.log10(tail) - n * math.log10(2))
+    q = m / n
+    if q <= 0.5:
+        return 0.0
+    kl = q * math.log(2 * q) + ((1 - q) * math.log(2 * (1 - q)) if q < 1 else 0.0)
+    return -n * kl / math.log(10)
+
+
+def bernstein_log10(n: int, s: float, bound: float) -> float:
+    """log10 of Bernstein's bound on P(S >= s) for a sum of n independent
+    zero-mean, unit-variance terms each at most `bound`."""
+    if s <= 0 or n == 0:
+        return 0.0
+    return -(s * s) / (2 * (n + bound * s / 3)) / math.log(10)
+
+
+def binomial_tail_log10_p(n: int, m: int, p: float) -> float:
+    """log10 P(Binomial(n, p) >= m), summed in floating point."""
+    if m <= 0:
+        return 0.0
+    if m > n:
+        return -math.inf
+    logs = [math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+            + k * math.log(p) + (n - k) * math.log1p(-p) for k in range(m, n + 1)]
+    top = max(logs)
+    return min(0.0, (top + math.log(sum(math.exp(x - top) for x in logs))) / math.log(10))
