@@ -11,6 +11,7 @@ repeated identities, to show why the scorer counts each identity once.
 """
 from __future__ import annotations
 
+import math
 import random
 import sys
 from collections import defaultdict
@@ -76,15 +77,9 @@ def run(args) -> dict:
     table = {}
     for name, bounds in results.items():
         n = len(bounds)
-        table[name] = {"trials": n, **{f"{x:g}": sum(b <= _log10(x) for b in bounds) / n for x in LEVELS}}
+        table[name] = {"trials": n, **{f"{x:g}": sum(b <= math.log10(x) for b in bounds) / n for x in LEVELS}}
     return {"leaks": args.leaks, "observations": carriers, "repeated identities": repeated,
             "fraction of trials with bound <= x": table}
-
-
-def _log10(x: float) -> float:
-    import math
-
-    return math.log10(x)
 
 
 def render(report: dict) -> None:

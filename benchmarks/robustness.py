@@ -13,7 +13,6 @@ leak. Needs the corpora and tools: eval "$(../shared/corpora/fetch.sh)".
 from __future__ import annotations
 
 import random
-import re
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import _corpora  # noqa: E402
 
 import watermark  # noqa: E402
 from watermark import _languages, baselines  # noqa: E402
-from watermark._watermark import _density, _select  # noqa: E402
+from watermark._watermark import _density, _select, read_bits, set_bits  # noqa: E402
 
 KEY = watermark.Key(bytes(range(100, 132)))
 GUILTY = "recipient-0"
@@ -35,13 +34,14 @@ FORMATTER = {"go": ["gofmt"], "javascript": ["prettier", "--stdin-filepath", "x.
 LOCAL_DECLARATIONS = {"go": ("short_var_declaration", "left"), "javascript": ("variable_declarator", "name")}
 
 
-def _nodes(tree, kinds):
-    stack = [tree.root_node]
+def _nodes(node, kinds=None):
+    """The node and its descendants (of `kinds`, if given)."""
+    stack = [node]
     while stack:
-        node = stack.pop()
-        if node.type in kinds:
-            yield node
-        stack.extend(node.children)
+        n = stack.pop()
+        if kinds is None or n.type in kinds:
+            yield n
+        stack.extend(n.children)
 
 
 def rename_locals(src: bytes, language: str) -> bytes:
@@ -50,30 +50,22 @@ def rename_locals(src: bytes, language: str) -> bytes:
     tree = tree_sitter.Parser(lang.ts_language).parse(src)
     kind, field = LOCAL_DECLARATIONS[language]
     names = set()
-    for decl in _nodes(tree, {kind}):
+    for decl in _nodes(tree.root_node, {kind}):
         target = decl.child_by_field_name(field)
         if target is not None:
-            names.update(n.text for n in _nodes_of(target) if n.type == "identifier")
+            names.update(n.text for n in _nodes(target, {"identifier"}))
     names -= {b"_", b"err"} if language == "go" else set()
     mapping = {name: b"r%d_%s" % (i, name) for i, name in enumerate(sorted(names))}
-    edits = [(n.start_byte, n.end_byte, mapping[n.text]) for n in _nodes(tree, {"identifier"})
+    edits = [(n.start_byte, n.end_byte, mapping[n.text]) for n in _nodes(tree.root_node, {"identifier"})
              if n.text in mapping]
     return _apply(src, edits)
-
-
-def _nodes_of(node):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(n.children)
 
 
 def strip_comments(src: bytes, language: str) -> bytes:
     lang = _languages.load(language)
     tree = tree_sitter.Parser(lang.ts_language).parse(src)
     edits = []
-    for node in _nodes(tree, {"comment"}):
+    for node in _nodes(tree.root_node, {"comment"}):
         start, end = node.start_byte, node.end_byte
         line_start = src.rfind(b"\n", 0, start) + 1
         line_end = src.find(b"\n", end)
@@ -97,13 +89,8 @@ def flip_carriers(src: bytes, language: str, fraction: float, rng: random.Random
     """Toggle the blank line at a random `fraction` of the carriers."""
     fp = watermark.fingerprint(src, language=language)
     chosen = _select(fp, KEY, _density(None, language))
-    edits = []
-    for k in range(len(chosen)):
-        if rng.random() < fraction:
-            line_end, last_line = chosen.gaps[3 * k + 1], chosen.gaps[3 * k + 2]
-            has_blank = src.count(b"\n", line_end, last_line) > 0
-            edits.append((line_end, last_line, b"" if has_blank else b"\n"))
-    return _apply(src, edits)
+    bits = [bit ^ (rng.random() < fraction) for bit in read_bits(src, chosen.gaps)]
+    return set_bits(src, chosen.gaps, bits)[0]
 
 
 def formatted(src: bytes, language: str) -> bytes | None:

@@ -134,9 +134,8 @@ def test_a_real_sized_function_accuses_its_recipient_only():
     assert watermark.verify(obs, KEY, "alice").accused
     assert not any(watermark.verify(obs, KEY, r).accused for r in ("bob", "carol", "dave"))
     assert not watermark.verify(obs, OTHER_KEY, "alice").accused
-    assert len(watermark.extract(marked.source, OTHER_KEY, language="go")) != len(obs) or \
-        not watermark.verify(watermark.extract(marked.source, OTHER_KEY, language="go"), OTHER_KEY,
-                             "alice").accused
+    wrong_key = watermark.extract(marked.source, OTHER_KEY, language="go")
+    assert len(wrong_key) == len(obs) and not watermark.verify(wrong_key, OTHER_KEY, "alice").accused
 
 
 def test_text_input_gives_text_output_and_carriers_sit_between_statements():

@@ -171,5 +171,6 @@ def _starts_line(src: bytes, pos: int) -> bool:
 
 
 def blank_lines(src: bytes, line_end: int, last_line: int) -> int:
-    """Blank lines in a gap: line breaks after the first one."""
+    """Blank lines in a gap (between the end of A's line break and the start
+    of B's line); a carrier reads 1 when there is any."""
     return src.count(b"\n", line_end, last_line)

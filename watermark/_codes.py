@@ -78,12 +78,16 @@ def biases(key: Key, identities: array, cutoff: float) -> list[float]:
             for u in prf(key.subkey(b"wm-tardos-bias"), identities, 1)]
 
 
-def recipient_bits(key: Key, recipient: str, identities: array, code: Code) -> bytes:
-    """The recipient's bit at each carrier identity."""
+def recipient_bits(key: Key, recipient: str, identities: array, code: Code,
+                   p: list[float] | None = None) -> bytes:
+    """The recipient's bit at each carrier identity (`p`: the Tardos biases,
+    if the caller has them already)."""
     draws = prf(key.recipient_key(recipient), identities, 1)
     if code.name == "unbiased":
         return bytes(u >> 63 for u in draws)
-    return bytes(u / _TWO64 < p for u, p in zip(draws, biases(key, identities, code.cutoff)))
+    if p is None:
+        p = biases(key, identities, code.cutoff)
+    return bytes(u / _TWO64 < pi for u, pi in zip(draws, p))
 
 
 @dataclass(frozen=True)
@@ -100,13 +104,14 @@ class Score:
 
 def score(key: Key, recipient: str, identities: array, observed: bytes, code: Code) -> Score:
     """Score one recipient on deduplicated observations."""
-    mine = recipient_bits(key, recipient, identities, code)
+    p = biases(key, identities, code.cutoff) if code.name == "tardos" else None
+    mine = recipient_bits(key, recipient, identities, code, p)
     n = len(identities)
     matches = sum(1 for x, y in zip(mine, observed) if x == y)
     if code.name == "unbiased":
         return Score(matches, matches, n, binomial_tail_log10(n, matches))
     total = 0.0
-    for x, y, p in zip(mine, observed, biases(key, identities, code.cutoff)):
+    for x, y, p in zip(mine, observed, p):
         up, down = math.sqrt((1 - p) / p), math.sqrt(p / (1 - p))
         if y:
             total += up if x else -down

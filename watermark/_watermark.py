@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterator, NamedTuple, Sequence
 
 from . import _carriers
-from ._codes import Code, DEFAULT_CODE, Score, prf, recipient_bits, score
+from ._codes import Code, Score, prf, recipient_bits, score
 from ._fingerprint import FileFingerprint, fingerprint
 from ._keys import Key
 
@@ -85,25 +85,8 @@ def embed(source: bytes | str, key: Key, recipient: str, *, language: str | None
         return EmbedResult(source, 0, 0, 0, False,
                            f"{where}syntax error{f' at line {line}' if line else ''}; left unmarked")
     chosen = _select(fp, key, _density(density, fp.language))
-    bits = recipient_bits(key, recipient, chosen.identities, code)
     src = fp.source
-    out = bytearray()
-    pos = added = removed = 0
-    gaps = chosen.gaps
-    for k, bit in enumerate(bits):
-        line_end, last_line = gaps[3 * k + 1], gaps[3 * k + 2]
-        blank = src.count(b"\n", line_end, last_line)
-        newline = b"\r\n" if src[line_end - 2:line_end] == b"\r\n" else b"\n"
-        middle = newline if bit else b""
-        if src[line_end:last_line] == middle:
-            continue
-        out += src[pos:line_end]
-        out += middle
-        pos = last_line
-        added += max(0, bit - blank)
-        removed += max(0, blank - bit)
-    out += src[pos:]
-    marked = bytes(out)
+    marked, added, removed = set_bits(src, chosen.gaps, recipient_bits(key, recipient, chosen.identities, code))
     if marked != src:
         check = fingerprint(marked, language=fp.language, path=path)
         if (check.syntax_digest, check.exact, check.has_error) != (fp.syntax_digest, fp.exact, False):
@@ -111,6 +94,33 @@ def embed(source: bytes | str, key: Key, recipient: str, *, language: str | None
                                f"{where}marking would change the syntax tree; left unmarked")
     text = marked.decode("utf-8") if isinstance(source, str) else marked
     return EmbedResult(text, len(chosen), added, removed, True)
+
+
+def set_bits(src: bytes, gaps: array, bits) -> tuple[bytes, int, int]:
+    """Write one bit per carrier gap: no blank line (0) or exactly one, in
+    the line ending of A's line (1). Returns (text, lines added, removed)."""
+    out = bytearray()
+    pos = added = removed = 0
+    for k, bit in enumerate(bits):
+        line_end, last_line = gaps[3 * k + 1], gaps[3 * k + 2]
+        newline = b"\r\n" if src[line_end - 2:line_end] == b"\r\n" else b"\n"
+        middle = newline if bit else b""
+        if src[line_end:last_line] == middle:
+            continue
+        blank = _carriers.blank_lines(src, line_end, last_line)
+        out += src[pos:line_end]
+        out += middle
+        pos = last_line
+        added += max(0, bit - blank)
+        removed += max(0, blank - bit)
+    out += src[pos:]
+    return bytes(out), added, removed
+
+
+def read_bits(src: bytes, gaps: array) -> bytearray:
+    """The bit each carrier gap holds."""
+    return bytearray(1 if _carriers.blank_lines(src, gaps[k + 1], gaps[k + 2]) else 0
+                     for k in range(0, len(gaps), 3))
 
 
 def _first_error_line(fp: FileFingerprint) -> int | None:
@@ -175,10 +185,7 @@ def extract(source: bytes | str, key: Key, *, language: str | None = None,
     Units with syntax errors are skipped, the rest is read."""
     fp = fingerprint(source, language=language, path=path)
     chosen = _select(fp, key, _density(density, fp.language))
-    src, gaps = fp.source, chosen.gaps
-    bits = bytearray(1 if src.count(b"\n", gaps[3 * k + 1], gaps[3 * k + 2]) else 0
-                     for k in range(len(chosen)))
-    return Observations(chosen.identities, bits)
+    return Observations(chosen.identities, read_bits(fp.source, chosen.gaps))
 
 
 @dataclass(frozen=True)
@@ -213,5 +220,5 @@ def verify(observations: Observations, key: Key, recipient: str, *, level: float
                    level, code.name)
 
 
-__all__ = ["DEFAULT_CODE", "EmbedResult", "Observation", "Observations", "Verdict", "embed",
+__all__ = ["EmbedResult", "Observation", "Observations", "Verdict", "embed",
            "extract", "verify"]
