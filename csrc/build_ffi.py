@@ -15,7 +15,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 TS_INCLUDE = HERE / "vendor" / "tree-sitter" / "include"
 TS_SRC = HERE / "vendor" / "tree-sitter" / "src"  # internal headers: wm_fingerprint.c walks subtrees
-SOURCES = ["wm_xxh64.c", "wm_normalize.c", "wm_units.c", "wm_arena.c", "wm_fingerprint.c", "wm_prf.c"]
+SOURCES = ["wm_xxh64.c", "wm_normalize.c", "wm_units.c", "wm_arena.c", "wm_fingerprint.c", "wm_prf.c", "wm_carriers.c"]
 
 
 def _cdef() -> str:

@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 4
+#define WM_ABI_VERSION 5
 
 /* Status codes returned by every fallible function. */
 #define WM_OK 0
@@ -141,6 +141,46 @@ uint32_t wm_doc_n_nodes(const wm_doc *doc);
  * differs iff the concrete syntax tree differs (whitespace excluded). */
 void wm_doc_file_hashes(const wm_doc *doc, uint64_t out[4]);
 int wm_doc_has_error(const wm_doc *doc);
+
+/* ---- carriers (wm_carriers.c; rules in watermark/_carriers.py) ---- */
+
+/* Per-symbol carrier rule classes (one uint8_t per symbol). */
+#define WM_C_SIBLINGS 7     /* sibling groups: A and B must share one bit */
+#define WM_C_IF_NIL 8       /* Go if_statement (gofumpt's error check) */
+#define WM_C_ASSIGNMENT 16  /* Go: what an error check follows */
+#define WM_C_EXPRESSION 32  /* JS expression_statement (directives) */
+#define WM_C_PROPERTY 64    /* JS object member (first-line rule) */
+
+/* The eligible boundaries of one fingerprinted file, in source order.
+ * words gets 4 uint64 per boundary (renamed A, renamed B, renamed P,
+ * occurrence index), gaps 3 (end of A, end of A's line break, start of
+ * B's line); both must hold n_units entries. go: 1 for Go's rules, 0 for
+ * JavaScript's. */
+int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nodes,
+                  const char *src, size_t len, const uint8_t *classes,
+                  uint32_t n_symbols, int go, uint64_t *words, uint64_t *gaps,
+                  size_t *n_out);
+/* bits[k] = 1 iff carrier gap k holds a blank line. */
+int wm_read_bits(const char *src, size_t len, const uint64_t *gaps, size_t n,
+                 uint8_t *bits);
+/* Rewrite src with each gap holding no blank line (bit 0) or exactly one
+ * in the line ending of A's line (bit 1). out_cap >= len + 2 * n. */
+int wm_set_bits(const char *src, size_t len, const uint64_t *gaps, const uint8_t *bits,
+                size_t n, char *out, size_t out_cap, size_t *out_len,
+                uint64_t *added, uint64_t *removed);
+
+/* Unbiased code, one recipient: bits[i] = parity(h[i] & vector). */
+void wm_linear_bits(const uint64_t *h, size_t n, uint64_t vector, uint8_t *bits);
+/* Unbiased code, m recipients: matches[r] = #{i : parity(h[i] & vectors[r])
+ * == observed[i]}. */
+void wm_score_linear(const uint64_t *h, const uint8_t *observed, size_t n,
+                     const uint64_t *vectors, size_t m, uint32_t *matches);
+/* Tardos code, m recipients (16-byte PRF keys each): x = siphash(key_r,
+ * identity) < thresholds[i]; the symmetric score with weights up/down. */
+void wm_score_tardos(const uint64_t *identities, const uint8_t *observed,
+                     const uint64_t *thresholds, const double *up, const double *down,
+                     size_t n, const uint8_t *recipient_keys, size_t m,
+                     double *scores, uint32_t *matches);
 
 /* CDEF-END */
 

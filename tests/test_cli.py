@@ -42,3 +42,142 @@ def test_bad_input_gives_one_clear_line_and_exit_2(tmp_path):
 
 def test_usage_error_exits_2():
     assert run("no-such-command").returncode == 2
+
+
+# --- the vendor workflow ------------------------------------------------------
+
+import os
+import re
+import shutil
+import tarfile
+
+from corpus import tool
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "sample-release"
+
+
+def quickstart_commands() -> list[str]:
+    """The shell lines of the README's quickstart block."""
+    text = (ROOT / "README.md").read_text()
+    block = text.split("<!-- quickstart -->", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands, current = [], ""
+    for line in block.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        current += line.rstrip("\\").rstrip() + " "
+        if not line.endswith("\\"):
+            commands.append(current.strip())
+            current = ""
+    return commands
+
+
+def test_the_readme_quickstart_works_as_written(tmp_path):
+    """keygen, embed for 3 recipients, gofmt + prettier one copy, trace: the
+    right recipient is accused and the other two are not."""
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(tool("gofmt")).parent), str(Path(tool("prettier")).parent),
+                                                  str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    commands = quickstart_commands()
+    assert any(c.startswith("watermark trace") for c in commands)
+    for command in commands:
+        r = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert r.returncode == 0, (command, r.stdout, r.stderr)
+    rows = {line.split()[0]: line for line in r.stdout.splitlines() if line.startswith("  ") and "/" in line}
+    assert "ACCUSED" in rows["globex"]
+    assert "ACCUSED" not in rows["acme-corp"] and "ACCUSED" not in rows["initech"]
+
+
+def test_cli_embed_trace_verify_extract_and_registry(tmp_path):
+    key = tmp_path / "k.key"
+    assert run("keygen", str(key)).returncode == 0
+    assert stat_mode(key) == 0o600
+    again = run("keygen", str(key))
+    assert again.returncode == 2 and "never overwritten" in again.stderr
+    db = str(tmp_path / "r.db")
+    r = run("embed", str(SAMPLE), "--out", str(tmp_path / "alice.tar.gz"), "--release", "s1",
+            "--recipient", "alice", "--key-file", str(key), "--registry", db, "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["release"] == "s1" and doc["carriers"] > 100 and doc["copies"][0]["recipient"] == "alice"
+    (tmp_path / "more.txt").write_text("# customers\nbob\n\ncarol  # a comment\n")
+    r = run("registry", "add-recipients", "--release", "s1", "--recipients-file", str(tmp_path / "more.txt"),
+            "--registry", db)
+    assert r.returncode == 0 and r.stdout.startswith("2 new"), r.stderr
+    r = run("trace", str(tmp_path / "alice.tar.gz"), "--key-file", str(key), "--registry", db, "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [a["recipient"] for a in doc["accused"]] == ["alice"] and doc["accused"][0]["bound"] <= 1e-9
+    assert doc["recipients_tested"] == 3 and doc["release"] == "s1"
+    with tarfile.open(tmp_path / "alice.tar.gz") as tf:
+        go = tf.extractfile("inventory/inventory.go").read()
+    env = {**os.environ, "WATERMARK_KEY_FILE": str(key)}
+    r = subprocess.run([sys.executable, "-m", "watermark", "trace", "-", "--registry", db], input=go,
+                       capture_output=True, env=env)
+    assert r.returncode == 0 and b"ACCUSED" in r.stdout, r.stderr
+    (tmp_path / "one.go").write_bytes(go)
+    ok = run("verify", str(tmp_path / "one.go"), "--recipient", "alice", "--key-file", str(key), "--registry", db)
+    no = run("verify", str(tmp_path / "one.go"), "--recipient", "bob", "--key-file", str(key), "--registry", db)
+    assert (ok.returncode, no.returncode) == (0, 1)
+    r = run("extract", str(tmp_path / "one.go"), "--key-file", str(key), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["carriers"] >= 40
+    r = run("trace", str(SAMPLE), "--key-file", str(key), "--registry", db)  # the unmarked original
+    assert r.returncode == 1 and "ACCUSED" not in r.stdout
+    listing = run("registry", "list", "--registry", db)
+    assert listing.returncode == 0 and "s1" in listing.stdout
+    show = run("registry", "show", "s1", "--registry", db, "--json")
+    assert sorted(json.loads(show.stdout)["recipient_names"]) == ["alice", "bob", "carol"]
+    secret = key.read_text().split("\n")[1]
+    for text in (listing.stdout, show.stdout, r.stdout):
+        assert secret not in text
+
+
+def stat_mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
+    key = tmp_path / "k.key"
+    other = tmp_path / "o.key"
+    run("keygen", str(key))
+    run("keygen", str(other))
+    db = str(tmp_path / "r.db")
+    assert run("embed", str(SAMPLE), "--out", str(tmp_path / "c"), "--release", "s1", "--recipient", "a",
+               "--key-file", str(key), "--registry", db).returncode == 0
+    evil = tmp_path / "evil.tar"
+    with tarfile.open(evil, "w") as tf:
+        info = tarfile.TarInfo("../../escape.go")
+        tf.addfile(info)
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(b"PK\x03\x04" + b"\0" * 40)
+    inside = tmp_path / "tree"
+    shutil.copytree(SAMPLE, inside)
+    cases = [
+        (["embed", str(tmp_path / "missing"), "--out", str(tmp_path / "x"), "--recipient", "a", "--key-file", str(key),
+          "--registry", db], "no such file"),
+        (["embed", str(SAMPLE), "--out", str(tmp_path / "y"), "--release", "s1", "--recipient", "b",
+          "--key-file", str(other), "--registry", db], "marked with key"),
+        (["embed", str(evil), "--out", str(tmp_path / "z"), "--recipient", "a", "--key-file", str(key),
+          "--registry", db], "climbs out"),
+        (["embed", str(corrupt), "--out", str(tmp_path / "w"), "--recipient", "a", "--key-file", str(key),
+          "--registry", db], "corrupt zip"),
+        (["embed", str(inside), "--out", str(inside / "out"), "--recipient", "a", "--key-file", str(key),
+          "--registry", db], "inside the input"),
+        (["embed", str(SAMPLE), "--out", str(tmp_path / "v"), "--recipient", "../x", "--key-file", str(key),
+          "--registry", db], "not usable"),
+        (["embed", str(SAMPLE), "--out", str(tmp_path / "v"), "--recipient", "a", "--registry", db], "no key"),
+        (["trace", str(tmp_path / "c"), "--key-file", str(other), "--registry", db], "no release was marked"),
+        (["trace", str(tmp_path / "c"), "--key-file", str(key), "--registry", str(tmp_path / "none.db")],
+         "no such registry"),
+        (["trace", str(tmp_path / "nope"), "--key-file", str(key), "--registry", db], "no such file"),
+        (["registry", "add-recipients", "--release", "nope", "--recipient", "a", "--registry", db], "no release named"),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "WATERMARK_KEY_FILE"}
+    for args, message in cases:
+        r = subprocess.run([sys.executable, "-m", "watermark", *args], capture_output=True, text=True, env=env)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert r.stderr.startswith("watermark: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert message in r.stderr, (message, r.stderr)
+        assert "Traceback" not in r.stderr
+    assert not (tmp_path.parent / "escape.go").exists()
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())

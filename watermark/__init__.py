@@ -5,6 +5,10 @@ Public API (everything else is private):
     embed(source, key, recipient, ...) -> EmbedResult   mark one file
     extract(source, key, ...) -> Observations           read its carriers
     verify(observations, key, recipient, ...) -> Verdict
+    Release.analyse(tree, key, ...) -> Release          a whole tree, once
+        release.embed(recipients, out, registry=...)   marked copies
+    Registry(path)                                      SQLite record of releases
+    trace(suspect, key, registry) -> TraceReport        who leaked it
     fingerprint(source, language=None, path=None) -> FileFingerprint
     languages() -> list of supported language names
     native_info() -> {"native": bool, "version": str, ...}
@@ -15,6 +19,10 @@ from . import _bindings
 from ._languages import languages
 from ._codes import Code
 from ._keys import Key
+from ._registry import Registry, RegistryError, ReleaseInfo
+from ._release import Copy, Release, ReleaseFile
+from ._trace import FileEvidence, Suspicion, TraceReport, trace
+from ._tree import TreeError
 from ._watermark import EmbedResult, Observation, Observations, Verdict, embed, extract, verify
 from .errors import (
     GrammarError,
@@ -30,6 +38,17 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Code",
+    "Copy",
+    "FileEvidence",
+    "Registry",
+    "RegistryError",
+    "Release",
+    "ReleaseFile",
+    "ReleaseInfo",
+    "Suspicion",
+    "TraceReport",
+    "TreeError",
+    "trace",
     "EmbedResult",
     "FileFingerprint",
     "GrammarError",

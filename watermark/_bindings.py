@@ -13,7 +13,7 @@ from array import array
 from ._reference import EVENT_STRUCT, UNIT_STRUCT
 from .errors import NativeBuildError, SourceError, WatermarkError
 
-ABI_VERSION = 4  # must equal WM_ABI_VERSION in csrc/watermark.h
+ABI_VERSION = 5  # must equal WM_ABI_VERSION in csrc/watermark.h
 
 _REBUILD = "rebuild it with `pip install -e .` (or `pip install --force-reinstall .`)"
 
@@ -147,6 +147,96 @@ def siphash_words(key: bytes, words: array, stride: int) -> array:
         _native.lib.wm_siphash_words(key, ffi.from_buffer("uint64_t[]", words), stride, n,
                                      ffi.from_buffer("uint64_t[]", out, require_writable=True))
     return out
+
+
+def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classes: bytes,
+               go: bool) -> tuple[array, array]:
+    """wm_boundaries: (words, gaps) of the eligible boundaries."""
+    ffi, lib = _native.ffi, _native.lib
+    if len(records) < n_units * UNIT_STRUCT.size:
+        raise ValueError("records shorter than their count")
+    words = array("Q", bytes(32 * n_units))
+    gaps = array("Q", bytes(24 * n_units))
+    count = ffi.new("size_t *")
+    _check(lib.wm_boundaries(ffi.from_buffer("wm_unit[]", records), n_units, n_nodes, source, len(source),
+                             classes, len(classes), int(go),
+                             ffi.from_buffer("uint64_t[]", words, require_writable=True),
+                             ffi.from_buffer("uint64_t[]", gaps, require_writable=True), count),
+           "boundaries")
+    n = count[0]
+    del words[4 * n:], gaps[3 * n:]
+    return words, gaps
+
+
+def read_bits(source: bytes, gaps: array) -> bytearray:
+    """wm_read_bits: the bit each carrier gap holds."""
+    n = len(gaps) // 3
+    bits = bytearray(n)
+    if n:
+        ffi = _native.ffi
+        _check(_native.lib.wm_read_bits(source, len(source), ffi.from_buffer("uint64_t[]", gaps), n,
+                                        ffi.from_buffer("uint8_t[]", bits, require_writable=True)),
+               "read_bits")
+    return bits
+
+
+def set_bits(source: bytes, gaps: array, bits: bytes) -> tuple[bytes, int, int]:
+    """wm_set_bits: (marked source, lines added, lines removed)."""
+    n = len(gaps) // 3
+    if len(bits) != n:
+        raise ValueError("one bit per carrier")
+    if not n:
+        return source, 0, 0
+    ffi, lib = _native.ffi, _native.lib
+    cap = len(source) + 2 * n
+    out = ffi.new("char[]", cap)
+    out_len, added, removed = ffi.new("size_t *"), ffi.new("uint64_t *"), ffi.new("uint64_t *")
+    _check(lib.wm_set_bits(source, len(source), ffi.from_buffer("uint64_t[]", gaps), bytes(bits), n,
+                           out, cap, out_len, added, removed), "set_bits")
+    return ffi.unpack(out, out_len[0]), added[0], removed[0]
+
+
+def linear_bits(h: array, vector: int) -> bytes:
+    """wm_linear_bits: parity(h[i] & vector) for each i."""
+    n = len(h)
+    bits = bytearray(n)
+    if n:
+        ffi = _native.ffi
+        _native.lib.wm_linear_bits(ffi.from_buffer("uint64_t[]", h), n, vector,
+                                   ffi.from_buffer("uint8_t[]", bits, require_writable=True))
+    return bytes(bits)
+
+
+def score_linear(h: array, observed: bytes, vectors: array) -> array:
+    """wm_score_linear: matches of each recipient vector (unbiased code)."""
+    ffi = _native.ffi
+    n, m = len(h), len(vectors)
+    if len(observed) != n:
+        raise ValueError("one observed bit per carrier")
+    matches = array("I", bytes(4 * m))
+    if m:
+        _native.lib.wm_score_linear(ffi.from_buffer("uint64_t[]", h) if n else ffi.NULL, bytes(observed), n,
+                                    ffi.from_buffer("uint64_t[]", vectors), m,
+                                    ffi.from_buffer("uint32_t[]", matches, require_writable=True))
+    return matches
+
+
+def score_tardos(identities: array, observed: bytes, thresholds: array, up: array, down: array,
+                 recipient_keys: bytes) -> tuple[array, array]:
+    """wm_score_tardos: (scores, matches) of each recipient (16-byte PRF keys)."""
+    ffi = _native.ffi
+    n, m = len(identities), len(recipient_keys) // 16
+    if not len(observed) == len(thresholds) == len(up) == len(down) == n or len(recipient_keys) % 16:
+        raise ValueError("score_tardos: inconsistent lengths")
+    scores, matches = array("d", bytes(8 * m)), array("I", bytes(4 * m))
+    if m:
+        def buf(kind, a):
+            return ffi.from_buffer(kind, a) if len(a) else ffi.NULL
+        _native.lib.wm_score_tardos(buf("uint64_t[]", identities), bytes(observed), buf("uint64_t[]", thresholds),
+                                    buf("double[]", up), buf("double[]", down), n, recipient_keys, m,
+                                    ffi.from_buffer("double[]", scores, require_writable=True),
+                                    ffi.from_buffer("uint32_t[]", matches, require_writable=True))
+    return scores, matches
 
 
 def build_digest() -> str:

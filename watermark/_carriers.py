@@ -69,6 +69,11 @@ class _Rules:
     assignments: frozenset[int]  # Go: what an error check follows
     expression_statement: frozenset[int]  # JS: directives are expression statements
     properties: frozenset[int]  # JS: object members (first-line rule)
+    classes: bytes  # the same tables as one WM_C_* byte per symbol, for the C core
+
+
+# WM_C_* in csrc/watermark.h
+_C_IF_NIL, _C_ASSIGNMENT, _C_EXPRESSION, _C_PROPERTY = 8, 16, 32, 64
 
 
 @functools.lru_cache(maxsize=None)
@@ -79,12 +84,21 @@ def _rules(language: str) -> _Rules:
         return frozenset(i for i, k in enumerate(lang.kind_names) if k in kinds)
 
     if language == "go":
-        return _Rules(language, (ids(_GO_STATEMENTS),), ids({"if_statement"}), ids(_GO_ASSIGNMENTS),
-                      frozenset(), frozenset())
-    return _Rules(language, (ids(_languages.JS_STATEMENTS), ids(_JS_MEMBERS | _JS_PROPERTIES),
-                             ids(_JS_CASES)),
-                  frozenset(), frozenset(), ids({"expression_statement"}),
-                  ids(_JS_PROPERTIES | {"method_definition"}))
+        groups = (ids(_GO_STATEMENTS),)
+        if_nil, assignments, expression, properties = ids({"if_statement"}), ids(_GO_ASSIGNMENTS), frozenset(), frozenset()
+    else:
+        groups = (ids(_languages.JS_STATEMENTS), ids(_JS_MEMBERS | _JS_PROPERTIES), ids(_JS_CASES))
+        if_nil, assignments = frozenset(), frozenset()
+        expression, properties = ids({"expression_statement"}), ids(_JS_PROPERTIES | {"method_definition"})
+    classes = bytearray(len(lang.kind_names))
+    for bit, kinds in enumerate(groups):
+        for symbol in kinds:
+            classes[symbol] |= 1 << bit
+    for flag, kinds in ((_C_IF_NIL, if_nil), (_C_ASSIGNMENT, assignments),
+                        (_C_EXPRESSION, expression), (_C_PROPERTY, properties)):
+        for symbol in kinds:
+            classes[symbol] |= flag
+    return _Rules(language, groups, if_nil, assignments, expression, properties, bytes(classes))
 
 
 @dataclass(frozen=True)
@@ -105,7 +119,17 @@ class Boundaries:
 
 
 def boundaries(fp) -> Boundaries:
-    """The eligible boundaries of a FileFingerprint."""
+    """The eligible boundaries of a FileFingerprint (in C when available)."""
+    if _bindings.available():
+        rules = _rules(fp.language)
+        words, gaps = _bindings.boundaries(fp.records, fp.unit_count, fp.node_count, fp.source,
+                                           rules.classes, rules.language == "go")
+        return Boundaries(words, gaps)
+    return boundaries_reference(fp)
+
+
+def boundaries_reference(fp) -> Boundaries:
+    """boundaries() in Python: the rules as written, the C core's oracle."""
     rules = _rules(fp.language)
     src = fp.source
     rows = list(_bindings.UNIT_STRUCT.iter_unpack(fp.records))

@@ -7,10 +7,17 @@ distinct identities. That independence is what the bounds below rest on.
 
 Two codes:
 
-unbiased  each bit is 1 with probability 1/2. The score of a recipient is
-          the number of observed bits equal to theirs; for an innocent
-          recipient it is Binomial(n, 1/2) exactly, so the bound is the
-          exact binomial tail. Strongest against a single leaker.
+unbiased  each bit is 1 with probability 1/2: carrier i gets a secret
+          64-bit vector h_i (the PRF of its identity), recipient r a secret
+          non-zero 64-bit vector s_r, and r's bit is the parity of
+          h_i AND s_r (an inner product over GF(2)). For an innocent r'
+          whose vector is outside the span of the leakers' vectors (all but
+          certain: 2^-64 per vector), the bits at distinct carriers are
+          independent fair coins, independent of everything the leakers
+          see, so the number of matching bits is Binomial(n, 1/2) exactly
+          and the bound is the exact binomial tail. Linear bits let the C
+          core score 10,000 recipients with an AND and a parity per carrier
+          instead of a PRF call each. Strongest against a single leaker.
 tardos    carrier i has a bias p_i = sin^2(r), r uniform on
           [t', pi/2 - t'], t' = asin(sqrt(t)) (the arcsine law with cutoff
           t); a recipient's bit is 1 with probability p_i. Score: Skoric et
@@ -70,6 +77,31 @@ def prf(key: bytes, words: array, stride: int) -> array:
                        for i in range(0, len(words), stride)))
 
 
+def carrier_vectors(key: Key, identities: array) -> array:
+    """h_i of each carrier identity (unbiased code)."""
+    return prf(key.subkey(b"wm-bit-carrier"), identities, 1)
+
+
+def recipient_vector(key: Key, recipient: str) -> int:
+    """s_r: the recipient's non-zero 64-bit vector (unbiased code)."""
+    if not isinstance(recipient, str) or not recipient:
+        raise ValueError("a recipient is a non-empty string")
+    s = int.from_bytes(key.subkey(b"wm-recipient-vec", recipient.encode("utf-8"), size=8), "little")
+    return s or 1
+
+
+def linear_bits(h: array, vector: int) -> bytes:
+    """Unbiased code: parity(h_i AND s_r) for each carrier vector h_i."""
+    if _bindings.available():
+        return _bindings.linear_bits(h, vector)
+    return bytes((x & vector).bit_count() & 1 for x in h)
+
+
+def thresholds(p: list[float]) -> array:
+    """Tardos: a recipient's bit is 1 iff its 64-bit draw is below p_i * 2^64."""
+    return array("Q", (min(int(pi * _TWO64), (1 << 64) - 1) for pi in p))
+
+
 def biases(key: Key, identities: array, cutoff: float) -> list[float]:
     """Tardos bias p_i of each carrier (arcsine law, cutoff t)."""
     lo = math.asin(math.sqrt(cutoff))
@@ -82,12 +114,12 @@ def recipient_bits(key: Key, recipient: str, identities: array, code: Code,
                    p: list[float] | None = None) -> bytes:
     """The recipient's bit at each carrier identity (`p`: the Tardos biases,
     if the caller has them already)."""
-    draws = prf(key.recipient_key(recipient), identities, 1)
     if code.name == "unbiased":
-        return bytes(u >> 63 for u in draws)
+        return linear_bits(carrier_vectors(key, identities), recipient_vector(key, recipient))
+    draws = prf(key.recipient_key(recipient), identities, 1)
     if p is None:
         p = biases(key, identities, code.cutoff)
-    return bytes(u / _TWO64 < pi for u, pi in zip(draws, p))
+    return bytes(u < t for u, t in zip(draws, thresholds(p)))
 
 
 @dataclass(frozen=True)
@@ -118,6 +150,31 @@ def score(key: Key, recipient: str, identities: array, observed: bytes, code: Co
         else:
             total += down if not x else -up
     return Score(total, matches, n, bernstein_log10(n, total, math.sqrt((1 - code.cutoff) / code.cutoff)))
+
+
+def score_many(key: Key, recipients: list[str], identities: array, observed: bytes,
+               code: Code) -> list[Score]:
+    """score() for every recipient, in one C pass over the carriers."""
+    n = len(identities)
+    if not _bindings.available():
+        return [score(key, r, identities, observed, code) for r in recipients]
+    if code.name == "unbiased":
+        vectors = array("Q", (recipient_vector(key, r) for r in recipients))
+        matches = _bindings.score_linear(carrier_vectors(key, identities), observed, vectors)
+        tails: dict[int, float] = {}
+        out = []
+        for m in matches:
+            if m not in tails:
+                tails[m] = binomial_tail_log10(n, m)
+            out.append(Score(m, m, n, tails[m]))
+        return out
+    p = biases(key, identities, code.cutoff)
+    up = array("d", (math.sqrt((1 - pi) / pi) for pi in p))
+    down = array("d", (math.sqrt(pi / (1 - pi)) for pi in p))
+    keys = b"".join(key.recipient_key(r) for r in recipients)
+    scores, matches = _bindings.score_tardos(identities, observed, thresholds(p), up, down, keys)
+    big = math.sqrt((1 - code.cutoff) / code.cutoff)
+    return [Score(s, m, n, bernstein_log10(n, s, big)) for s, m in zip(scores, matches)]
 
 
 def binomial_tail_log10(n: int, m: int) -> float:

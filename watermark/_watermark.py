@@ -12,7 +12,7 @@ from array import array
 from dataclasses import dataclass
 from typing import Iterator, NamedTuple, Sequence
 
-from . import _carriers
+from . import _bindings, _carriers
 from ._codes import Code, Score, prf, recipient_bits, score
 from ._fingerprint import FileFingerprint, fingerprint
 from ._keys import Key
@@ -45,13 +45,19 @@ def _density(density: float | None, language: str) -> float:
 
 def _select(fp: FileFingerprint, key: Key, density: float) -> _Carriers:
     found = _carriers.boundaries(fp)
-    if not len(found):
+    return keyed_carriers(key, found.words, found.gaps, density)
+
+
+def keyed_carriers(key: Key, words: array, gaps: array, density: float) -> _Carriers:
+    """The carriers among eligible boundaries (their identity words and
+    gaps): each boundary's keyed identity, kept with probability `density`
+    by a keyed PRF of the identity."""
+    if not len(words):
         return _Carriers(array("Q"), array("Q"))
-    identities = prf(key.subkey(b"wm-carrier-id"), found.words, 4)
+    identities = prf(key.subkey(b"wm-carrier-id"), words, 4)
     threshold = int(density * _TWO64)
     picks = prf(key.subkey(b"wm-carrier-pick"), identities, 1)
     chosen = [k for k, u in enumerate(picks) if u < threshold]
-    gaps = found.gaps
     return _Carriers(array("Q", (identities[k] for k in chosen)),
                      array("Q", (g for k in chosen for g in gaps[3 * k:3 * k + 3])))
 
@@ -99,6 +105,13 @@ def embed(source: bytes | str, key: Key, recipient: str, *, language: str | None
 def set_bits(src: bytes, gaps: array, bits) -> tuple[bytes, int, int]:
     """Write one bit per carrier gap: no blank line (0) or exactly one, in
     the line ending of A's line (1). Returns (text, lines added, removed)."""
+    if _bindings.available():
+        return _bindings.set_bits(src, gaps, bytes(bits))
+    return set_bits_reference(src, gaps, bits)
+
+
+def set_bits_reference(src: bytes, gaps: array, bits) -> tuple[bytes, int, int]:
+    """set_bits in Python (the C core's oracle)."""
     out = bytearray()
     pos = added = removed = 0
     for k, bit in enumerate(bits):
@@ -119,6 +132,13 @@ def set_bits(src: bytes, gaps: array, bits) -> tuple[bytes, int, int]:
 
 def read_bits(src: bytes, gaps: array) -> bytearray:
     """The bit each carrier gap holds."""
+    if _bindings.available():
+        return _bindings.read_bits(src, gaps)
+    return read_bits_reference(src, gaps)
+
+
+def read_bits_reference(src: bytes, gaps: array) -> bytearray:
+    """read_bits in Python (the C core's oracle)."""
     return bytearray(1 if _carriers.blank_lines(src, gaps[k + 1], gaps[k + 2]) else 0
                      for k in range(0, len(gaps), 3))
 

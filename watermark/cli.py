@@ -1,16 +1,61 @@
 """The `watermark` command line (also `python -m watermark`).
 
-Exit codes: 0 success, 1 nothing found, 2 usage or input error.
+Exit codes: 0 success (trace / verify: someone accused), 1 nothing found or
+not verified, 2 usage or input error (one line on stderr, never a traceback).
+The key comes from --key-file or $WATERMARK_KEY_FILE, never from an
+argument; the registry from --registry, $WATERMARK_REGISTRY, or
+./watermark.db.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from . import fingerprint, languages, native_info
-from .errors import WatermarkError
+from ._keys import Key
+from ._registry import Registry, default_path
+from ._release import Release, check_recipient, read_recipients
+from ._trace import trace
+from .errors import KeyFileError, WatermarkError
+
+EXIT_OK, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
+
+
+def _dump(obj) -> None:
+    json.dump(obj, sys.stdout, indent=2)
+    print()
+
+
+def _key(args: argparse.Namespace) -> Key:
+    path = args.key_file or os.environ.get("WATERMARK_KEY_FILE")
+    if not path:
+        raise KeyFileError("no key: pass --key-file KEY_FILE or set WATERMARK_KEY_FILE")
+    return Key.load(path)
+
+
+def _registry(args: argparse.Namespace, create: bool) -> Registry:
+    return Registry(args.registry or default_path(), create=create)
+
+
+def _recipients(args: argparse.Namespace) -> list[str]:
+    names = [check_recipient(r) for r in args.recipient or []]
+    if getattr(args, "recipients_file", None):
+        names += read_recipients(args.recipients_file)
+    if not names:
+        raise WatermarkError("no recipient: pass --recipient NAME or --recipients-file FILE")
+    return list(dict.fromkeys(names))
+
+
+# ---- commands ----------------------------------------------------------------
+
+def _keygen(args: argparse.Namespace) -> int:
+    key = Key.generate()
+    key.save(args.key_file_out)
+    print(f"wrote {args.key_file_out} (key id {key.id}); keep it secret and backed up")
+    return EXIT_OK
 
 
 def _fingerprint(args: argparse.Namespace) -> int:
@@ -21,10 +66,9 @@ def _fingerprint(args: argparse.Namespace) -> int:
             data = path.read_bytes()
         except OSError as exc:
             raise WatermarkError(f"{name}: cannot read ({exc.strerror or exc})") from None
-        fp = fingerprint(data, language=args.language, path=name)
-        reports.append(fp)
+        reports.append(fingerprint(data, language=args.language, path=name))
     if args.json:
-        out = [
+        _dump([
             {
                 "path": fp.path, "language": fp.language, "bytes": fp.size, "nodes": fp.node_count,
                 "has_error": fp.has_error, "exact": f"{fp.exact:016x}", "renamed": f"{fp.renamed:016x}",
@@ -37,10 +81,8 @@ def _fingerprint(args: argparse.Namespace) -> int:
                 ] if args.units else fp.unit_count,
             }
             for fp in reports
-        ]
-        json.dump(out, sys.stdout, indent=2)
-        print()
-        return 0
+        ])
+        return EXIT_OK
     for fp in reports:
         flag = "  (syntax errors)" if fp.has_error else ""
         print(f"{fp.path}  {fp.language}  {fp.unit_count} units  exact {fp.exact:016x}  "
@@ -51,25 +93,253 @@ def _fingerprint(args: argparse.Namespace) -> int:
                 err = "  !" if u.has_error else ""
                 print(f"  {u.start_line:>5}-{u.end_line:<5} {u.kind}{name}  {u.exact:016x} {u.renamed:016x} "
                       f"{u.skeleton:016x}{err}")
-    return 0
+    return EXIT_OK
+
+
+def _embed(args: argparse.Namespace) -> int:
+    key = _key(args)
+    recipients = _recipients(args)
+    registry = _registry(args, create=True)
+    release = Release.analyse(args.src, key, name=args.release, rev=args.rev, include=args.include or (),
+                              exclude=args.exclude or (), default_excludes=not args.no_default_excludes,
+                              density=args.density, code=args.code, jobs=args.jobs)
+    with release:
+        copies = release.embed(recipients, args.out, registry=registry, format=args.format)
+    unmarked = release.unmarked()
+    if args.json:
+        _dump({"release": release.name, "key_id": release.key_id, "registry": str(registry.path),
+               "files": len(release.files), "marked_files": release.marked_files, "carriers": release.carriers,
+               "unmarked": [{"path": f.path, "reason": f.reason} for f in unmarked],
+               "copies": [c.__dict__ for c in copies]})
+        return EXIT_OK
+    print(f"release {release.name}: {len(release.files)} entries, {release.marked_files} files marked, "
+          f"{release.carriers} carriers (key {release.key_id}, registry {registry.path})")
+    for f in unmarked:
+        print(f"  left unmarked: {f.path}: {f.reason}")
+    for c in copies:
+        print(f"  {c.recipient}: {c.output}  (+{c.lines_added} / -{c.lines_removed} blank lines)")
+    return EXIT_OK
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from array import array
+
+    from ._codes import prf
+    from ._trace import extract_file, suspect_jobs  # the reading half of trace, without a registry
+
+    key = _key(args)
+    id_key = key.subkey(b"wm-carrier-id")
+    files = []
+    for job, path in suspect_jobs(_suspect(args.suspect), args.language):
+        lang, note, words_b, bits = extract_file(job)
+        words = array("Q")
+        words.frombytes(words_b)
+        ids = prf(id_key, words, 4)
+        files.append({"path": path, "language": lang, "note": note, "carriers": len(ids),
+                      "observations": [[f"{i:016x}", b] for i, b in zip(ids, bits)]})
+    total = sum(f["carriers"] for f in files)
+    if args.json:
+        _dump({"key_id": key.id, "carriers": total, "files": files})
+    else:
+        for f in files:
+            note = f"  ({f['note']})" if f["note"] else ""
+            print(f"{f['path']}  {f['language']}  {f['carriers']} boundaries read{note}")
+        print(f"{total} boundaries read in {len(files)} files")
+    return EXIT_OK if total else EXIT_NOTHING
+
+
+def _suspect(name: str):
+    if name == "-":
+        return sys.stdin.buffer.read()
+    if not os.path.exists(name):
+        raise WatermarkError(f"{name}: no such file or directory")
+    return name
+
+
+def _trace(args: argparse.Namespace, recipients: list[str] | None = None) -> int:
+    key = _key(args)
+    registry = _registry(args, create=False)
+    report = trace(_suspect(args.suspect), key, registry, level=args.level, language=args.language,
+                   jobs=args.jobs, recipients=recipients)
+    found = bool(report.accused)
+    if args.json:
+        _dump(report.to_json())
+        return EXIT_OK if found else EXIT_NOTHING
+    if not report.releases:
+        print(f"{report.suspect}: {report.boundaries} boundaries read, none is a carrier of a release "
+              f"marked with this key")
+        return EXIT_NOTHING
+    names = ", ".join(f"{n} ({c} carriers)" for n, c in report.releases)
+    print(f"suspect {report.suspect}: matches release {names}")
+    print(f"{report.carriers} distinct carriers scored for {report.recipients_tested} recipients "
+          f"(code {report.code}, level {report.level:g}, bounds corrected for every recipient tested)")
+    print()
+    print(f"  {'recipient':<24} {'matches':>16} {'bound':>12}  verdict")
+    for s in report.ranking[:args.top]:
+        bound = f"1e{s.log10_bound:.1f}" if s.log10_bound < -300 else f"{s.bound:.3g}"
+        verdict = "ACCUSED" if s.accused else "-"
+        print(f"  {s.recipient:<24} {f'{s.matches}/{s.carriers}':>16} {bound:>12}  {verdict}")
+    if len(report.ranking) > args.top:
+        print(f"  ... {len(report.ranking) - args.top} more, none accused")
+    if report.accused:
+        print()
+        print("per-file evidence (matching bits / carriers):")
+        for f in report.files:
+            if f.carriers:
+                ev = "  ".join(f"{r} {m}/{f.carriers}" for r, m in f.matches.items())
+                print(f"  {f.path}: {ev}")
+    return EXIT_OK if found else EXIT_NOTHING
+
+
+def _verify(args: argparse.Namespace) -> int:
+    return _trace(args, recipients=[check_recipient(args.recipient_name)])
+
+
+def _registry_list(args: argparse.Namespace) -> int:
+    releases = _registry(args, create=False).releases()
+    if args.json:
+        _dump([r.__dict__ for r in releases])
+        return EXIT_OK
+    if not releases:
+        print("no releases")
+        return EXIT_NOTHING
+    print(f"{'release':<24} {'created':<26} {'key':<17} {'files':>6} {'carriers':>9} {'recipients':>10}")
+    for r in releases:
+        print(f"{r.name:<24} {r.created:<26} {r.key_id:<17} {r.marked_files:>6} {r.carriers:>9} {r.recipients:>10}")
+    return EXIT_OK
+
+
+def _registry_show(args: argparse.Namespace) -> int:
+    reg = _registry(args, create=False)
+    info = reg.release(args.name)
+    recipients, copies = reg.recipients(release=args.name), reg.copies(args.name)
+    files = reg.files(args.name) if args.files or args.json else []
+    if args.json:
+        _dump({**info.__dict__, "recipient_names": recipients, "issued": copies, "file_list": files})
+        return EXIT_OK
+    for k, v in info.__dict__.items():
+        print(f"{k:>13}: {v}")
+    print(f"{'who':>13}: {', '.join(recipients) if recipients else '-'}")
+    for c in copies:
+        print(f"{'copy':>13}: {c['recipient']} {c['created']} {c['digest'][:16]} {c['output']}")
+    for f in files:
+        why = f" ({f['reason']})" if f["reason"] else ""
+        print(f"  {f['status']:<9} {f['carriers']:>6}  {f['path']}{why}")
+    return EXIT_OK
+
+
+def _registry_add(args: argparse.Namespace) -> int:
+    names = _recipients(args)
+    added = _registry(args, create=False).add_recipients(args.release, names)
+    print(f"{added} new recipients registered for {args.release} ({len(names) - added} already there)")
+    return EXIT_OK
 
 
 def _info(args: argparse.Namespace) -> int:
     print(json.dumps({**native_info(), "languages": languages()}, indent=2))
-    return 0
+    return EXIT_OK
+
+
+# ---- parser --------------------------------------------------------------------
+
+def _key_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--key-file", metavar="KEY_FILE", help="the vendor key (default: $WATERMARK_KEY_FILE)")
+
+
+def _registry_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--registry", metavar="DB", help="registry database (default: $WATERMARK_REGISTRY or ./watermark.db)")
+
+
+def _level(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError("a level is a probability in (0, 1)")
+    return value
+
+
+def _density(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError("density is a fraction in (0, 1]")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="watermark", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="watermark", description=__doc__.splitlines()[0],
+                                     epilog="exit codes: 0 success, 1 nothing found / not verified, 2 error")
     sub = parser.add_subparsers(dest="command", required=True)
-    fp = sub.add_parser("fingerprint", help="AST-node hash fingerprints of source files")
-    fp.add_argument("paths", nargs="+", metavar="FILE")
-    fp.add_argument("--language", help="go or javascript (default: from the extension)")
-    fp.add_argument("--units", action="store_true", help="list every unit with its hashes")
-    fp.add_argument("--json", action="store_true", help="machine-readable output")
-    fp.set_defaults(run=_fingerprint)
-    info = sub.add_parser("info", help="which implementation runs, supported languages")
-    info.set_defaults(run=_info)
+
+    p = sub.add_parser("keygen", help="create a new vendor key file (mode 0600, never overwritten)")
+    p.add_argument("key_file_out", metavar="KEY_FILE")
+    p.set_defaults(run=_keygen)
+
+    p = sub.add_parser("fingerprint", help="AST-node hash fingerprints of source files")
+    p.add_argument("paths", nargs="+", metavar="FILE")
+    p.add_argument("--language", help="go or javascript (default: from the extension)")
+    p.add_argument("--units", action="store_true", help="list every unit with its hashes")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=_fingerprint)
+
+    p = sub.add_parser("embed", help="mark a source tree for one or more recipients")
+    p.add_argument("src", metavar="SRC", help="directory, .tar/.tar.gz/.tgz/.zip archive, file, or git repository with --rev")
+    p.add_argument("--out", required=True, metavar="OUT",
+                   help="one recipient: the copy (a directory, or an archive by its suffix); several: OUT/<recipient>/")
+    p.add_argument("--release", metavar="NAME", help="release name in the registry (default: SRC's base name)")
+    p.add_argument("--recipient", action="append", metavar="NAME", help="a recipient (repeatable)")
+    p.add_argument("--recipients-file", metavar="FILE", help="recipients, one per line")
+    p.add_argument("--rev", metavar="REV", help="mark this git revision of the repository SRC")
+    p.add_argument("--include", action="append", metavar="GLOB", help="mark only matching files (repeatable)")
+    p.add_argument("--exclude", action="append", metavar="GLOB", help="do not mark matching files (repeatable)")
+    p.add_argument("--no-default-excludes", action="store_true",
+                   help="also mark node_modules, vendor, testdata, third_party and *.min.js")
+    p.add_argument("--format", choices=["tar", "tar.gz", "zip"], help="several recipients: one archive each")
+    p.add_argument("--density", type=_density, help="fraction of eligible boundaries used (default: per language)")
+    p.add_argument("--code", choices=["unbiased", "tardos"], help="recipient code (default: unbiased)")
+    p.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _key_option(p)
+    _registry_option(p)
+    p.set_defaults(run=_embed)
+
+    for name, helptext in (("extract", "read the carrier bits of a suspect copy"),
+                           ("trace", "name the recipients a suspect copy came from"),
+                           ("verify", "test one recipient against a suspect copy")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("suspect", metavar="SUSPECT", help="directory, archive, file, or - for stdin")
+        if name == "verify":
+            p.add_argument("--recipient", dest="recipient_name", required=True, metavar="NAME")
+        p.add_argument("--language", help="language of stdin text or of every file (default: by extension)")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        _key_option(p)
+        if name != "extract":
+            _registry_option(p)
+            p.add_argument("--level", type=_level, default=1e-9,
+                           help="accuse when the corrected false-accusation bound is at most this (default 1e-9)")
+            p.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+            p.add_argument("--top", type=int, default=10, help="recipients listed (default 10)")
+        p.set_defaults(run={"extract": _extract, "trace": _trace, "verify": _verify}[name])
+
+    reg = sub.add_parser("registry", help="releases and recipients on record")
+    regsub = reg.add_subparsers(dest="registry_command", required=True)
+    p = regsub.add_parser("list", help="every release")
+    p.add_argument("--json", action="store_true")
+    _registry_option(p)
+    p.set_defaults(run=_registry_list)
+    p = regsub.add_parser("show", help="one release: recipients, copies, files")
+    p.add_argument("name", metavar="RELEASE")
+    p.add_argument("--files", action="store_true", help="list every file")
+    p.add_argument("--json", action="store_true")
+    _registry_option(p)
+    p.set_defaults(run=_registry_show)
+    p = regsub.add_parser("add-recipients", help="register recipients of a release without writing copies")
+    p.add_argument("--release", required=True, metavar="NAME")
+    p.add_argument("--recipients-file", metavar="FILE")
+    p.add_argument("--recipient", action="append", metavar="NAME")
+    _registry_option(p)
+    p.set_defaults(run=_registry_add)
+
+    p = sub.add_parser("info", help="which implementation runs, supported languages")
+    p.set_defaults(run=_info)
     return parser
 
 
@@ -77,16 +347,19 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except WatermarkError as exc:
+    except (WatermarkError, ValueError) as exc:
         print(f"watermark: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     except KeyboardInterrupt:
+        print("watermark: interrupted; nothing partial was left behind", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return EXIT_OK
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"watermark: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -1,0 +1,285 @@
+/* Carriers in C: eligible boundaries between sibling units, reading and
+ * writing their blank-line bits, and scoring many recipients at once.
+ *
+ * The rules are documented, and implemented in Python as the reference, in
+ * watermark/_carriers.py; the tests hold the two to identical output on
+ * generated programs and real files. Per-symbol rule classes (WM_C_*) come
+ * from the Python language registry, so no kind name appears here. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wm_internal.h"
+
+#define NONE 0xffffffffu
+
+/* ---- gap scanners (byte-level mirrors of _carriers.py's regexes) ---- */
+
+static inline int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* _GAP: [ \t]* [;,]? [ \t]* \r?\n ([ \t]* \r?\n)* [ \t]*  over [i, end). */
+static int gap_matches(const char *s, size_t i, size_t end) {
+    while (i < end && is_blank(s[i])) i++;
+    if (i < end && (s[i] == ';' || s[i] == ',')) i++;
+    int breaks = 0;
+    for (;;) {
+        while (i < end && is_blank(s[i])) i++;
+        if (i < end && s[i] == '\r' && i + 1 < end && s[i + 1] == '\n') i += 2;
+        else if (i < end && s[i] == '\n') i++;
+        else break;
+        breaks++;
+    }
+    return breaks > 0 && i == end;
+}
+
+static inline int ident_start(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c >= 0x80;
+}
+
+static inline int ident_char(unsigned char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+
+/* _GO_IF_NIL matched at i: `if IDENT != nil {` (or ==). */
+static int go_if_nil(const char *s, size_t i, size_t len) {
+    if (i + 2 > len || s[i] != 'i' || s[i + 1] != 'f') return 0;
+    i += 2;
+    size_t j = i;
+    while (i < len && is_blank(s[i])) i++;
+    if (i == j || i >= len || !ident_start((unsigned char)s[i])) return 0;
+    while (i < len && ident_char((unsigned char)s[i])) i++;
+    while (i < len && is_blank(s[i])) i++;
+    if (i + 2 > len || (s[i] != '!' && s[i] != '=') || s[i + 1] != '=') return 0;
+    i += 2;
+    while (i < len && is_blank(s[i])) i++;
+    if (i + 3 > len || memcmp(s + i, "nil", 3) != 0) return 0;
+    i += 3;
+    while (i < len && is_blank(s[i])) i++;
+    return i < len && s[i] == '{';
+}
+
+/* _JS_DIRECTIVE over exactly [i, end): a quoted string, blanks, maybe `;`. */
+static int js_directive(const char *s, size_t i, size_t end) {
+    if (i >= end || (s[i] != '\'' && s[i] != '"')) return 0;
+    char q = s[i++];
+    for (;;) {
+        if (i >= end || s[i] == '\n') return 0;
+        if (s[i] == q) break;
+        if (s[i] == '\\') {
+            if (i + 1 >= end || s[i + 1] == '\n') return 0;
+            i += 2;
+        } else {
+            i++;
+        }
+    }
+    i++;
+    while (i < end && is_blank(s[i])) i++;
+    if (i < end && s[i] == ';') i++;
+    return i == end;
+}
+
+/* _ends_in_comment: any `//` on the unit's last line, or a final `*` `/`. */
+static int js_ends_in_comment(const char *s, size_t start, size_t end) {
+    size_t line = start;
+    for (size_t k = end; k > start; k--)
+        if (s[k - 1] == '\n') { line = k; break; }
+    for (size_t k = line; k + 1 < end; k++)
+        if (s[k] == '/' && s[k + 1] == '/') return 1;
+    return end - start >= 2 && s[end - 2] == '*' && s[end - 1] == '/';
+}
+
+/* _starts_line: only blanks between the previous line break and pos (and
+ * there is a previous line break). */
+static int starts_line(const char *s, size_t pos) {
+    for (size_t k = pos; k > 0; k--) {
+        if (s[k - 1] == '\n') return 1;
+        if (!is_blank(s[k - 1])) return 0;
+    }
+    return 0;
+}
+
+/* ---- occurrence counts of (A, B, P) triples: open addressing ---- */
+
+typedef struct {
+    uint64_t a, b, p;
+    uint32_t count;
+    uint32_t used;
+} triple_slot;
+
+static uint32_t *triple_count(triple_slot *t, size_t mask, uint64_t a, uint64_t b, uint64_t p) {
+    size_t h = (size_t)wm_avalanche(a ^ wm_rotl(b, 21) ^ wm_rotl(p, 42) ^ (b >> 7)) & mask;
+    while (t[h].used) {
+        if (t[h].a == a && t[h].b == b && t[h].p == p) return &t[h].count;
+        h = (h + 1) & mask;
+    }
+    t[h].used = 1;
+    t[h].a = a;
+    t[h].b = b;
+    t[h].p = p;
+    t[h].count = 0;
+    return &t[h].count;
+}
+
+WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nodes,
+                            const char *src, size_t len, const uint8_t *classes,
+                            uint32_t n_symbols, int go, uint64_t *words, uint64_t *gaps,
+                            size_t *n_out) {
+    *n_out = 0;
+    if (n_units < 2) return WM_OK;
+    uint32_t *last = malloc((size_t)n_nodes * sizeof *last);
+    uint32_t *first = malloc((size_t)n_nodes * sizeof *first);
+    size_t cap = 16;
+    while (cap < 2 * n_units) cap <<= 1;
+    triple_slot *table = calloc(cap, sizeof *table);
+    if (!last || !first || !table) {
+        free(last);
+        free(first);
+        free(table);
+        return WM_ENOMEM;
+    }
+    memset(last, 0xff, (size_t)n_nodes * sizeof *last);
+    size_t n = 0;
+    int status = WM_OK;
+    for (size_t j = 0; j < n_units; j++) {
+        const wm_unit *b = &units[j];
+        uint32_t c = b->parent_node;
+        if (c >= n_nodes || b->start_byte > b->end_byte || b->end_byte > len) {
+            status = WM_EINVAL;
+            break;
+        }
+        uint32_t i = last[c];
+        last[c] = (uint32_t)j;
+        if (i == NONE) {
+            first[c] = (uint32_t)j;
+            continue;
+        }
+        const wm_unit *a = &units[i];
+        uint64_t p_renamed = b->parent >= 0 ? units[b->parent].renamed : 0;
+        uint32_t *occ = triple_count(table, cap - 1, a->renamed, b->renamed, p_renamed);
+        uint32_t occurrence = (*occ)++;
+        if (a->has_error || b->has_error) continue;
+        /* symbols past the table (ERROR is 0xffff) are in no class */
+        uint8_t ca = a->symbol < n_symbols ? classes[a->symbol] : 0;
+        uint8_t cb = b->symbol < n_symbols ? classes[b->symbol] : 0;
+        if (!(ca & cb & WM_C_SIBLINGS)) continue;
+        size_t a_end = a->end_byte, b_start = b->start_byte;
+        if (a_end > b_start || !gap_matches(src, a_end, b_start)) continue;
+        if (go) {
+            if (b->parent < 0) continue; /* top-level declarations */
+            if ((cb & WM_C_IF_NIL) && (ca & WM_C_ASSIGNMENT) && go_if_nil(src, b_start, len)) continue;
+        } else {
+            if (js_ends_in_comment(src, a->start_byte, a_end)) continue;
+            if ((ca & WM_C_EXPRESSION) && js_directive(src, a->start_byte, a_end)) continue;
+            if ((cb & WM_C_EXPRESSION) && js_directive(src, b_start, b->end_byte)) continue;
+            if ((cb & WM_C_PROPERTY) && !starts_line(src, units[first[c]].start_byte)) continue;
+        }
+        size_t line_end = a_end, last_line = b_start;
+        while (src[line_end] != '\n') line_end++;
+        while (src[last_line - 1] != '\n') last_line--;
+        uint64_t *w = words + 4 * n, *g = gaps + 3 * n;
+        w[0] = a->renamed;
+        w[1] = b->renamed;
+        w[2] = p_renamed;
+        w[3] = occurrence;
+        g[0] = a_end;
+        g[1] = line_end + 1;
+        g[2] = last_line;
+        n++;
+    }
+    free(last);
+    free(first);
+    free(table);
+    *n_out = n;
+    return status;
+}
+
+/* ---- bits in gaps ---- */
+
+static size_t count_newlines(const char *s, size_t from, size_t to) {
+    size_t k = 0;
+    for (size_t i = from; i < to; i++) k += s[i] == '\n';
+    return k;
+}
+
+WM_EXPORT int wm_read_bits(const char *src, size_t len, const uint64_t *gaps, size_t n,
+                           uint8_t *bits) {
+    for (size_t k = 0; k < n; k++) {
+        uint64_t line_end = gaps[3 * k + 1], last_line = gaps[3 * k + 2];
+        if (line_end > last_line || last_line > len) return WM_EINVAL;
+        bits[k] = count_newlines(src, line_end, last_line) > 0;
+    }
+    return WM_OK;
+}
+
+WM_EXPORT int wm_set_bits(const char *src, size_t len, const uint64_t *gaps, const uint8_t *bits,
+                          size_t n, char *out, size_t out_cap, size_t *out_len,
+                          uint64_t *added, uint64_t *removed) {
+    size_t pos = 0, o = 0;
+    uint64_t add = 0, rem = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t line_end = gaps[3 * k + 1], last_line = gaps[3 * k + 2];
+        if (line_end < pos || line_end > last_line || last_line > len || line_end < 1)
+            return WM_EINVAL;
+        int crlf = line_end >= 2 && src[line_end - 2] == '\r' && src[line_end - 1] == '\n';
+        const char *middle = bits[k] ? (crlf ? "\r\n" : "\n") : "";
+        size_t mlen = strlen(middle);
+        if (last_line - line_end == mlen && memcmp(src + line_end, middle, mlen) == 0) continue;
+        size_t blank = count_newlines(src, line_end, last_line);
+        size_t keep = line_end - pos;
+        if (o + keep + mlen > out_cap) return WM_ETOOBIG;
+        memcpy(out + o, src + pos, keep);
+        o += keep;
+        memcpy(out + o, middle, mlen);
+        o += mlen;
+        pos = last_line;
+        if (bits[k] > blank) add += bits[k] - blank;
+        if (blank > bits[k]) rem += blank - bits[k];
+    }
+    if (o + (len - pos) > out_cap) return WM_ETOOBIG;
+    memcpy(out + o, src + pos, len - pos);
+    *out_len = o + (len - pos);
+    *added = add;
+    *removed = rem;
+    return WM_OK;
+}
+
+/* ---- scoring ---- */
+
+WM_EXPORT void wm_score_linear(const uint64_t *h, const uint8_t *observed, size_t n,
+                               const uint64_t *vectors, size_t m, uint32_t *matches) {
+    /* Blocked over carriers so h and observed stay in cache while every
+     * recipient passes over them. */
+    enum { BLOCK = 8192 };
+    for (size_t r = 0; r < m; r++) matches[r] = 0;
+    for (size_t lo = 0; lo < n; lo += BLOCK) {
+        size_t hi = lo + BLOCK < n ? lo + BLOCK : n;
+        for (size_t r = 0; r < m; r++) {
+            uint64_t s = vectors[r];
+            uint32_t mismatches = 0;
+            for (size_t i = lo; i < hi; i++)
+                mismatches += (uint32_t)(__builtin_parityll(h[i] & s) ^ observed[i]);
+            matches[r] += (uint32_t)(hi - lo) - mismatches;
+        }
+    }
+}
+
+WM_EXPORT void wm_linear_bits(const uint64_t *h, size_t n, uint64_t vector, uint8_t *bits) {
+    for (size_t i = 0; i < n; i++) bits[i] = (uint8_t)__builtin_parityll(h[i] & vector);
+}
+
+WM_EXPORT void wm_score_tardos(const uint64_t *identities, const uint8_t *observed,
+                               const uint64_t *thresholds, const double *up, const double *down,
+                               size_t n, const uint8_t *recipient_keys, size_t m,
+                               double *scores, uint32_t *matches) {
+    for (size_t r = 0; r < m; r++) {
+        const uint8_t *key = recipient_keys + 16 * r;
+        double total = 0.0;
+        uint32_t same = 0;
+        for (size_t i = 0; i < n; i++) {
+            int x = wm_siphash(key, &identities[i], 8) < thresholds[i];
+            int y = observed[i];
+            same += x == y;
+            if (y) total += x ? up[i] : -down[i];
+            else total += x ? -up[i] : down[i];
+        }
+        scores[r] = total;
+        matches[r] = same;
+    }
+}

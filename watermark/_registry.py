@@ -1,0 +1,282 @@
+"""The registry: which releases were marked with which key, and who got them.
+
+A SQLite database (standard library, WAL mode, safe with concurrent
+writers). It holds no secret: releases name their key by `Key.id`, a one-way
+digest; carrier identities are keyed hashes that say nothing about the key.
+What it holds per release:
+
+  releases    name, time, key id, code, density, source, file and carrier
+              counts, a digest of the analysed content
+  files       path, content SHA-256, size, mode, language, status (marked /
+              copied / unmarked + reason), carrier count and the carriers'
+              identities (trace matches a leak to its release with them)
+  recipients  who may hold a copy of a release (every issued copy, plus
+              bulk registrations without a copy)
+  copies      issued copies: recipient, time, digest of the output
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import sqlite3
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import WatermarkError
+
+SCHEMA_VERSION = 1
+DEFAULT_REGISTRY = "watermark.db"  # in the working directory; or $WATERMARK_REGISTRY
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS releases (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    cutoff REAL NOT NULL,
+    density TEXT NOT NULL,
+    source TEXT NOT NULL,
+    files INTEGER NOT NULL,
+    marked_files INTEGER NOT NULL,
+    carriers INTEGER NOT NULL,
+    digest TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS files (
+    release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    sha256 TEXT,
+    size INTEGER NOT NULL,
+    mode INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    language TEXT,
+    status TEXT NOT NULL,
+    reason TEXT,
+    carriers INTEGER NOT NULL,
+    identities BLOB,
+    PRIMARY KEY (release_id, path)
+);
+CREATE TABLE IF NOT EXISTS recipients (
+    release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    added TEXT NOT NULL,
+    PRIMARY KEY (release_id, name)
+);
+CREATE TABLE IF NOT EXISTS copies (
+    id INTEGER PRIMARY KEY,
+    release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+    recipient TEXT NOT NULL,
+    created TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    output TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS releases_by_key ON releases(key_id);
+"""
+
+
+class RegistryError(WatermarkError, ValueError):
+    """The registry cannot be used as asked (missing release, other key...)."""
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    name: str
+    created: str
+    key_id: str
+    code: str
+    cutoff: float
+    density: str
+    source: str
+    files: int
+    marked_files: int
+    carriers: int
+    digest: str
+    recipients: int = 0
+    copies: int = 0
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def default_path() -> str:
+    return os.environ.get("WATERMARK_REGISTRY") or DEFAULT_REGISTRY
+
+
+class Registry:
+    """Open (creating if needed) the registry database at `path`."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True) -> None:
+        self.path = Path(path if path is not None else default_path())
+        if not create and not self.path.is_file():
+            raise RegistryError(f"{self.path}: no such registry")
+        if self.path.exists() and not self.path.is_file():
+            raise RegistryError(f"{self.path}: not a registry file")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self._db.execute("PRAGMA busy_timeout = 60000")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            self._db.execute("PRAGMA foreign_keys = ON")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise RegistryError(f"{self.path}: registry schema {version} is newer than this watermark "
+                                    f"(schema {SCHEMA_VERSION}); upgrade watermark")
+            if version < SCHEMA_VERSION:
+                with self._write() as db:  # a concurrent opener may have created it meanwhile
+                    if db.execute("PRAGMA user_version").fetchone()[0] == 0:
+                        for statement in _SCHEMA.split(";"):
+                            if statement.strip():
+                                db.execute(statement)
+                        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise RegistryError(f"{self.path}: not a usable registry database ({exc})") from None
+        if mode.lower() != "wal":
+            raise RegistryError(f"{self.path}: cannot switch the database to WAL mode")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "Registry":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    class _Txn:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __enter__(self):
+            self.db.execute("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlocks
+            return self.db
+
+        def __exit__(self, kind, exc, tb) -> None:
+            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+    def _write(self) -> "_Txn":
+        return self._Txn(self._db)
+
+    # ---- releases ----------------------------------------------------------
+
+    def _release_row(self, name: str):
+        return self._db.execute("SELECT id, key_id, digest FROM releases WHERE name = ?", (name,)).fetchone()
+
+    def add_release(self, release) -> bool:
+        """Record an analysed Release under its name. Returns False when the
+        same release (same key, same content) is already recorded; refuses a
+        name taken by other content or another key."""
+        try:
+            with self._write() as db:
+                row = self._release_row(release.name)
+                if row is not None:
+                    self._same_release(row, release)
+                    return False
+                cur = db.execute(
+                    "INSERT INTO releases (name, created, key_id, code, cutoff, density, source, files, "
+                    "marked_files, carriers, digest) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (release.name, _now(), release.key_id, release.code.name, release.code.cutoff,
+                     release.density_label, release.source.describe, len(release.files),
+                     release.marked_files, release.carriers, release.digest))
+                rid = cur.lastrowid
+                db.executemany(
+                    "INSERT INTO files (release_id, path, sha256, size, mode, kind, language, status, reason, "
+                    "carriers, identities) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    ((rid, f.path, f.sha256, f.size, f.mode, f.kind, f.language, f.status, f.reason, f.carriers,
+                      release.identities(f).tobytes() if f.carriers else None) for f in release.files))
+            return True
+        except sqlite3.DatabaseError as exc:
+            raise RegistryError(f"{self.path}: cannot record release {release.name!r} ({exc})") from None
+
+    def _same_release(self, row, release) -> None:
+        _id, key_id, digest = row
+        if key_id != release.key_id:
+            raise RegistryError(f"release {release.name!r} was marked with key {key_id}, not with this key "
+                                f"({release.key_id}); use its key or another release name")
+        if digest != release.digest:
+            raise RegistryError(f"release {release.name!r} is already registered with other content; "
+                                "choose a new release name")
+
+    def check_release(self, name: str, key_id: str) -> None:
+        """Raise unless `name` exists and belongs to `key_id`."""
+        row = self._release_row(name)
+        if row is None:
+            raise RegistryError(f"{self.path}: no release named {name!r}")
+        if row[1] != key_id:
+            raise RegistryError(f"release {name!r} was marked with key {row[1]}, not with this key ({key_id})")
+
+    def add_recipients(self, release: str, recipients: Iterable[str]) -> int:
+        """Register recipients of a release without writing copies; returns
+        how many were new."""
+        row = self._release_row(release)
+        if row is None:
+            raise RegistryError(f"{self.path}: no release named {release!r}")
+        names = list(recipients)
+        with self._write() as db:
+            before = db.total_changes
+            db.executemany("INSERT OR IGNORE INTO recipients (release_id, name, added) VALUES (?,?,?)",
+                           ((row[0], n, _now()) for n in names))
+            return db.total_changes - before
+
+    def add_copy(self, release: str, recipient: str, digest: str, output: str) -> None:
+        row = self._release_row(release)
+        if row is None:
+            raise RegistryError(f"{self.path}: no release named {release!r}")
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO recipients (release_id, name, added) VALUES (?,?,?)",
+                       (row[0], recipient, _now()))
+            db.execute("INSERT INTO copies (release_id, recipient, created, digest, output) VALUES (?,?,?,?,?)",
+                       (row[0], recipient, _now(), digest, output))
+
+    # ---- reading -----------------------------------------------------------
+
+    def releases(self, key_id: str | None = None) -> list[ReleaseInfo]:
+        sql = ("SELECT r.name, r.created, r.key_id, r.code, r.cutoff, r.density, r.source, r.files, "
+               "r.marked_files, r.carriers, r.digest, "
+               "(SELECT COUNT(*) FROM recipients WHERE release_id = r.id), "
+               "(SELECT COUNT(*) FROM copies WHERE release_id = r.id) FROM releases r")
+        args: tuple = ()
+        if key_id is not None:
+            sql += " WHERE r.key_id = ?"
+            args = (key_id,)
+        return [ReleaseInfo(*row) for row in self._db.execute(sql + " ORDER BY r.created, r.name", args)]
+
+    def release(self, name: str) -> ReleaseInfo:
+        for info in self.releases():
+            if info.name == name:
+                return info
+        raise RegistryError(f"{self.path}: no release named {name!r}")
+
+    def files(self, name: str) -> list[dict]:
+        rows = self._db.execute(
+            "SELECT f.path, f.kind, f.size, f.language, f.status, f.reason, f.carriers, f.sha256 "
+            "FROM files f JOIN releases r ON r.id = f.release_id WHERE r.name = ? ORDER BY f.path", (name,))
+        keys = ("path", "kind", "size", "language", "status", "reason", "carriers", "sha256")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def recipients(self, release: str | None = None, key_id: str | None = None) -> list[str]:
+        """Recipients of one release, or of every release made with a key."""
+        if release is not None:
+            rows = self._db.execute("SELECT DISTINCT c.name FROM recipients c JOIN releases r ON r.id = c.release_id "
+                                    "WHERE r.name = ? ORDER BY c.name", (release,))
+        else:
+            rows = self._db.execute("SELECT DISTINCT c.name FROM recipients c JOIN releases r ON r.id = c.release_id "
+                                    "WHERE r.key_id = ? ORDER BY c.name", (key_id,))
+        return [r[0] for r in rows]
+
+    def copies(self, release: str) -> list[dict]:
+        rows = self._db.execute("SELECT c.recipient, c.created, c.digest, c.output FROM copies c "
+                                "JOIN releases r ON r.id = c.release_id WHERE r.name = ? ORDER BY c.id", (release,))
+        return [dict(zip(("recipient", "created", "digest", "output"), row)) for row in rows]
+
+    def carrier_files(self, key_id: str) -> Iterator[tuple[str, str, str, array]]:
+        """(release, code, path, identities) of every marked file of the
+        releases made with a key."""
+        rows = self._db.execute(
+            "SELECT r.name, r.code, f.path, f.identities FROM files f JOIN releases r ON r.id = f.release_id "
+            "WHERE r.key_id = ? AND f.identities IS NOT NULL", (key_id,))
+        for name, code, path, blob in rows:
+            ids = array("Q")
+            ids.frombytes(blob)
+            yield name, code, path, ids

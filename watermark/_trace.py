@@ -1,0 +1,270 @@
+"""Trace: which registered recipients does a leaked copy accuse?
+
+1. Extract: every Go / JavaScript file of the suspect is fingerprinted (in
+   parallel, key-free workers) and every eligible boundary read: its keyed
+   identity and its bit.
+2. Match: the registry holds the carrier identities of every release made
+   with the key. The release sharing the most identities with the suspect is
+   the one it came from; only identities that are carriers of the key's
+   releases (with that release's code) are used - boundaries that a leaker's
+   edits made eligible carry no bit and would only add noise. Which
+   identities are used depends on the suspect and the registry, never on a
+   recipient, so the bounds stay valid.
+3. Score: each identity counts once (`Observations.distinct`), and every
+   recipient registered with the key's releases is scored in one C pass.
+4. Accuse: with N recipients and R rounds (R = 3, or 1 for one recipient), a recipient whose bound is at
+   most level / (N x R) is accused (the corrected bound reported is
+   min(1, N x R x bound): a union bound over every test made, so the chance
+   that any innocent is accused stays <= level). Later rounds find the other
+   contributors of a merged copy: they rescore the recipients not yet
+   accused on the carriers where the leak disagrees with every recipient
+   accused so far. For an innocent, those carriers are chosen from the leak
+   and the accused recipients' bits, which are independent of its own bits,
+   so its matches there are again Binomial(n, 1/2) (unbiased code) and each
+   round's bound holds.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from array import array
+from dataclasses import asdict, dataclass, field
+
+from . import _languages
+from ._codes import Code, prf, recipient_bits, score_many
+from ._keys import Key
+from ._registry import Registry, RegistryError
+from ._release import Progress, read_boundaries, default_jobs, ordered_map
+from ._tree import Source, TreeError, is_vcs
+from ._watermark import Observations, Verdict, read_bits
+from .errors import UnsupportedLanguageError
+
+ROUNDS = 3  # first scoring plus two rounds for further contributors of a merged copy
+
+
+@dataclass(frozen=True)
+class Suspicion(Verdict):
+    """One recipient's verdict in a trace: `bound` and `log10_bound` are
+    corrected for every test made (N recipients x rounds); `round` is the
+    round that gave it."""
+
+    round: int = 1
+
+
+@dataclass(frozen=True)
+class FileEvidence:
+    path: str
+    language: str | None
+    carriers: int  # release carriers read in this file
+    matches: dict[str, int] = field(default_factory=dict)  # accused recipient -> matching bits here
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TraceReport:
+    suspect: str
+    key_id: str
+    level: float
+    code: str
+    releases: list[tuple[str, int]]  # releases sharing carriers with the suspect, most first
+    boundaries: int  # eligible boundaries read in the suspect
+    carriers: int  # distinct release carriers used for scoring
+    recipients_tested: int
+    ranking: list[Suspicion]  # every recipient, most suspect first
+    files: list[FileEvidence]
+    seconds: dict[str, float] = field(default_factory=dict)  # "extract", "score": wall time
+
+    @property
+    def accused(self) -> list[Suspicion]:
+        return [s for s in self.ranking if s.accused]
+
+    @property
+    def release(self) -> str | None:
+        return self.releases[0][0] if self.releases else None
+
+    def to_json(self, top: int = 20) -> dict:
+        return {
+            "suspect": self.suspect, "key_id": self.key_id, "level": self.level, "code": self.code,
+            "release": self.release,
+            "releases": [{"name": n, "carriers": c} for n, c in self.releases],
+            "boundaries": self.boundaries, "carriers": self.carriers,
+            "recipients_tested": self.recipients_tested,
+            "accused": [asdict(s) for s in self.accused],
+            "ranking": [asdict(s) for s in self.ranking[:top]],
+            "files": [asdict(f) for f in self.files],
+            "seconds": self.seconds,
+        }
+
+
+def extract_file(job) -> tuple:
+    """Worker: -> (language, note, words bytes, bits bytes) of one file."""
+    _, path, data, local, language = job
+    if data is None:
+        try:
+            with open(local, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            return (language, f"cannot read ({exc.strerror or exc})", b"", b"")
+    candidates = [language] if language else _languages.languages()
+    best = None
+    for lang in candidates:
+        got = read_boundaries(data, lang, path)
+        if isinstance(got, str):
+            return (lang, got, b"", b"")
+        fp, found = got
+        bits = read_bits(fp.source, found.gaps)
+        note = "syntax errors: units with errors skipped" if fp.has_error else None
+        result = (lang, note, found.words.tobytes(), bytes(bits))
+        if best is None or len(found) > len(best[2]) // 32:
+            best = result
+    return best
+
+
+def suspect_jobs(suspect, language: str | None):
+    """(job, path) per file to read: paths with a supported extension, or
+    (for text and --language) everything given."""
+    if isinstance(suspect, (bytes, bytearray, memoryview)):
+        yield (True, "<text>", bytes(suspect), None, language), "<text>"
+        return
+    src = Source.open(suspect)
+    for entry in src.entries():
+        if entry.kind != "file" or is_vcs(entry.path):
+            continue
+        lang = language
+        if lang is None:
+            try:
+                lang = _languages.spec_for(None, entry.path).name
+            except UnsupportedLanguageError:
+                continue
+        yield (True, entry.path, None if entry.local else entry.read(), entry.local, lang), entry.path
+
+
+def trace(suspect, key: Key, registry: Registry | str | os.PathLike, *, level: float = 1e-9,
+          language: str | None = None, jobs: int | None = None, progress: bool | None = None,
+          recipients: list[str] | None = None) -> TraceReport:
+    """Trace a suspect copy: a path (str or PathLike: a directory, an
+    archive or a single file) or its content as bytes (the language is
+    detected when not given). `recipients` limits the test to these names
+    (default: everyone registered with the key's releases). Raises
+    RegistryError when no release in the registry was made with `key`."""
+    if not 0.0 < level < 1.0:
+        raise ValueError("level is a probability in (0, 1)")
+    if not isinstance(registry, Registry):
+        registry = Registry(registry, create=False)
+    key_releases = registry.releases(key.id)
+    if not key_releases:
+        raise RegistryError(f"{registry.path}: no release was marked with this key (key id {key.id}); "
+                            "wrong key or wrong registry")
+    jobs = default_jobs() if jobs is None else max(1, int(jobs))
+    started = time.perf_counter()
+    id_key = key.subkey(b"wm-carrier-id")
+    bar = Progress("reading", enabled=progress)
+    per_file: list[tuple[str, str | None, str | None, array, bytes]] = []
+    paths: list[str] = []
+
+    def items():
+        for job, path in suspect_jobs(suspect, language):
+            paths.append(path)
+            yield job
+
+    try:
+        for k, (lang, note, words_b, bits) in enumerate(ordered_map(extract_file, items(), jobs)):
+            words = array("Q")
+            words.frombytes(words_b)
+            per_file.append((paths[k], lang, note, prf(id_key, words, 4), bits))
+            bar.step(len(bits))
+    finally:
+        bar.close()
+    extracted = time.perf_counter()
+    if not per_file:
+        raise TreeError(f"{_describe(suspect)}: no Go or JavaScript file to read")
+
+    # which releases does it come from?
+    observed = set()
+    for _p, _l, _n, ids, _b in per_file:
+        observed.update(ids)
+    overlap: dict[str, int] = {}
+    carriers_of: dict[str, set[int]] = {}
+    code_of = {r.name: Code(r.code, r.cutoff) for r in key_releases}
+    for name, _code, _path, ids in registry.carrier_files(key.id):
+        hit = observed.intersection(ids)
+        if hit:
+            overlap[name] = overlap.get(name, 0) + len(hit)
+            carriers_of.setdefault(name, set()).update(hit)
+    releases = sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0]))
+    boundaries = sum(len(ids) for _p, _l, _n, ids, _b in per_file)
+    if not releases:
+        return TraceReport(_describe(suspect), key.id, level, "unbiased", [], boundaries, 0, 0, [],
+                           [FileEvidence(p, lang, 0, note=note) for p, lang, note, _i, _b in per_file])
+    code = code_of[releases[0][0]]
+    usable = set().union(*(carriers_of[n] for n, _c in releases if code_of[n] == code))
+    if recipients is None:
+        recipients = sorted({r for info in key_releases if code_of[info.name] == code
+                             for r in registry.recipients(release=info.name)})
+
+    obs = Observations()
+    for _p, _l, _n, ids, bits in per_file:
+        keep = [k for k, i in enumerate(ids) if i in usable]
+        obs = obs + Observations(array("Q", (ids[k] for k in keep)), bytes(bits[k] for k in keep))
+    identities, bits = obs.distinct()
+    ranking = _rounds(key, recipients, identities, bits, code, level)
+
+    accused = [s.recipient for s in ranking if s.accused]
+    files = []
+    for path, lang, note, ids, fbits in per_file:
+        keep = [k for k, i in enumerate(ids) if i in usable]
+        fids, fb = array("Q", (ids[k] for k in keep)), bytes(fbits[k] for k in keep)
+        matches = {}
+        for r in accused[:10]:
+            mine = recipient_bits(key, r, fids, code)
+            matches[r] = sum(1 for x, y in zip(mine, fb) if x == y)
+        files.append(FileEvidence(path, lang, len(fids), matches, note))
+    seconds = {"extract": extracted - started, "score": time.perf_counter() - extracted}
+    return TraceReport(_describe(suspect), key.id, level, code.name, releases, boundaries, len(identities),
+                       len(recipients), ranking, files, seconds)
+
+
+def _rounds(key: Key, recipients: list[str], identities: array, bits: bytes, code: Code,
+            level: float) -> list[Suspicion]:
+    """Score, accuse, and rescore the rest where the leak disagrees with
+    everyone accused so far (see the module docstring)."""
+    rounds = ROUNDS if len(recipients) > 1 else 1
+    n_tests = max(1, len(recipients)) * rounds
+    correction = math.log10(n_tests)
+    threshold = math.log10(level)
+    best: dict[str, Suspicion] = {}
+    remaining = list(recipients)
+    ids, obs = identities, bits
+    for rnd in range(1, rounds + 1):
+        if not remaining or not len(ids):
+            break
+        scores = score_many(key, remaining, ids, obs, code)
+        newly = []
+        for r, s in zip(remaining, scores):
+            log10_bound = min(0.0, s.log10_bound + correction)
+            suspicion = Suspicion(r, s.score, s.matches, s.carriers, 10.0 ** log10_bound, log10_bound,
+                                  s.carriers > 0 and log10_bound <= threshold, level, code.name, rnd)
+            if r not in best or suspicion.accused or (not best[r].accused and log10_bound < best[r].log10_bound):
+                best[r] = suspicion
+            if suspicion.accused:
+                newly.append(r)
+        if not newly:
+            break
+        remaining = [r for r in remaining if r not in newly]
+        # keep the carriers where the leak disagrees with every accused recipient
+        disagree = bytearray(b"\x01") * len(ids)
+        for r in newly:
+            mine = recipient_bits(key, r, ids, code)
+            for k, (x, y) in enumerate(zip(mine, obs)):
+                if x == y:
+                    disagree[k] = 0
+        keep = [k for k, d in enumerate(disagree) if d]
+        ids, obs = array("Q", (ids[k] for k in keep)), bytes(obs[k] for k in keep)
+    return sorted(best.values(), key=lambda s: (not s.accused, s.log10_bound, -s.score, s.recipient))
+
+
+def _describe(suspect) -> str:
+    if isinstance(suspect, (bytes, bytearray, memoryview)):
+        return "<text>"
+    return os.fspath(suspect)

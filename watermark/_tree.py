@@ -1,0 +1,527 @@
+"""Source trees in and out: directories, tar / tar.gz / zip archives and git
+revisions are read as one stream of entries; copies are written as a
+directory or an archive, atomically.
+
+Entry paths are relative POSIX paths. Archives whose entries are absolute,
+climb out with `..`, or sit below a symlink are refused; symlinks are kept
+as links and never followed. Nothing is written until a whole copy is
+complete: writers build a temporary sibling of the target and rename it into
+place, and remove it on any failure, Ctrl-C included.
+"""
+from __future__ import annotations
+
+import errno
+import io
+import os
+import posixpath
+import re
+import shutil
+import stat
+import subprocess
+import tarfile
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .errors import WatermarkError
+
+
+class TreeError(WatermarkError, ValueError):
+    """A source tree or an output target that cannot be used as asked."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One member of a tree. `read` returns a file's bytes (None otherwise)."""
+
+    path: str
+    kind: str  # "file", "dir" or "symlink"
+    mode: int  # permission bits
+    size: int = 0
+    target: str = ""  # a symlink's target, as stored
+    mtime: float | None = None
+    read: Callable[[], bytes] | None = None
+    local: str | None = None  # a file's path on disk, when it has one
+
+
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".zip")
+
+
+def archive_format(path: str | os.PathLike) -> str | None:
+    """"tar", "tar.gz" or "zip" by the name's suffix; None for anything else."""
+    name = os.fspath(path).lower()
+    if name.endswith((".tar.gz", ".tgz")):
+        return "tar.gz"
+    if name.endswith(".tar"):
+        return "tar"
+    if name.endswith(".zip"):
+        return "zip"
+    return None
+
+
+def safe_path(name: str, where: str) -> str:
+    """A member name as a normalized relative path; refuses absolute names,
+    `..` and empty names (a tar bomb must not write outside its target)."""
+    name = name.replace("\\", "/") if where.endswith(".zip") else name
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        raise TreeError(f"{where}: entry {name!r} has an absolute path; refusing the archive")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise TreeError(f"{where}: entry {name!r} climbs out of the tree with '..'; refusing the archive")
+    if any("\0" in p for p in parts):
+        raise TreeError(f"{where}: entry {name!r} contains a NUL byte; refusing the archive")
+    return "/".join(parts)
+
+
+class Source:
+    """A tree to read: `Source.open(spec)`; `entries()` streams it in a
+    stable order. `describe` names it in reports."""
+
+    describe: str
+    root: str | None = None  # a directory source's resolved path
+
+    @staticmethod
+    def open(spec: str | os.PathLike, *, rev: str | None = None) -> "Source":
+        """A directory, an archive, a single file, or (with `rev`) a git
+        revision of the repository at `spec`."""
+        path = Path(spec)
+        if rev is not None:
+            return GitSource(path, rev)
+        if not path.exists() and not path.is_symlink():
+            raise TreeError(f"{os.fspath(spec)}: no such file or directory")
+        if path.is_dir():
+            return DirectorySource(path)
+        fmt = archive_format(path)
+        if fmt == "zip":
+            return ZipSource(path)
+        if fmt is not None:
+            return TarSource(path)
+        if path.is_file():
+            return FileSource(path)
+        raise TreeError(f"{os.fspath(spec)}: not a directory, archive or regular file")
+
+    def entries(self) -> Iterator[Entry]:
+        raise NotImplementedError
+
+
+class FileSource(Source):
+    """One file: a tree with a single entry."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.describe = os.fspath(path)
+
+    def entries(self) -> Iterator[Entry]:
+        st = self.path.stat()
+        yield Entry(self.path.name, "file", stat.S_IMODE(st.st_mode), st.st_size, mtime=st.st_mtime,
+                    read=_reader(self.path), local=os.fspath(self.path))
+
+
+def _reader(path: Path) -> Callable[[], bytes]:
+    def read() -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise TreeError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return read
+
+
+class DirectorySource(Source):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.root = os.path.realpath(path)
+        self.describe = os.fspath(path)
+
+    def entries(self) -> Iterator[Entry]:
+        def walk(rel: str) -> Iterator[Entry]:
+            here = self.path / rel if rel else self.path
+            try:
+                items = sorted(os.scandir(here), key=lambda e: e.name)
+            except OSError as exc:
+                raise TreeError(f"{here}: cannot list ({exc.strerror or exc})") from None
+            for item in items:
+                path = f"{rel}/{item.name}" if rel else item.name
+                st = item.stat(follow_symlinks=False)
+                mode = stat.S_IMODE(st.st_mode)
+                if item.is_symlink():
+                    yield Entry(path, "symlink", mode, target=os.readlink(item.path))
+                elif item.is_dir(follow_symlinks=False):
+                    yield Entry(path, "dir", mode, mtime=st.st_mtime)
+                    yield from walk(path)
+                elif item.is_file(follow_symlinks=False):
+                    yield Entry(path, "file", mode, st.st_size, mtime=st.st_mtime,
+                                read=_reader(Path(item.path)), local=item.path)
+                # sockets, fifos, devices: not part of a source release
+        yield from walk("")
+
+
+class TarSource(Source):
+    def __init__(self, path: Path, fileobj=None, describe: str | None = None) -> None:
+        self.path = path
+        self.fileobj = fileobj
+        self.describe = describe or os.fspath(path)
+
+    def _open(self) -> tarfile.TarFile:
+        try:
+            if self.fileobj is not None:
+                return tarfile.open(fileobj=self.fileobj, mode="r|*")
+            return tarfile.open(self.path, mode="r:*")
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise TreeError(f"{self.describe}: not a readable tar archive ({exc})") from None
+
+    def entries(self) -> Iterator[Entry]:
+        links: set[str] = set()
+        try:
+            with self._open() as tar:
+                for member in tar:
+                    path = safe_path(member.name, self.describe)
+                    if not path:
+                        continue
+                    _check_not_below_link(path, links, self.describe)
+                    mode = member.mode & 0o7777
+                    if member.isdir():
+                        yield Entry(path, "dir", mode, mtime=member.mtime)
+                    elif member.issym():
+                        links.add(path)
+                        yield Entry(path, "symlink", mode, target=member.linkname)
+                    elif member.isfile() or member.islnk():
+                        data = _read_member(tar, member, self.describe)
+                        yield Entry(path, "file", mode, len(data), mtime=member.mtime, read=lambda d=data: d)
+        except (tarfile.TarError, EOFError, zlib.error) as exc:
+            raise TreeError(f"{self.describe}: corrupt tar archive ({exc})") from None
+
+
+def _read_member(tar: tarfile.TarFile, member: tarfile.TarInfo, where: str) -> bytes:
+    f = tar.extractfile(member)
+    if f is None:
+        raise TreeError(f"{where}: entry {member.name!r} cannot be read")
+    return f.read()
+
+
+def _check_not_below_link(path: str, links: set[str], where: str) -> None:
+    parent = posixpath.dirname(path)
+    while parent:
+        if parent in links:
+            raise TreeError(f"{where}: entry {path!r} lies below the symlink {parent!r}; refusing the archive")
+        parent = posixpath.dirname(parent)
+
+
+class ZipSource(Source):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.describe = os.fspath(path)
+
+    def entries(self) -> Iterator[Entry]:
+        links: set[str] = set()
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                for info in zf.infolist():
+                    path = safe_path(info.filename, self.describe)
+                    if not path:
+                        continue
+                    _check_not_below_link(path, links, self.describe)
+                    unix = info.external_attr >> 16
+                    mode = stat.S_IMODE(unix) or (0o755 if info.is_dir() else 0o644)
+                    if info.is_dir():
+                        yield Entry(path, "dir", mode)
+                    elif stat.S_ISLNK(unix):
+                        links.add(path)
+                        yield Entry(path, "symlink", mode, target=zf.read(info).decode("utf-8", "surrogateescape"))
+                    else:
+                        data = zf.read(info)
+                        yield Entry(path, "file", mode, len(data), read=lambda d=data: d)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise TreeError(f"{self.describe}: corrupt zip archive ({exc})") from None
+        except OSError as exc:
+            raise TreeError(f"{self.describe}: cannot read ({exc.strerror or exc})") from None
+
+
+class GitSource(Source):
+    """A revision of a git repository, read through `git archive`."""
+
+    def __init__(self, repo: Path, rev: str) -> None:
+        if rev.startswith("-"):
+            raise TreeError(f"{rev!r} is not a git revision")
+        self.repo, self.rev = repo, rev
+        self.describe = f"{os.fspath(repo)}@{rev}"
+
+    def entries(self) -> Iterator[Entry]:
+        try:
+            proc = subprocess.Popen(["git", "-C", os.fspath(self.repo), "archive", "--format=tar", self.rev, "--"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise TreeError(f"cannot run git ({exc.strerror or exc})") from None
+        try:
+            head = proc.stdout.peek(1) if hasattr(proc.stdout, "peek") else b"x"
+            if not head:
+                proc.wait()
+                message = proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
+                raise TreeError(f"{self.describe}: git archive failed ({message[-1] if message else 'no output'})")
+            yield from TarSource(Path(self.describe), proc.stdout, self.describe).entries()
+        finally:
+            proc.stdout.close()
+            proc.kill()
+            proc.wait()
+            proc.stderr.close()
+
+
+# ---- which files are marked ------------------------------------------------
+
+# Skipped by default (copied unmarked), documented in the README: what a
+# vendor ships but would not mark - third-party and generated code, test
+# fixtures, minified bundles.
+DEFAULT_EXCLUDES = ("node_modules", "vendor", "testdata", "third_party", "*.min.js", "*.min.mjs", "*.bundle.js")
+# Left out of copies entirely: version-control metadata holds the
+# unmarked history.
+VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+def _glob_regex(pattern: str) -> re.Pattern:
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c))
+        i += 1
+    return re.compile("".join(out))
+
+
+class Selector:
+    """Include / exclude globs on relative paths.
+
+    A pattern without `/` matches any path component (`vendor` skips every
+    vendor directory, `*.min.js` every minified file); a pattern with `/`
+    matches from the root, a directory matching it covers everything
+    below; `**` spans directories."""
+
+    def __init__(self, include=(), exclude=(), defaults: bool = True) -> None:
+        self.include = [self._compile(p) for p in include]
+        self.exclude = [self._compile(p) for p in (*(DEFAULT_EXCLUDES if defaults else ()), *exclude)]
+
+    @staticmethod
+    def _compile(pattern: str):
+        pattern = pattern.strip().strip("/") if pattern.strip() != "/" else ""
+        if not pattern:
+            raise TreeError("empty glob pattern")
+        return ("/" in pattern, _glob_regex(pattern))
+
+    @staticmethod
+    def _matches(path: str, rule) -> bool:
+        rooted, regex = rule
+        parts = path.split("/")
+        if rooted:
+            return any(regex.fullmatch("/".join(parts[:k])) for k in range(1, len(parts) + 1))
+        return any(regex.fullmatch(p) for p in parts)
+
+    def selects(self, path: str) -> bool:
+        if self.include and not any(self._matches(path, r) for r in self.include):
+            return False
+        return not any(self._matches(path, r) for r in self.exclude)
+
+
+def is_vcs(path: str) -> bool:
+    return any(p in VCS_DIRS for p in path.split("/"))
+
+
+def looks_minified(data: bytes) -> bool:
+    """A JS bundle squeezed onto few long lines: nothing to mark, and not
+    what a vendor reads. Heuristic: average line over 300 bytes, or any
+    line over 5,000 bytes in a file of more than 2 KiB."""
+    if len(data) < 2048:
+        return False
+    lines = data.count(b"\n") + 1
+    if len(data) / lines > 300:
+        return True
+    return any(len(line) > 5000 for line in data.split(b"\n"))
+
+
+# ---- writing copies --------------------------------------------------------
+
+def check_target(out: str | os.PathLike, source: Source) -> None:
+    """Refuse a non-empty target and a target inside a directory source."""
+    out_path = Path(out)
+    if out_path.is_symlink() or (out_path.exists() and not out_path.is_dir()):
+        raise TreeError(f"{os.fspath(out)}: exists; refusing to overwrite it")
+    if out_path.is_dir() and any(out_path.iterdir()):
+        raise TreeError(f"{os.fspath(out)}: directory is not empty; refusing to overwrite it")
+    if source.root is not None:
+        real = os.path.realpath(out_path)
+        if real == source.root or real.startswith(source.root.rstrip(os.sep) + os.sep):
+            raise TreeError(f"{os.fspath(out)}: lies inside the input tree {source.describe}; choose another place")
+    parent = out_path.resolve().parent
+    if not parent.is_dir():
+        raise TreeError(f"{parent}: no such directory for the output")
+
+
+class Writer:
+    """Writes one tree (a directory or an archive) into a temporary place;
+    `commit()` moves it to the target in one rename, `abort()` removes it."""
+
+    def add(self, entry: Entry, data: bytes | None = None) -> None:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+
+def _disk_error(exc: OSError, what: str) -> TreeError:
+    if exc.errno == errno.ENOSPC:
+        return TreeError(f"{what}: disk full; nothing was written")
+    return TreeError(f"{what}: {exc.strerror or exc}; nothing was written")
+
+
+class DirectoryWriter(Writer):
+    def __init__(self, target: Path, staging: Path) -> None:
+        self.target, self.root = target, staging
+        staging.mkdir()
+        self._dirs: list[tuple[Path, int, float | None]] = []
+
+    def _place(self, rel: str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def add(self, entry: Entry, data: bytes | None = None) -> None:
+        path = self._place(entry.path)
+        if entry.kind == "dir":
+            path.mkdir(exist_ok=True)
+            self._dirs.append((path, entry.mode, entry.mtime))
+        elif entry.kind == "symlink":
+            os.symlink(entry.target, path)
+        else:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(path, entry.mode)
+            if entry.mtime is not None:
+                os.utime(path, (entry.mtime, entry.mtime))
+
+    def finish(self) -> None:
+        for path, mode, mtime in reversed(self._dirs):  # deepest first: modes may drop write bits
+            os.chmod(path, mode | 0o700)
+            if mtime is not None:
+                os.utime(path, (mtime, mtime))
+
+
+class ArchiveWriter(Writer):
+    def __init__(self, path: Path, fmt: str) -> None:
+        self.path, self.fmt = path, fmt
+        if fmt == "zip":
+            self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
+            self._tar = None
+        else:
+            self._tar = tarfile.open(path, "w:gz" if fmt == "tar.gz" else "w", format=tarfile.PAX_FORMAT)
+            self._zip = None
+
+    def add(self, entry: Entry, data: bytes | None = None) -> None:
+        if self._zip is not None:
+            kind = {"dir": stat.S_IFDIR, "symlink": stat.S_IFLNK}.get(entry.kind, stat.S_IFREG)
+            name = entry.path + ("/" if entry.kind == "dir" else "")
+            info = zipfile.ZipInfo(name, _zip_time(entry.mtime))
+            info.external_attr = ((kind | entry.mode) << 16) | (0x10 if entry.kind == "dir" else 0)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            payload = entry.target.encode("utf-8", "surrogateescape") if entry.kind == "symlink" else (data or b"")
+            self._zip.writestr(info, payload)
+            return
+        info = tarfile.TarInfo(entry.path)
+        info.mode = entry.mode
+        info.mtime = int(entry.mtime or 0)
+        if entry.kind == "dir":
+            info.type = tarfile.DIRTYPE
+            self._tar.addfile(info)
+        elif entry.kind == "symlink":
+            info.type = tarfile.SYMTYPE
+            info.linkname = entry.target
+            self._tar.addfile(info)
+        else:
+            info.size = len(data)
+            self._tar.addfile(info, io.BytesIO(data))
+
+    def close(self) -> None:
+        (self._zip or self._tar).close()
+
+
+def _zip_time(mtime: float | None):
+    import time
+    t = time.localtime(mtime if mtime and mtime > 315532800 else 315532800)  # zip's epoch is 1980
+    return t[:6]
+
+
+class Output:
+    """The target of one embed call: a directory or an archive path, with
+    one tree (`single`) or one tree per recipient (`OUT/<recipient>/`, or
+    `OUT/<recipient>.<fmt>` when `fmt` names an archive format)."""
+
+    def __init__(self, target: str | os.PathLike, source: Source, recipients: list[str],
+                 fmt: str | None = None) -> None:
+        check_target(target, source)
+        self.target = Path(target)
+        self.single = len(recipients) == 1
+        self.fmt = archive_format(self.target) if self.single else fmt
+        if fmt is not None and fmt not in ("tar", "tar.gz", "zip"):
+            raise TreeError(f"unknown archive format {fmt!r}; use tar, tar.gz or zip")
+        parent = self.target.resolve().parent
+        try:
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.wm-", dir=parent))
+        except OSError as exc:
+            raise _disk_error(exc, os.fspath(parent)) from None
+        self.writers: dict[str, Writer] = {}
+        try:
+            for r in recipients:
+                self.writers[r] = self._writer(r)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _writer(self, recipient: str) -> Writer:
+        if self.single:
+            if self.fmt:
+                return ArchiveWriter(self.staging / ("copy." + self.fmt), self.fmt)
+            return DirectoryWriter(self.target, self.staging / "copy")
+        if self.fmt:
+            return ArchiveWriter(self.staging / f"{recipient}.{self.fmt}", self.fmt)
+        return DirectoryWriter(self.target / recipient, self.staging / recipient)
+
+    def add(self, recipient: str, entry: Entry, data: bytes | None = None) -> None:
+        try:
+            self.writers[recipient].add(entry, data)
+        except OSError as exc:
+            raise _disk_error(exc, os.fspath(self.target)) from None
+
+    def commit(self) -> None:
+        """Close every tree and move the result into place in one rename."""
+        try:
+            for w in self.writers.values():
+                (w.close if isinstance(w, ArchiveWriter) else w.finish)()
+            made = self.staging / ("copy." + self.fmt if self.fmt else "copy") if self.single else self.staging
+            if self.target.is_dir():
+                self.target.rmdir()  # empty, checked at the start
+            os.replace(made, self.target)
+        except OSError as exc:
+            self.abort()
+            raise _disk_error(exc, os.fspath(self.target)) from None
+        if self.staging.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def abort(self) -> None:
+        for w in self.writers.values():
+            if isinstance(w, ArchiveWriter):
+                try:
+                    w.close()
+                except Exception:  # closing a half-written archive during cleanup
+                    pass
+        shutil.rmtree(self.staging, ignore_errors=True)
