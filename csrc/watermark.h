@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 5
+#define WM_ABI_VERSION 6
 
 /* Status codes returned by every fallible function. */
 #define WM_OK 0
@@ -144,12 +144,19 @@ int wm_doc_has_error(const wm_doc *doc);
 
 /* ---- carriers (wm_carriers.c; rules in watermark/_carriers.py) ---- */
 
-/* Per-symbol carrier rule classes (one uint8_t per symbol). */
-#define WM_C_SIBLINGS 7     /* sibling groups: A and B must share one bit */
-#define WM_C_IF_NIL 8       /* Go if_statement (gofumpt's error check) */
-#define WM_C_ASSIGNMENT 16  /* Go: what an error check follows */
-#define WM_C_EXPRESSION 32  /* JS expression_statement (directives) */
-#define WM_C_PROPERTY 64    /* JS object member (first-line rule) */
+/* Per-symbol carrier rule classes (one uint16_t per symbol). */
+#define WM_C_SIBLINGS 15     /* sibling groups: A and B must share one bit */
+#define WM_C_IF_NIL 16       /* Go if_statement (gofumpt's error check) */
+#define WM_C_ASSIGNMENT 32   /* Go: what an error check follows */
+#define WM_C_EXPRESSION 64   /* JS expression_statement (directives) */
+#define WM_C_PROPERTY 128    /* JS object member (first-line rule) */
+/* Go list members, eligible only when A's last line holds no gofmt
+ * alignment cell (so a blank line after it cannot split a section): */
+#define WM_C_GO_FIELD 256    /* field_declaration: only an embedded field without tag */
+#define WM_C_GO_CONST 512    /* const_spec: only names, no type and no value */
+#define WM_C_GO_ELEMENT 1024 /* literal_element: only in a list without key: value
+                                cells, in an enclosing unit without comments */
+#define WM_C_GO_KEYED 2048   /* keyed_element: the key: value cell */
 
 /* The eligible boundaries of one fingerprinted file, in source order.
  * words gets 4 uint64 per boundary (renamed A, renamed B, renamed P,
@@ -157,7 +164,7 @@ int wm_doc_has_error(const wm_doc *doc);
  * B's line); both must hold n_units entries. go: 1 for Go's rules, 0 for
  * JavaScript's. */
 int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nodes,
-                  const char *src, size_t len, const uint8_t *classes,
+                  const char *src, size_t len, const uint16_t *classes,
                   uint32_t n_symbols, int go, uint64_t *words, uint64_t *gaps,
                   size_t *n_out);
 /* bits[k] = 1 iff carrier gap k holds a blank line. */

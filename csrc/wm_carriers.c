@@ -95,6 +95,41 @@ static int starts_line(const char *s, size_t pos) {
     return 0;
 }
 
+/* A Go const spec of names only ("A", "A, B"): no type, no value, so
+ * gofmt prints no alignment cell on its line. */
+static int go_names_only(const char *s, size_t i, size_t end) {
+    int state = 0; /* 0: a name is due, 1: in a name, 2: blanks after a name */
+    for (; i < end; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (ident_char(c)) {
+            if (state == 2) return 0; /* `A T`: a type follows the name */
+            state = 1;
+        } else if (c == ',') {
+            if (state == 0) return 0;
+            state = 0;
+        } else if (is_blank((char)c)) {
+            if (state == 1) state = 2;
+        } else {
+            return 0;
+        }
+    }
+    return state == 1;
+}
+
+/* A Go embedded field without tag ("sync.Mutex", "*Node"): no cell. */
+static int go_embedded_untagged(const wm_unit *u, const char *s) {
+    if (u->name_end > u->name_start) return 0;
+    for (size_t i = u->start_byte; i < u->end_byte; i++)
+        if (s[i] == '"' || s[i] == '`' || s[i] == '\n') return 0;
+    return 1;
+}
+
+static int has_comment(const char *s, size_t i, size_t end) {
+    for (; i + 1 < end; i++)
+        if (s[i] == '/' && (s[i + 1] == '/' || s[i + 1] == '*')) return 1;
+    return 0;
+}
+
 /* ---- occurrence counts of (A, B, P) triples: open addressing ---- */
 
 typedef struct {
@@ -118,7 +153,7 @@ static uint32_t *triple_count(triple_slot *t, size_t mask, uint64_t a, uint64_t 
 }
 
 WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nodes,
-                            const char *src, size_t len, const uint8_t *classes,
+                            const char *src, size_t len, const uint16_t *classes,
                             uint32_t n_symbols, int go, uint64_t *words, uint64_t *gaps,
                             size_t *n_out) {
     *n_out = 0;
@@ -128,13 +163,42 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
     size_t cap = 16;
     while (cap < 2 * n_units) cap <<= 1;
     triple_slot *table = calloc(cap, sizeof *table);
-    if (!last || !first || !table) {
+    /* Go: per unit, whether it holds a key: value cell; per container,
+     * whether any member does; per unit, whether it contains a comment
+     * (-1: not computed yet) */
+    uint8_t *cells = go ? calloc(n_units, 1) : NULL;
+    uint8_t *list_cells = go ? calloc(n_nodes, 1) : NULL;
+    int8_t *commented = go ? malloc(n_units) : NULL;
+    if (!last || !first || !table || (go && (!cells || !list_cells || !commented))) {
         free(last);
         free(first);
         free(table);
+        free(cells);
+        free(list_cells);
+        free(commented);
         return WM_ENOMEM;
     }
     memset(last, 0xff, (size_t)n_nodes * sizeof *last);
+    if (go) {
+        memset(commented, -1, n_units);
+        for (size_t k = n_units; k-- > 0;) { /* children come after their parent */
+            const wm_unit *u = &units[k];
+            if (u->symbol < n_symbols && (classes[u->symbol] & WM_C_GO_KEYED)) cells[k] = 1;
+            if (u->parent_node >= n_nodes || u->parent >= (int32_t)n_units) {
+                free(last);
+                free(first);
+                free(table);
+                free(cells);
+                free(list_cells);
+                free(commented);
+                return WM_EINVAL;
+            }
+            if (cells[k]) {
+                list_cells[u->parent_node] = 1;
+                if (u->parent >= 0) cells[u->parent] = 1;
+            }
+        }
+    }
     size_t n = 0;
     int status = WM_OK;
     for (size_t j = 0; j < n_units; j++) {
@@ -156,14 +220,23 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
         uint32_t occurrence = (*occ)++;
         if (a->has_error || b->has_error) continue;
         /* symbols past the table (ERROR is 0xffff) are in no class */
-        uint8_t ca = a->symbol < n_symbols ? classes[a->symbol] : 0;
-        uint8_t cb = b->symbol < n_symbols ? classes[b->symbol] : 0;
+        uint16_t ca = a->symbol < n_symbols ? classes[a->symbol] : 0;
+        uint16_t cb = b->symbol < n_symbols ? classes[b->symbol] : 0;
         if (!(ca & cb & WM_C_SIBLINGS)) continue;
         size_t a_end = a->end_byte, b_start = b->start_byte;
         if (a_end > b_start || !gap_matches(src, a_end, b_start)) continue;
         if (go) {
             if (b->parent < 0) continue; /* top-level declarations */
             if ((cb & WM_C_IF_NIL) && (ca & WM_C_ASSIGNMENT) && go_if_nil(src, b_start, len)) continue;
+            if ((ca & WM_C_GO_FIELD) && !go_embedded_untagged(a, src)) continue;
+            if ((ca & WM_C_GO_CONST) && !go_names_only(src, a->start_byte, a_end)) continue;
+            if (ca & WM_C_GO_ELEMENT) {
+                if (list_cells[c] || cells[i] || cells[j]) continue;
+                int32_t p = b->parent;
+                if (commented[p] < 0)
+                    commented[p] = (int8_t)has_comment(src, units[p].start_byte, units[p].end_byte);
+                if (commented[p]) continue;
+            }
         } else {
             if (js_ends_in_comment(src, a->start_byte, a_end)) continue;
             if ((ca & WM_C_EXPRESSION) && js_directive(src, a->start_byte, a_end)) continue;
@@ -186,6 +259,9 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
     free(last);
     free(first);
     free(table);
+    free(cells);
+    free(list_cells);
+    free(commented);
     *n_out = n;
     return status;
 }

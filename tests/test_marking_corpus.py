@@ -76,14 +76,15 @@ def test_every_corpus_file_keeps_its_tree():
             result = watermark.embed(data, KEY, "alice", language=language)
             fp = watermark.fingerprint(data, language=language)
             assert result.marked == (not fp.has_error), (path, result.reason)
-            if result.source is data:
+            if result.carriers == 0:  # nothing to write: the input comes back as is
+                assert result.source is data or result.source == data
                 continue
             after = watermark.fingerprint(result.source, language=language)
             assert (after.syntax_digest, after.exact) == (fp.syntax_digest, fp.exact), path
             if i % 40 == 0:
                 assert _tokens(parser.parse(data)) == _tokens(parser.parse(result.source)), path
             checked += 1
-    assert checked > 7000
+    assert checked > 6000  # files with at least one carrier (6,324 of 8,136)
 
 
 def _tokens(tree) -> list[tuple[str, bytes | None]]:

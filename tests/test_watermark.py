@@ -174,6 +174,10 @@ def test_no_carrier_where_a_comment_sits_in_the_gap(gap):
     b"package p\n\nvar m = map[string]int{\n\t\"a\": 1,\n\t\"bb\": 2,\n}\n",
     b"package p\n\nfunc f() error {\n\terr := g()\n\tif err != nil {\n\t\treturn err\n\t}\n}\n",
     b"package p\n\nfunc f() { a(); b() }\n",  # same line
+    b"package p\n\nconst (\n\tA T = iota\n\tB\n)\n",  # A's line has alignment cells
+    b"package p\n\ntype T struct {\n\tio.Reader `json:\"r\"`\n\tx int\n}\n",  # a tagged embedded field
+    b"package p\n\nvar x = []T{\n\t{1, 2},\n\t{3, 4},\n\t{K: 5},\n}\n",  # a key: value in the list
+    b"package p\n\nvar x = []int{\n\t1,\n\t2, // two\n\t3,\n}\n",  # comments in the enclosing unit
 ])
 def test_go_boundaries_that_formatters_control_are_not_carriers(src):
     assert watermark.embed(src, KEY, "x", language="go", density=1.0).carriers == 0
@@ -187,6 +191,15 @@ def test_go_boundaries_that_formatters_control_are_not_carriers(src):
 ])
 def test_js_boundaries_that_prettier_controls_are_not_carriers(src):
     assert watermark.embed(src, KEY, "x", language="javascript", density=1.0).carriers == 0
+
+
+def test_go_list_members_whose_line_holds_no_alignment_cell_are_carriers():
+    src = (b"package p\n\ntype I interface {\n\tRead() int\n\tWrite(b []byte)\n}\n\n"
+           b"type T struct {\n\tsync.Mutex\n\tname string\n}\n\n"
+           b"const (\n\tA K = iota\n\tB\n\tC, D\n\tE\n)\n\n"
+           b"var x = [][]int{\n\t{1, 2},\n\t{3, 4},\n\t{5},\n}\n")
+    # I: Read|Write; T: Mutex|name; const: B|C,D and C,D|E; x: two boundaries
+    assert watermark.embed(src, KEY, "x", language="go", density=1.0).carriers == 6
 
 
 def test_js_statements_members_and_expanded_objects_are_carriers():

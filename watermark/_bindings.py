@@ -13,7 +13,7 @@ from array import array
 from ._reference import EVENT_STRUCT, UNIT_STRUCT
 from .errors import NativeBuildError, SourceError, WatermarkError
 
-ABI_VERSION = 5  # must equal WM_ABI_VERSION in csrc/watermark.h
+ABI_VERSION = 6  # must equal WM_ABI_VERSION in csrc/watermark.h
 
 _REBUILD = "rebuild it with `pip install -e .` (or `pip install --force-reinstall .`)"
 
@@ -149,7 +149,7 @@ def siphash_words(key: bytes, words: array, stride: int) -> array:
     return out
 
 
-def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classes: bytes,
+def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classes: array,
                go: bool) -> tuple[array, array]:
     """wm_boundaries: (words, gaps) of the eligible boundaries."""
     ffi, lib = _native.ffi, _native.lib
@@ -159,7 +159,7 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
     gaps = array("Q", bytes(24 * n_units))
     count = ffi.new("size_t *")
     _check(lib.wm_boundaries(ffi.from_buffer("wm_unit[]", records), n_units, n_nodes, source, len(source),
-                             classes, len(classes), int(go),
+                             ffi.from_buffer("uint16_t[]", classes), len(classes), int(go),
                              ffi.from_buffer("uint64_t[]", words, require_writable=True),
                              ffi.from_buffer("uint64_t[]", gaps, require_writable=True), count),
            "boundaries")

@@ -8,13 +8,20 @@ compiler, gofmt or prettier cares about:
     whitespace (plus the `,`/`;` that ends A's line): no comment, so no doc
     comment, `//go:` directive or build constraint can be detached;
   * the boundary is formatter-stable:
-      Go  - only between statements inside a function (not between
-            top-level declarations, where gofmt manages blank lines, and
-            never inside struct fields, spec lists, composite literals or
-            interfaces: gofmt aligns those in sections that a blank line
-            would split); not before `if x != nil {` right after an
-            assignment (gofumpt removes that blank line); between case
-            clauses neither (the clause's text runs up to the next one);
+      Go  - between statements inside a function (not between top-level
+            declarations, where gofmt manages blank lines); not before
+            `if x != nil {` right after an assignment (gofumpt removes that
+            blank line); not between case clauses (the clause's text runs
+            up to the next one). In lists that gofmt aligns in sections
+            (struct fields, const specs, composite literals, interfaces),
+            only after an A whose last line holds no alignment cell: gofmt's
+            tabwriter ends every column block at such a line anyway, so a
+            blank line after it changes no alignment. These are interface
+            elements; embedded struct fields without tag; const specs of
+            names only (the `B` after `A T = iota`); and elements of a
+            composite literal without any `key: value` (a blank line resets
+            gofmt's line-break statistics, which only matter for lines with
+            cells) inside an enclosing unit without comments;
       JS  - statements, class members, switch cases, object properties of
             an object whose first property starts its own line (prettier
             keeps those expanded and keeps their blank lines), but not
@@ -50,10 +57,12 @@ from . import _bindings, _languages
 # whitespace-only lines and B's indentation.
 _GAP = re.compile(rb"[ \t]*[;,]?[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*")
 _GO_IF_NIL = re.compile(rb"if[ \t]+(?:[A-Za-z_]|[\x80-\xff])(?:\w|[\x80-\xff])*[ \t]*[!=]=[ \t]*nil[ \t]*\{")
+_GO_NAMES = re.compile(rb"(?:\w|[\x80-\xff])+(?:[ \t]*,[ \t]*(?:\w|[\x80-\xff])+)*")  # `A` or `A, B`
 _JS_DIRECTIVE = re.compile(rb"""(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")[ \t]*;?""")
 
 _GO_STATEMENTS = _languages.GO_STATEMENTS | {"var_declaration", "const_declaration", "type_declaration"}
 _GO_ASSIGNMENTS = frozenset({"assignment_statement", "short_var_declaration", "var_declaration"})
+_GO_LIST_MEMBERS = frozenset({"field_declaration", "const_spec", "literal_element", "method_elem", "type_elem"})
 _JS_MEMBERS = frozenset({"method_definition", "field_definition", "class_static_block"})
 _JS_PROPERTIES = frozenset({"pair", "shorthand_property_identifier", "spread_element"})
 _JS_CASES = frozenset({"switch_case", "switch_default"})
@@ -69,11 +78,16 @@ class _Rules:
     assignments: frozenset[int]  # Go: what an error check follows
     expression_statement: frozenset[int]  # JS: directives are expression statements
     properties: frozenset[int]  # JS: object members (first-line rule)
-    classes: bytes  # the same tables as one WM_C_* byte per symbol, for the C core
+    go_field: frozenset[int]  # Go list members with a condition on A (see module doc)
+    go_const: frozenset[int]
+    go_element: frozenset[int]
+    go_keyed: frozenset[int]
+    classes: array  # the same tables as one WM_C_* uint16 per symbol, for the C core
 
 
 # WM_C_* in csrc/watermark.h
-_C_IF_NIL, _C_ASSIGNMENT, _C_EXPRESSION, _C_PROPERTY = 8, 16, 32, 64
+_C_IF_NIL, _C_ASSIGNMENT, _C_EXPRESSION, _C_PROPERTY = 16, 32, 64, 128
+_C_GO_FIELD, _C_GO_CONST, _C_GO_ELEMENT, _C_GO_KEYED = 256, 512, 1024, 2048
 
 
 @functools.lru_cache(maxsize=None)
@@ -83,22 +97,28 @@ def _rules(language: str) -> _Rules:
     def ids(kinds) -> frozenset[int]:
         return frozenset(i for i, k in enumerate(lang.kind_names) if k in kinds)
 
+    none = frozenset()
     if language == "go":
-        groups = (ids(_GO_STATEMENTS),)
-        if_nil, assignments, expression, properties = ids({"if_statement"}), ids(_GO_ASSIGNMENTS), frozenset(), frozenset()
+        groups = (ids(_GO_STATEMENTS), ids(_GO_LIST_MEMBERS))
+        if_nil, assignments, expression, properties = ids({"if_statement"}), ids(_GO_ASSIGNMENTS), none, none
+        field, const, element, keyed = (ids({k}) for k in ("field_declaration", "const_spec", "literal_element",
+                                                         "keyed_element"))
     else:
         groups = (ids(_languages.JS_STATEMENTS), ids(_JS_MEMBERS | _JS_PROPERTIES), ids(_JS_CASES))
-        if_nil, assignments = frozenset(), frozenset()
+        if_nil, assignments = none, none
         expression, properties = ids({"expression_statement"}), ids(_JS_PROPERTIES | {"method_definition"})
-    classes = bytearray(len(lang.kind_names))
+        field = const = element = keyed = none
+    classes = array("H", bytes(2 * len(lang.kind_names)))
     for bit, kinds in enumerate(groups):
         for symbol in kinds:
             classes[symbol] |= 1 << bit
-    for flag, kinds in ((_C_IF_NIL, if_nil), (_C_ASSIGNMENT, assignments),
-                        (_C_EXPRESSION, expression), (_C_PROPERTY, properties)):
+    for flag, kinds in ((_C_IF_NIL, if_nil), (_C_ASSIGNMENT, assignments), (_C_EXPRESSION, expression),
+                        (_C_PROPERTY, properties), (_C_GO_FIELD, field), (_C_GO_CONST, const),
+                        (_C_GO_ELEMENT, element), (_C_GO_KEYED, keyed)):
         for symbol in kinds:
             classes[symbol] |= flag
-    return _Rules(language, groups, if_nil, assignments, expression, properties, bytes(classes))
+    return _Rules(language, groups, if_nil, assignments, expression, properties, field, const, element, keyed,
+                  classes)
 
 
 @dataclass(frozen=True)
@@ -139,6 +159,8 @@ def boundaries_reference(fp) -> Boundaries:
     words = array("Q")
     gaps = array("Q")
     go = rules.language == "go"
+    cells, list_cells = _go_cells(rows, rules) if go else ([], set())
+    commented: dict[int, bool] = {}
     for j, b in enumerate(rows):
         container = b[13]
         i = last_sibling.get(container)
@@ -166,6 +188,18 @@ def boundaries_reference(fp) -> Boundaries:
                 continue
             if sb in rules.if_nil and sa in rules.assignments and _GO_IF_NIL.match(src, b_start):
                 continue
+            if sa in rules.go_field and (a[10] > a[9] or any(c in src[a[5]:a[6]] for c in (b'"', b"`", b"\n"))):
+                continue
+            if sa in rules.go_const and not _GO_NAMES.fullmatch(src, a[5], a_end):
+                continue
+            if sa in rules.go_element:
+                if container in list_cells or cells[i] or cells[j]:
+                    continue
+                if parent not in commented:
+                    text = src[rows[parent][5]:rows[parent][6]]
+                    commented[parent] = b"//" in text or b"/*" in text
+                if commented[parent]:
+                    continue
         else:
             if _ends_in_comment(src, a[5], a_end):
                 continue
@@ -177,6 +211,22 @@ def boundaries_reference(fp) -> Boundaries:
         words.extend((a[1], b[1], p_renamed, occurrence))
         gaps.extend((a_end, src.index(b"\n", a_end, b_start) + 1, src.rindex(b"\n", a_end, b_start) + 1))
     return Boundaries(words, gaps)
+
+
+def _go_cells(rows, rules: _Rules) -> tuple[list[bool], set[int]]:
+    """Per unit: whether it is or contains a Go `key: value` element (an
+    alignment cell); and the containers (lists) holding such a unit."""
+    cells = [False] * len(rows)
+    lists: set[int] = set()
+    for k in range(len(rows) - 1, -1, -1):  # children come after their parent
+        row = rows[k]
+        if row[14] in rules.go_keyed:
+            cells[k] = True
+        if cells[k]:
+            lists.add(row[13])
+            if row[11] >= 0:
+                cells[row[11]] = True
+    return cells, lists
 
 
 def _ends_in_comment(src: bytes, start: int, end: int) -> bool:

@@ -164,7 +164,7 @@ def _load(job) -> bytes:
     if data is not None:
         return data
     with open(local, "rb") as f:
-        return f.read(MAX_SOURCE_BYTES + 1)
+        return f.read()
 
 
 def read_boundaries(data: bytes, language: str, path: str):

@@ -18,8 +18,8 @@ from ._fingerprint import FileFingerprint, fingerprint
 from ._keys import Key
 
 # Fraction of eligible boundaries that carry a bit, by language: every Go
-# boundary (188 per 1,000 lines of the stdlib) and 3/4 of JS ones (257 per
-# 1,000 lines), about 190 carriers per 1,000 lines either way; see README.
+# boundary (216 per 1,000 lines of the stdlib) and 3/4 of JS ones (257 per
+# 1,000 lines), about 200 carriers per 1,000 lines either way; see README.
 DEFAULT_DENSITY = {"go": 1.0, "javascript": 0.75}
 _TWO64 = 1 << 64
 
