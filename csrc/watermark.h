@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 6
+#define WM_ABI_VERSION 7
 
 /* Status codes returned by every fallible function. */
 #define WM_OK 0

@@ -16,19 +16,47 @@
 
 static inline int is_blank(char c) { return c == ' ' || c == '\t'; }
 
-/* _GAP: [ \t]* [;,]? [ \t]* \r?\n ([ \t]* \r?\n)* [ \t]*  over [i, end). */
-static int gap_matches(const char *s, size_t i, size_t end) {
+/* The gap between A's end and B's start (mirrors _carriers._gap): A's line
+ * end ([ \t]* [;,]? [ \t]* \r?\n), blank lines, then B's indentation,
+ * or with `comments` any comment lines first. Sets *line_end (after A's
+ * line break) and *last_line (start of the first line that is not blank:
+ * a carrier's blank lines lie between the two). */
+static int gap_scan(const char *s, size_t i, size_t end, int comments, size_t *line_end,
+                    size_t *last_line) {
     while (i < end && is_blank(s[i])) i++;
     if (i < end && (s[i] == ';' || s[i] == ',')) i++;
-    int breaks = 0;
-    for (;;) {
-        while (i < end && is_blank(s[i])) i++;
-        if (i < end && s[i] == '\r' && i + 1 < end && s[i + 1] == '\n') i += 2;
-        else if (i < end && s[i] == '\n') i++;
+    while (i < end && is_blank(s[i])) i++;
+    if (i < end && s[i] == '\r' && i + 1 < end && s[i + 1] == '\n') i += 2;
+    else if (i < end && s[i] == '\n') i++;
+    else return 0;
+    *line_end = i;
+    for (;;) { /* blank lines */
+        size_t k = i;
+        while (k < end && is_blank(s[k])) k++;
+        if (k < end && s[k] == '\r' && k + 1 < end && s[k + 1] == '\n') i = k + 2;
+        else if (k < end && s[k] == '\n') i = k + 1;
         else break;
-        breaks++;
     }
-    return breaks > 0 && i == end;
+    *last_line = i;
+    while (i < end && is_blank(s[i])) i++;
+    if (i == end) return 1;
+    if (!comments) return 0;
+    while (i < end) { /* comment lines */
+        char c = s[i];
+        if (is_blank(c) || c == '\r' || c == '\n') {
+            i++;
+        } else if (c == '/' && i + 1 < end && s[i + 1] == '/') {
+            while (i < end && s[i] != '\n') i++;
+        } else if (c == '/' && i + 1 < end && s[i + 1] == '*') {
+            size_t k = i + 2;
+            while (k + 1 < end && !(s[k] == '*' && s[k + 1] == '/')) k++;
+            if (k + 1 >= end) return 0;
+            i = k + 2;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 static inline int ident_start(unsigned char c) {
@@ -223,8 +251,11 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
         uint16_t ca = a->symbol < n_symbols ? classes[a->symbol] : 0;
         uint16_t cb = b->symbol < n_symbols ? classes[b->symbol] : 0;
         if (!(ca & cb & WM_C_SIBLINGS)) continue;
-        size_t a_end = a->end_byte, b_start = b->start_byte;
-        if (a_end > b_start || !gap_matches(src, a_end, b_start)) continue;
+        size_t a_end = a->end_byte, b_start = b->start_byte, line_end, last_line;
+        /* comment lines between A and B: allowed for JS, and for Go statements
+         * (gofmt's alignment cells never involve them) */
+        int comments = !go || (ca & cb & 1);
+        if (a_end > b_start || !gap_scan(src, a_end, b_start, comments, &line_end, &last_line)) continue;
         if (go) {
             if (b->parent < 0) continue; /* top-level declarations */
             if ((cb & WM_C_IF_NIL) && (ca & WM_C_ASSIGNMENT) && go_if_nil(src, b_start, len)) continue;
@@ -243,16 +274,13 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
             if ((cb & WM_C_EXPRESSION) && js_directive(src, b_start, b->end_byte)) continue;
             if ((cb & WM_C_PROPERTY) && !starts_line(src, units[first[c]].start_byte)) continue;
         }
-        size_t line_end = a_end, last_line = b_start;
-        while (src[line_end] != '\n') line_end++;
-        while (src[last_line - 1] != '\n') last_line--;
         uint64_t *w = words + 4 * n, *g = gaps + 3 * n;
         w[0] = a->renamed;
         w[1] = b->renamed;
         w[2] = p_renamed;
         w[3] = occurrence;
         g[0] = a_end;
-        g[1] = line_end + 1;
+        g[1] = line_end;
         g[2] = last_line;
         n++;
     }

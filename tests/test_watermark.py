@@ -161,9 +161,19 @@ def test_conflicting_bits_for_one_identity_are_dropped():
 
 # --- where carriers are (not) ------------------------------------------------
 
-@pytest.mark.parametrize("gap", [b"\t// note\n", b"\t/* c */\n"])
-def test_no_carrier_where_a_comment_sits_in_the_gap(gap):
+@pytest.mark.parametrize("gap", [b"\t// note\n", b"\t/* c */\n", b"\t// one\n\n\t/* two\n\n\t */\n"])
+def test_a_blank_line_goes_above_a_comment_never_between_it_and_what_it_documents(gap):
     src = b"package p\n\nfunc f() {\n\ta()\n" + gap + b"\tb()\n}\n"
+    for recipient in ("x", "y", "z", "w"):
+        result = watermark.embed(src, KEY, recipient, language="go", density=1.0)
+        assert result.carriers == 1
+        marked = result.source
+        assert marked.endswith(gap + b"\tb()\n}\n")  # the comment still sits right on b()
+        assert marked in (src, src.replace(b"\ta()\n", b"\ta()\n\n"))
+
+
+def test_no_carrier_next_to_a_comment_in_go_alignment_lists():
+    src = b"package p\n\ntype T struct {\n\tsync.Mutex\n\t// the name\n\tname string\n}\n"
     assert watermark.embed(src, KEY, "x", language="go", density=1.0).carriers == 0
 
 

@@ -4,9 +4,13 @@ A *boundary* is the gap between two consecutive sibling units A and B. It is
 *eligible* when one blank line more or less there changes nothing a
 compiler, gofmt or prettier cares about:
 
-  * A ends its line and B starts a later one, and the gap holds only
-    whitespace (plus the `,`/`;` that ends A's line): no comment, so no doc
-    comment, `//go:` directive or build constraint can be detached;
+  * A ends its line (nothing after it but whitespace and one `,`/`;`: no
+    trailing comment) and B starts a later one. Between them, blank lines,
+    then B's line; or, for JS and for Go statements, comment lines before
+    B. The carrier's blank line always sits directly below A's line, above
+    any comment, so it never separates a comment from the unit it
+    documents; `//go:` directives, build constraints and cgo preambles
+    belong to top-level declarations, which carry nothing;
   * the boundary is formatter-stable:
       Go  - between statements inside a function (not between top-level
             declarations, where gofmt manages blank lines); not before
@@ -53,9 +57,12 @@ from dataclasses import dataclass
 
 from . import _bindings, _languages
 
-# A's line end (whitespace, at most one `,`/`;`), the line break, then
-# whitespace-only lines and B's indentation.
-_GAP = re.compile(rb"[ \t]*[;,]?[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*")
+# A gap: A's line end (whitespace, at most one `,`/`;`, the line break),
+# blank lines, then B's indentation; or (where allowed) comment lines first.
+_LINE_END = re.compile(rb"[ \t]*[;,]?[ \t]*\r?\n")
+_BLANK_LINES = re.compile(rb"(?:[ \t]*\r?\n)*")
+_INDENT = re.compile(rb"[ \t]*")
+_COMMENT_LINES = re.compile(rb"(?:[ \t\r\n]|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
 _GO_IF_NIL = re.compile(rb"if[ \t]+(?:[A-Za-z_]|[\x80-\xff])(?:\w|[\x80-\xff])*[ \t]*[!=]=[ \t]*nil[ \t]*\{")
 _GO_NAMES = re.compile(rb"(?:\w|[\x80-\xff])+(?:[ \t]*,[ \t]*(?:\w|[\x80-\xff])+)*")  # `A` or `A, B`
 _JS_DIRECTIVE = re.compile(rb"""(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")[ \t]*;?""")
@@ -180,7 +187,7 @@ def boundaries_reference(fp) -> Boundaries:
         if not any(sa in kinds and sb in kinds for kinds in rules.sibling_kinds):
             continue
         a_end, b_start = a[6], b[5]
-        gap = _GAP.fullmatch(src, a_end, b_start)
+        gap = _gap(src, a_end, b_start, not go or (sa in rules.sibling_kinds[0] and sb in rules.sibling_kinds[0]))
         if gap is None:
             continue
         if go:
@@ -209,8 +216,24 @@ def boundaries_reference(fp) -> Boundaries:
             if sb in rules.properties and not _starts_line(src, rows[first_sibling[container]][5]):
                 continue
         words.extend((a[1], b[1], p_renamed, occurrence))
-        gaps.extend((a_end, src.index(b"\n", a_end, b_start) + 1, src.rindex(b"\n", a_end, b_start) + 1))
+        gaps.extend((a_end, *gap))
     return Boundaries(words, gaps)
+
+
+def _gap(src: bytes, a_end: int, b_start: int, comments: bool) -> tuple[int, int] | None:
+    """(end of A's line break, start of the first line that is not blank) if
+    [a_end, b_start) is an eligible gap; comment lines before B only when
+    `comments` (JS; Go statements, where gofmt aligns nothing). The carrier's
+    blank lines are those between the two offsets, above any comment, so
+    they never separate a comment from the unit it documents."""
+    head = _LINE_END.match(src, a_end, b_start)
+    if head is None:
+        return None
+    last_line = _BLANK_LINES.match(src, head.end(), b_start).end()
+    if _INDENT.fullmatch(src, last_line, b_start) is None and \
+            not (comments and _COMMENT_LINES.fullmatch(src, last_line, b_start)):
+        return None
+    return head.end(), last_line
 
 
 def _go_cells(rows, rules: _Rules) -> tuple[list[bool], set[int]]:
