@@ -131,10 +131,10 @@ def pick_files(language: str, count: int, rng: random.Random):
 
 
 def run(args) -> dict:
-    rng = random.Random(1)
     innocents = [f"innocent-{i}" for i in range(args.innocents)]
     report: dict = {}
     for language in ("go", "javascript"):
+        rng = random.Random(f"robustness-{language}")  # one stream per corpus: same sample whatever the other does
         files = pick_files(language, args.files, rng)
         rows: dict = defaultdict(lambda: defaultdict(list))
         lines = changed_ours = changed_seed = 0

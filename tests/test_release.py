@@ -336,3 +336,15 @@ def test_the_vendor_script_in_examples_accuses_the_right_customer(tmp_path):
     r = subprocess.run([sys.executable, str(script), str(tmp_path / "work")], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "globex" in r.stdout and "ACCUSED" in r.stdout
+
+
+def test_include_and_exclude_globs_choose_what_is_marked(tree):
+    sel = _tree.Selector(include=["inventory/**", "web/*.js"], exclude=["report.go"])
+    assert sel.selects("inventory/inventory.go") and sel.selects("web/cart.js")
+    assert not sel.selects("inventory/report.go")  # a pattern without '/' matches any component
+    assert not sel.selects("net/cookie.go")  # not included
+    assert not sel.selects("inventory/vendor/x.go") and not sel.selects("web/app.min.js")  # defaults
+    assert _tree.Selector(defaults=False).selects("vendor/x.go")
+    with watermark.Release.analyse(tree, KEY, include=["web"], jobs=1) as release:
+        marked = {f.path for f in release.files if f.status == "marked"}
+    assert marked == {"web/cart.js", "web/format.js"}

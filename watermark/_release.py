@@ -381,10 +381,14 @@ class Release:
         registry, the release and its recipients are recorded before any
         copy is written, and each copy after."""
         names = _distinct(recipients)
-        if registry is not None:
-            registry.add_release(self)
-            registry.add_recipients(self.name, names)
-        output = Output(out, self.source, names, format)
+        output = Output(out, self.source, names, format)  # checks the target first
+        try:
+            if registry is not None:
+                registry.add_release(self)
+                registry.add_recipients(self.name, names)
+        except BaseException:
+            output.abort()
+            raise
         stats = {r: [hashlib.sha256(), 0, 0, 0] for r in names}  # digest, files, lines added, removed
         by_path = {f.path: f for f in self.files}
         bar = Progress("writing", total=len(self.files), enabled=progress)
