@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 7
+#define WM_ABI_VERSION 8
 
 /* Status codes returned by every fallible function. */
 #define WM_OK 0
@@ -146,17 +146,24 @@ int wm_doc_has_error(const wm_doc *doc);
 
 /* Per-symbol carrier rule classes (one uint16_t per symbol). */
 #define WM_C_SIBLINGS 15     /* sibling groups: A and B must share one bit */
+#define WM_C_GO_LIST 2       /* Go: the sibling group of list members */
 #define WM_C_IF_NIL 16       /* Go if_statement (gofumpt's error check) */
 #define WM_C_ASSIGNMENT 32   /* Go: what an error check follows */
 #define WM_C_EXPRESSION 64   /* JS expression_statement (directives) */
 #define WM_C_PROPERTY 128    /* JS object member (first-line rule) */
-/* Go list members, eligible only when A's last line holds no gofmt
- * alignment cell (so a blank line after it cannot split a section): */
+/* Go list members with no comment line before B, eligible only when A's
+ * last line holds no gofmt alignment cell (so a blank line after it cannot
+ * split a section): */
 #define WM_C_GO_FIELD 256    /* field_declaration: only an embedded field without tag */
 #define WM_C_GO_CONST 512    /* const_spec: only names, no type and no value */
 #define WM_C_GO_ELEMENT 1024 /* literal_element: only in a list without key: value
                                 cells, in an enclosing unit without comments */
 #define WM_C_GO_KEYED 2048   /* keyed_element: the key: value cell */
+/* Go list members that always hold a cell (var and type specs, key:
+ * value elements) or whose blank lines gofumpt removes (interface
+ * elements): eligible only with comment lines before B, which make gofmt
+ * start a new section whatever the blank line does. */
+#define WM_C_GO_COMMENTED 4096
 
 /* The eligible boundaries of one fingerprinted file, in source order.
  * words gets 4 uint64 per boundary (renamed A, renamed B, renamed P,

@@ -17,12 +17,12 @@
 static inline int is_blank(char c) { return c == ' ' || c == '\t'; }
 
 /* The gap between A's end and B's start (mirrors _carriers._gap): A's line
- * end ([ \t]* [;,]? [ \t]* \r?\n), blank lines, then B's indentation,
- * or with `comments` any comment lines first. Sets *line_end (after A's
- * line break) and *last_line (start of the first line that is not blank:
- * a carrier's blank lines lie between the two). */
-static int gap_scan(const char *s, size_t i, size_t end, int comments, size_t *line_end,
-                    size_t *last_line) {
+ * end ([ \t]* [;,]? [ \t]* \r?\n), blank lines, comment lines if any, then
+ * B's indentation. Sets *line_end (after A's line break), *last_line (start
+ * of the first line that is not blank: a carrier's blank lines lie between
+ * the two) and *commented (whether comments stand before B). */
+static int gap_scan(const char *s, size_t i, size_t end, size_t *line_end, size_t *last_line,
+                    int *commented) {
     while (i < end && is_blank(s[i])) i++;
     if (i < end && (s[i] == ';' || s[i] == ',')) i++;
     while (i < end && is_blank(s[i])) i++;
@@ -39,8 +39,7 @@ static int gap_scan(const char *s, size_t i, size_t end, int comments, size_t *l
     }
     *last_line = i;
     while (i < end && is_blank(s[i])) i++;
-    if (i == end) return 1;
-    if (!comments) return 0;
+    *commented = i < end;
     while (i < end) { /* comment lines */
         char c = s[i];
         if (is_blank(c) || c == '\r' || c == '\n') {
@@ -104,7 +103,7 @@ static int js_directive(const char *s, size_t i, size_t end) {
 }
 
 /* _ends_in_comment: any `//` on the unit's last line, or a final `*` `/`. */
-static int js_ends_in_comment(const char *s, size_t start, size_t end) {
+static int ends_in_comment(const char *s, size_t start, size_t end) {
     size_t line = start;
     for (size_t k = end; k > start; k--)
         if (s[k - 1] == '\n') { line = k; break; }
@@ -191,44 +190,27 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
     size_t cap = 16;
     while (cap < 2 * n_units) cap <<= 1;
     triple_slot *table = calloc(cap, sizeof *table);
-    /* Go: per unit, whether it holds a key: value cell; per container,
-     * whether any member does; per unit, whether it contains a comment
-     * (-1: not computed yet) */
-    uint8_t *cells = go ? calloc(n_units, 1) : NULL;
+    /* Go: per container, whether a member is a key: value cell; per unit,
+     * whether it contains a comment (-1: not computed yet) */
     uint8_t *list_cells = go ? calloc(n_nodes, 1) : NULL;
     int8_t *commented = go ? malloc(n_units) : NULL;
-    if (!last || !first || !table || (go && (!cells || !list_cells || !commented))) {
-        free(last);
-        free(first);
-        free(table);
-        free(cells);
-        free(list_cells);
-        free(commented);
-        return WM_ENOMEM;
-    }
-    memset(last, 0xff, (size_t)n_nodes * sizeof *last);
-    if (go) {
-        memset(commented, -1, n_units);
-        for (size_t k = n_units; k-- > 0;) { /* children come after their parent */
-            const wm_unit *u = &units[k];
-            if (u->symbol < n_symbols && (classes[u->symbol] & WM_C_GO_KEYED)) cells[k] = 1;
-            if (u->parent_node >= n_nodes || u->parent >= (int32_t)n_units) {
-                free(last);
-                free(first);
-                free(table);
-                free(cells);
-                free(list_cells);
-                free(commented);
-                return WM_EINVAL;
-            }
-            if (cells[k]) {
-                list_cells[u->parent_node] = 1;
-                if (u->parent >= 0) cells[u->parent] = 1;
-            }
-        }
-    }
     size_t n = 0;
     int status = WM_OK;
+    if (!last || !first || !table || (go && (!list_cells || !commented))) {
+        status = WM_ENOMEM;
+        goto done;
+    }
+    memset(last, 0xff, (size_t)n_nodes * sizeof *last);
+    if (go) memset(commented, -1, n_units);
+    for (size_t k = 0; k < n_units; k++) {
+        const wm_unit *u = &units[k];
+        if (u->parent_node >= n_nodes || u->parent >= (int32_t)n_units) {
+            status = WM_EINVAL;
+            goto done;
+        }
+        if (go && u->symbol < n_symbols && (classes[u->symbol] & WM_C_GO_KEYED))
+            list_cells[u->parent_node] = 1;
+    }
     for (size_t j = 0; j < n_units; j++) {
         const wm_unit *b = &units[j];
         uint32_t c = b->parent_node;
@@ -251,25 +233,36 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
         uint16_t ca = a->symbol < n_symbols ? classes[a->symbol] : 0;
         uint16_t cb = b->symbol < n_symbols ? classes[b->symbol] : 0;
         if (!(ca & cb & WM_C_SIBLINGS)) continue;
+        /* A's end without trailing whitespace (tree-sitter-go's case
+         * clauses take the line breaks after their body); a comment there
+         * would end up above the carrier */
         size_t a_end = a->end_byte, b_start = b->start_byte, line_end, last_line;
-        /* comment lines between A and B: allowed for JS, and for Go statements
-         * (gofmt's alignment cells never involve them) */
-        int comments = !go || (ca & cb & 1);
-        if (a_end > b_start || !gap_scan(src, a_end, b_start, comments, &line_end, &last_line)) continue;
+        while (a_end > a->start_byte && (is_blank(src[a_end - 1]) || src[a_end - 1] == '\r' ||
+                                         src[a_end - 1] == '\n'))
+            a_end--;
+        if (a_end < a->end_byte && ends_in_comment(src, a->start_byte, a_end)) continue;
+        int comment_lines;
+        if (a_end > b_start || !gap_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines))
+            continue;
         if (go) {
             if (b->parent < 0) continue; /* top-level declarations */
             if ((cb & WM_C_IF_NIL) && (ca & WM_C_ASSIGNMENT) && go_if_nil(src, b_start, len)) continue;
-            if ((ca & WM_C_GO_FIELD) && !go_embedded_untagged(a, src)) continue;
-            if ((ca & WM_C_GO_CONST) && !go_names_only(src, a->start_byte, a_end)) continue;
-            if (ca & WM_C_GO_ELEMENT) {
-                if (list_cells[c] || cells[i] || cells[j]) continue;
-                int32_t p = b->parent;
-                if (commented[p] < 0)
-                    commented[p] = (int8_t)has_comment(src, units[p].start_byte, units[p].end_byte);
-                if (commented[p]) continue;
+            /* list members with no comment line before B: only after an A
+             * whose last line holds no alignment cell */
+            if ((ca & cb & WM_C_GO_LIST) && !comment_lines) {
+                if ((ca | cb) & WM_C_GO_COMMENTED) continue;
+                if ((ca & WM_C_GO_FIELD) && !go_embedded_untagged(a, src)) continue;
+                if ((ca & WM_C_GO_CONST) && !go_names_only(src, a->start_byte, a_end)) continue;
+                if (ca & WM_C_GO_ELEMENT) {
+                    if (list_cells[c]) continue;
+                    int32_t p = b->parent;
+                    if (commented[p] < 0)
+                        commented[p] = (int8_t)has_comment(src, units[p].start_byte, units[p].end_byte);
+                    if (commented[p]) continue;
+                }
             }
         } else {
-            if (js_ends_in_comment(src, a->start_byte, a_end)) continue;
+            if (ends_in_comment(src, a->start_byte, a_end)) continue;
             if ((ca & WM_C_EXPRESSION) && js_directive(src, a->start_byte, a_end)) continue;
             if ((cb & WM_C_EXPRESSION) && js_directive(src, b_start, b->end_byte)) continue;
             if ((cb & WM_C_PROPERTY) && !starts_line(src, units[first[c]].start_byte)) continue;
@@ -284,10 +277,10 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
         g[2] = last_line;
         n++;
     }
+done:
     free(last);
     free(first);
     free(table);
-    free(cells);
     free(list_cells);
     free(commented);
     *n_out = n;

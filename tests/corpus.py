@@ -8,6 +8,7 @@ import os
 import random
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,24 @@ def tool(name: str) -> str:
     if path is None:
         _missing(name)
     return path
+
+
+GOCODE = Path("/usr/share/gocode")  # Debian's Go library sources (GOPATH layout)
+
+
+def gofumpt_list(build_dir: Path) -> str:
+    """Build tests/tools/gofumpt-list (a `gofumpt -l`) against Debian's
+    gofumpt 0.4.0 library; returns the binary's path."""
+    go = tool("go")
+    if not (GOCODE / "src/mvdan.cc/gofumpt/format").is_dir() or \
+            not (GOCODE / "src/golang.org/x/tools/go/ast/astutil").is_dir():
+        _missing("gofumpt's sources (apt-get install golang-mvdan-gofumpt-dev golang-golang-x-tools-dev)")
+    binary = build_dir / "gofumpt-list"
+    env = dict(os.environ, GO111MODULE="off", GOPATH=str(GOCODE), GOCACHE=str(build_dir / "gocache"),
+               GOFLAGS="")
+    subprocess.run([go, "build", "-o", str(binary), "."], cwd=Path(__file__).parent / "tools" / "gofumpt-list",
+                   env=env, check=True, capture_output=True)
+    return str(binary)
 
 
 def mangle_go(source: bytes) -> bytes | None:

@@ -25,8 +25,13 @@ _GO_SIMPLE = [
     "_ = {str}",
     "var {id} = `raw\n\n  text {lit}`",
     "{id} = ({id2} * {lit})",
+    # lists gofmt aligns, with comment lines and blank lines between members
+    "{id} = []int{{\n{lit},\n// next\n2,\n\n3,\n}}",
+    "{id} := map[string]int{{\n{str}: {lit},\n/* c */\n\"k\": 2,\n\"kk\": 3,\n}}",
+    "type T{id} struct {{\nA int\n// b\nB string `json:\"b\"`\n\nC, D bool\n}}",
 ]
-_GO_BLOCKS = ["if {id} > {lit} {{", "for {id} := 0; {id} < {lit}; {id}++ {{", "{{", "switch {id} {{\ncase {lit}:"]
+_GO_BLOCKS = ["if {id} > {lit} {{", "for {id} := 0; {id} < {lit}; {id}++ {{", "{{", "switch {id} {{\ncase {lit}:",
+              "switch {id} {{\ncase {lit}:\n{id2}++\n\ncase 7, 8:\n// next\ndefault:"]
 
 _JS_SIMPLE = [
     "let {id} = {lit};",

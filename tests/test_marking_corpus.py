@@ -1,8 +1,9 @@
 """Marking real code: the Go standard library and the JS corpus.
 
 Every file keeps its tree; a marked Go standard library still builds and
-vets; gofmt and prettier flag exactly the files they flagged before; node
-still loads every sampled JS file; the formatters change no carrier's bit.
+vets; gofmt, gofumpt and prettier flag exactly the files they flagged
+before, also with every eligible boundary flipped at once; node still loads
+every sampled JS file; the formatters change no carrier's bit.
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import pytest
 import tree_sitter
 
 import watermark
-from watermark import _languages
-from corpus import corpus_root, go_files, js_files, mangle_go, sample, tool
+from watermark import _carriers, _languages, _watermark
+from corpus import corpus_root, go_files, gofumpt_list, js_files, mangle_go, sample, tool
 
 pytestmark = pytest.mark.corpus
 
@@ -112,14 +113,61 @@ def test_marked_standard_library_builds_and_vets(marked_goroot, tmp_path):
         assert result.returncode == 0, (args, result.stderr[-3000:])
 
 
-def test_gofmt_flags_exactly_the_files_it_flagged_before(marked_goroot):
-    gofmt = tool("gofmt")
+@pytest.fixture(scope="module")
+def flipped_go_tree(tmp_path_factory) -> Path:
+    """The standard library with every eligible boundary flipped: with the
+    original, both states of every carrier."""
+    root = tmp_path_factory.mktemp("flipped")
+    src = corpus_root("GO_STDLIB_SRC")
+    for path in go_files():
+        dst = root / path.relative_to(src)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_bytes(_flip_all(path.read_bytes(), "go"))
+    return root
 
-    def flagged(root: Path) -> set[str]:
-        out = subprocess.run([gofmt, "-l", str(root)], capture_output=True, text=True).stdout
-        return {str(Path(p).relative_to(root)) for p in out.split()}
 
-    assert flagged(marked_goroot / "src") == flagged(corpus_root("GO_STDLIB_SRC"))
+def _flagged(command: list[str], root: Path) -> set[str]:
+    """Files under root that a `gofmt -l`-like command lists."""
+    files = sorted(str(p) for p in root.rglob("*.go") if p.is_file())
+    listed = set()
+    for i in range(0, len(files), 500):
+        out = subprocess.run(command + files[i:i + 500], capture_output=True, text=True).stdout
+        listed.update(str(Path(p).relative_to(root)) for p in out.split())
+    return listed
+
+
+def test_gofmt_flags_exactly_the_files_it_flagged_before(marked_goroot, flipped_go_tree):
+    gofmt = [tool("gofmt"), "-l"]
+    before = _flagged(gofmt, corpus_root("GO_STDLIB_SRC"))
+    assert _flagged(gofmt, marked_goroot / "src") == before
+    assert _flagged(gofmt, flipped_go_tree) == before
+
+
+def test_gofumpt_flags_exactly_the_files_it_flagged_before(marked_goroot, flipped_go_tree, tmp_path):
+    """gofumpt 0.4.0's stricter rules (no blank line before `if err != nil`,
+    none between uncommented interface methods...) hold too."""
+    gofumpt = [gofumpt_list(tmp_path)]
+    before = _flagged(gofumpt, corpus_root("GO_STDLIB_SRC"))
+    assert 1000 < len(before) < 4000  # the tool runs: the stdlib is gofmt-clean, not all gofumpt-clean
+    assert _flagged(gofumpt, marked_goroot / "src") == before
+    assert _flagged(gofumpt, flipped_go_tree) == before
+
+
+def test_formatters_accept_every_carrier_state_in_go_alignment_lists(tmp_path):
+    """tests/fixtures/lists.go (fields, specs, literals, interfaces, cases;
+    with and without comments, tags and trailing comments) is gofmt- and
+    gofumpt-clean, with every eligible boundary flipped and for every
+    recipient."""
+    data = (Path(__file__).parent / "fixtures" / "lists.go").read_bytes()
+    copies = {"original.go": data, "flipped.go": _flip_all(data, "go")}
+    for r in range(8):
+        copies[f"r{r}.go"] = watermark.embed(data, KEY, f"r{r}", language="go", density=1.0).source
+    assert len(set(copies.values())) > 5
+    for name, text in copies.items():
+        (tmp_path / name).write_bytes(text)
+    files = [str(tmp_path / name) for name in copies]
+    for command in ([tool("gofmt"), "-l"], [gofumpt_list(tmp_path)]):
+        assert subprocess.run(command + files, capture_output=True, text=True).stdout == ""
 
 
 def test_gofmt_changes_no_carrier_bit(marked_goroot):
@@ -142,12 +190,25 @@ def test_gofmt_changes_no_carrier_bit(marked_goroot):
     assert read > 2000 and not changed, changed[:5]
 
 
+def _flip_all(data: bytes, language: str) -> bytes:
+    """data with every eligible boundary flipped (a blank line added where
+    there is none, removed where there is one)."""
+    fp = watermark.fingerprint(data, language=language)
+    if fp.has_error:
+        return data
+    found = _carriers.boundaries(fp)
+    flipped = bytes(1 - b for b in _watermark.read_bits(data, found.gaps))
+    return _watermark.set_bits(data, found.gaps, flipped)[0]
+
+
 @pytest.fixture(scope="module")
 def js_trees(tmp_path_factory):
-    """Sampled JS corpus files: as shipped, prettier-formatted, and both marked."""
+    """Sampled JS corpus files: as shipped and prettier-formatted; each also
+    marked, and with every eligible boundary flipped."""
     prettier = tool("prettier")
     root = tmp_path_factory.mktemp("js")
-    dirs = {name: root / name for name in ("orig", "pretty", "orig_marked", "pretty_marked")}
+    names = ("orig", "pretty", "orig_marked", "pretty_marked", "orig_flipped", "pretty_flipped")
+    dirs = {name: root / name for name in names}
     for d in dirs.values():
         d.mkdir()
     for i, path in enumerate(sample(js_files(), 200, seed=3, max_bytes=150_000)):
@@ -156,10 +217,11 @@ def js_trees(tmp_path_factory):
         (dirs["pretty"] / f"{i}{suffix}").write_bytes(path.read_bytes())
     subprocess.run([prettier, "--write", "--log-level", "silent", str(dirs["pretty"])],
                    capture_output=True)
-    for src, dst in (("orig", "orig_marked"), ("pretty", "pretty_marked")):
+    for src in ("orig", "pretty"):
         for f in sorted(dirs[src].iterdir()):
-            (dirs[dst] / f.name).write_bytes(watermark.embed(f.read_bytes(), KEY, "alice",
-                                                             path=f.name).source)
+            data = f.read_bytes()
+            (dirs[f"{src}_marked"] / f.name).write_bytes(watermark.embed(data, KEY, "alice", path=f.name).source)
+            (dirs[f"{src}_flipped"] / f.name).write_bytes(_flip_all(data, "javascript"))
     return dirs
 
 
@@ -170,8 +232,10 @@ def _prettier_flags(directory: Path) -> set[str]:
 
 
 def test_prettier_check_passes_exactly_where_it_did(js_trees):
-    for src, dst in (("orig", "orig_marked"), ("pretty", "pretty_marked")):
-        assert _prettier_flags(js_trees[dst]) == _prettier_flags(js_trees[src])
+    for src in ("orig", "pretty"):
+        before = _prettier_flags(js_trees[src])
+        assert _prettier_flags(js_trees[f"{src}_marked"]) == before
+        assert _prettier_flags(js_trees[f"{src}_flipped"]) == before
     assert len(list(js_trees["pretty"].iterdir())) - len(_prettier_flags(js_trees["pretty"])) > 150
 
 

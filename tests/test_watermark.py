@@ -172,9 +172,33 @@ def test_a_blank_line_goes_above_a_comment_never_between_it_and_what_it_document
         assert marked in (src, src.replace(b"\ta()\n", b"\ta()\n\n"))
 
 
-def test_no_carrier_next_to_a_comment_in_go_alignment_lists():
-    src = b"package p\n\ntype T struct {\n\tsync.Mutex\n\t// the name\n\tname string\n}\n"
-    assert watermark.embed(src, KEY, "x", language="go", density=1.0).carriers == 0
+@pytest.mark.parametrize("src", [
+    b"package p\n\ntype T struct {\n\ta int\n\t// the name\n\tbb string\n}\n",
+    b"package p\n\nconst (\n\tA T = 1\n\t// B is two\n\tBB = 2\n)\n",
+    b"package p\n\nvar (\n\ta = 1\n\t// b\n\tbb = 2\n)\n",
+    b"package p\n\nvar m = map[string]int{\n\t\"a\": 1,\n\t/* more */\n\t\"bb\": 2,\n}\n",
+    b"package p\n\ntype I interface {\n\tA()\n\t// B does b\n\tB()\n}\n",
+])
+def test_comment_lines_make_go_list_members_carriers_with_the_blank_line_above_them(src):
+    """gofmt starts a new alignment section at a comment line either way."""
+    a_line = src.split(b"\n")[3] + b"\n"
+    for recipient in ("x", "y", "z", "w"):
+        result = watermark.embed(src, KEY, recipient, language="go", density=1.0)
+        assert result.carriers == 1
+        assert result.source in (src, src.replace(a_line, a_line + b"\n"))
+
+
+def test_go_case_clauses_are_carriers():
+    """tree-sitter-go's case clauses run up to the next `case`: their gap
+    starts after the body's last token."""
+    src = (b"package p\n\nfunc f(x int) int {\n\tswitch x {\n\tcase 1:\n\t\treturn 1\n\n"
+           b"\tcase 2:\n\t\treturn 2 // two\n\t// then\n\tcase 3:\n\tdefault:\n\t\treturn 0\n\t}\n}\n")
+    result = watermark.embed(src, KEY, "x", language="go", density=1.0)
+    assert result.carriers == 2  # 1|2 and 3|default; not after the trailing comment of `return 2`
+    for recipient in ("x", "y", "z", "w"):
+        marked = watermark.embed(src, KEY, recipient, language="go", density=1.0).source
+        assert marked.replace(b"\n\n", b"\n") == src.replace(b"\n\n", b"\n")
+        assert b"// two\n\t// then\n\tcase 3:\n" in marked
 
 
 @pytest.mark.parametrize("src", [
@@ -186,8 +210,9 @@ def test_no_carrier_next_to_a_comment_in_go_alignment_lists():
     b"package p\n\nfunc f() { a(); b() }\n",  # same line
     b"package p\n\nconst (\n\tA T = iota\n\tB\n)\n",  # A's line has alignment cells
     b"package p\n\ntype T struct {\n\tio.Reader `json:\"r\"`\n\tx int\n}\n",  # a tagged embedded field
-    b"package p\n\nvar x = []T{\n\t{1, 2},\n\t{3, 4},\n\t{K: 5},\n}\n",  # a key: value in the list
+    b"package p\n\nvar x = [3]T{\n\t{1, 2},\n\t{3, 4},\n\t2: {5},\n}\n",  # a key: value in the list
     b"package p\n\nvar x = []int{\n\t1,\n\t2, // two\n\t3,\n}\n",  # comments in the enclosing unit
+    b"package p\n\ntype I interface {\n\tRead() int\n\tWrite(b []byte)\n}\n",  # gofumpt joins these
 ])
 def test_go_boundaries_that_formatters_control_are_not_carriers(src):
     assert watermark.embed(src, KEY, "x", language="go", density=1.0).carriers == 0
@@ -204,11 +229,11 @@ def test_js_boundaries_that_prettier_controls_are_not_carriers(src):
 
 
 def test_go_list_members_whose_line_holds_no_alignment_cell_are_carriers():
-    src = (b"package p\n\ntype I interface {\n\tRead() int\n\tWrite(b []byte)\n}\n\n"
-           b"type T struct {\n\tsync.Mutex\n\tname string\n}\n\n"
+    src = (b"package p\n\ntype T struct {\n\tsync.Mutex\n\tname string\n}\n\n"
            b"const (\n\tA K = iota\n\tB\n\tC, D\n\tE\n)\n\n"
-           b"var x = [][]int{\n\t{1, 2},\n\t{3, 4},\n\t{5},\n}\n")
-    # I: Read|Write; T: Mutex|name; const: B|C,D and C,D|E; x: two boundaries
+           b"var x = [][]int{\n\t{1, 2},\n\t{3, 4},\n\t{5},\n}\n\n"
+           b"var y = []T{\n\t{\n\t\tK: 1,\n\t},\n\t{K: 2},\n}\n")
+    # T: Mutex|name; const: B|C,D and C,D|E; x: two boundaries; y: one (cells inside elements don't count)
     assert watermark.embed(src, KEY, "x", language="go", density=1.0).carriers == 6
 
 

@@ -13,7 +13,7 @@ from array import array
 from ._reference import EVENT_STRUCT, UNIT_STRUCT
 from .errors import NativeBuildError, SourceError, WatermarkError
 
-ABI_VERSION = 7  # must equal WM_ABI_VERSION in csrc/watermark.h
+ABI_VERSION = 8  # must equal WM_ABI_VERSION in csrc/watermark.h
 
 _REBUILD = "rebuild it with `pip install -e .` (or `pip install --force-reinstall .`)"
 

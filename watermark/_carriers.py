@@ -6,26 +6,30 @@ compiler, gofmt or prettier cares about:
 
   * A ends its line (nothing after it but whitespace and one `,`/`;`: no
     trailing comment) and B starts a later one. Between them, blank lines,
-    then B's line; or, for JS and for Go statements, comment lines before
-    B. The carrier's blank line always sits directly below A's line, above
-    any comment, so it never separates a comment from the unit it
-    documents; `//go:` directives, build constraints and cgo preambles
-    belong to top-level declarations, which carry nothing;
+    then comment lines, if any, and B's line. The carrier's blank line
+    always sits directly below A's line, above any comment, so it never
+    separates a comment from the unit it documents; `//go:` directives,
+    build constraints and cgo preambles belong to top-level declarations,
+    which carry nothing;
   * the boundary is formatter-stable:
-      Go  - between statements inside a function (not between top-level
-            declarations, where gofmt manages blank lines); not before
-            `if x != nil {` right after an assignment (gofumpt removes that
-            blank line); not between case clauses (the clause's text runs
-            up to the next one). In lists that gofmt aligns in sections
-            (struct fields, const specs, composite literals, interfaces),
-            only after an A whose last line holds no alignment cell: gofmt's
-            tabwriter ends every column block at such a line anyway, so a
-            blank line after it changes no alignment. These are interface
-            elements; embedded struct fields without tag; const specs of
-            names only (the `B` after `A T = iota`); and elements of a
-            composite literal without any `key: value` (a blank line resets
-            gofmt's line-break statistics, which only matter for lines with
-            cells) inside an enclosing unit without comments;
+      Go  - between statements inside a function and between case
+            clauses (not between top-level declarations, where gofmt and
+            gofumpt manage blank lines); not before `if x != nil {` right
+            after an assignment (gofumpt removes that blank line). In the
+            lists gofmt aligns in sections (struct fields, specs, composite
+            literals), only where the blank line cannot change a section:
+            when comment lines stand between A and B (gofmt starts a new
+            section before a comment on its own line, and counts two or
+            more line breaks up to B either way, so neither alignment nor
+            its line-break statistics change), or after an A whose last
+            line holds no alignment cell (the tabwriter ends every column
+            block at such a line anyway): embedded struct fields without
+            tag, const specs of names only (the `B` after `A T = iota`),
+            and elements of a composite literal without `key: value`
+            elements (whose line-break statistics a blank line resets)
+            inside an enclosing unit without comments. Interface elements
+            only with comment lines between (gofumpt removes other blank
+            lines there);
       JS  - statements, class members, switch cases, object properties of
             an object whose first property starts its own line (prettier
             keeps those expanded and keeps their blank lines), but not
@@ -69,7 +73,11 @@ _JS_DIRECTIVE = re.compile(rb"""(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")[ \t]
 
 _GO_STATEMENTS = _languages.GO_STATEMENTS | {"var_declaration", "const_declaration", "type_declaration"}
 _GO_ASSIGNMENTS = frozenset({"assignment_statement", "short_var_declaration", "var_declaration"})
-_GO_LIST_MEMBERS = frozenset({"field_declaration", "const_spec", "literal_element", "method_elem", "type_elem"})
+_GO_LIST_MEMBERS = frozenset({"field_declaration", "const_spec", "var_spec", "type_spec", "literal_element",
+                              "keyed_element", "method_elem", "type_elem"})
+# always hold a cell (specs, key: value), or lose a blank line to gofumpt (interface elements)
+_GO_COMMENTED_ONLY = frozenset({"var_spec", "type_spec", "keyed_element", "method_elem", "type_elem"})
+_GO_CASES = frozenset({"expression_case", "type_case", "communication_case", "default_case"})
 _JS_MEMBERS = frozenset({"method_definition", "field_definition", "class_static_block"})
 _JS_PROPERTIES = frozenset({"pair", "shorthand_property_identifier", "spread_element"})
 _JS_CASES = frozenset({"switch_case", "switch_default"})
@@ -89,12 +97,13 @@ class _Rules:
     go_const: frozenset[int]
     go_element: frozenset[int]
     go_keyed: frozenset[int]
+    go_commented: frozenset[int]  # Go list members eligible only with comment lines before B
     classes: array  # the same tables as one WM_C_* uint16 per symbol, for the C core
 
 
 # WM_C_* in csrc/watermark.h
 _C_IF_NIL, _C_ASSIGNMENT, _C_EXPRESSION, _C_PROPERTY = 16, 32, 64, 128
-_C_GO_FIELD, _C_GO_CONST, _C_GO_ELEMENT, _C_GO_KEYED = 256, 512, 1024, 2048
+_C_GO_FIELD, _C_GO_CONST, _C_GO_ELEMENT, _C_GO_KEYED, _C_GO_COMMENTED = 256, 512, 1024, 2048, 4096
 
 
 @functools.lru_cache(maxsize=None)
@@ -106,26 +115,27 @@ def _rules(language: str) -> _Rules:
 
     none = frozenset()
     if language == "go":
-        groups = (ids(_GO_STATEMENTS), ids(_GO_LIST_MEMBERS))
+        groups = (ids(_GO_STATEMENTS), ids(_GO_LIST_MEMBERS), ids(_GO_CASES))
         if_nil, assignments, expression, properties = ids({"if_statement"}), ids(_GO_ASSIGNMENTS), none, none
         field, const, element, keyed = (ids({k}) for k in ("field_declaration", "const_spec", "literal_element",
                                                          "keyed_element"))
+        commented = ids(_GO_COMMENTED_ONLY)
     else:
         groups = (ids(_languages.JS_STATEMENTS), ids(_JS_MEMBERS | _JS_PROPERTIES), ids(_JS_CASES))
         if_nil, assignments = none, none
         expression, properties = ids({"expression_statement"}), ids(_JS_PROPERTIES | {"method_definition"})
-        field = const = element = keyed = none
+        field = const = element = keyed = commented = none
     classes = array("H", bytes(2 * len(lang.kind_names)))
     for bit, kinds in enumerate(groups):
         for symbol in kinds:
             classes[symbol] |= 1 << bit
     for flag, kinds in ((_C_IF_NIL, if_nil), (_C_ASSIGNMENT, assignments), (_C_EXPRESSION, expression),
                         (_C_PROPERTY, properties), (_C_GO_FIELD, field), (_C_GO_CONST, const),
-                        (_C_GO_ELEMENT, element), (_C_GO_KEYED, keyed)):
+                        (_C_GO_ELEMENT, element), (_C_GO_KEYED, keyed), (_C_GO_COMMENTED, commented)):
         for symbol in kinds:
             classes[symbol] |= flag
     return _Rules(language, groups, if_nil, assignments, expression, properties, field, const, element, keyed,
-                  classes)
+                  commented, classes)
 
 
 @dataclass(frozen=True)
@@ -166,7 +176,7 @@ def boundaries_reference(fp) -> Boundaries:
     words = array("Q")
     gaps = array("Q")
     go = rules.language == "go"
-    cells, list_cells = _go_cells(rows, rules) if go else ([], set())
+    list_cells = {row[13] for row in rows if row[14] in rules.go_keyed}  # Go lists holding key: value cells
     commented: dict[int, bool] = {}
     for j, b in enumerate(rows):
         container = b[13]
@@ -186,8 +196,10 @@ def boundaries_reference(fp) -> Boundaries:
         sa, sb = a[14], b[14]
         if not any(sa in kinds and sb in kinds for kinds in rules.sibling_kinds):
             continue
-        a_end, b_start = a[6], b[5]
-        gap = _gap(src, a_end, b_start, not go or (sa in rules.sibling_kinds[0] and sb in rules.sibling_kinds[0]))
+        a_end, b_start = _content_end(src, a[5], a[6]), b[5]
+        if a_end < a[6] and _ends_in_comment(src, a[5], a_end):
+            continue
+        gap = _gap(src, a_end, b_start)
         if gap is None:
             continue
         if go:
@@ -195,18 +207,21 @@ def boundaries_reference(fp) -> Boundaries:
                 continue
             if sb in rules.if_nil and sa in rules.assignments and _GO_IF_NIL.match(src, b_start):
                 continue
-            if sa in rules.go_field and (a[10] > a[9] or any(c in src[a[5]:a[6]] for c in (b'"', b"`", b"\n"))):
-                continue
-            if sa in rules.go_const and not _GO_NAMES.fullmatch(src, a[5], a_end):
-                continue
-            if sa in rules.go_element:
-                if container in list_cells or cells[i] or cells[j]:
+            if sa in rules.sibling_kinds[1] and _INDENT.fullmatch(src, gap[1], b_start):  # no comment line before B
+                if sa in rules.go_commented or sb in rules.go_commented:
                     continue
-                if parent not in commented:
-                    text = src[rows[parent][5]:rows[parent][6]]
-                    commented[parent] = b"//" in text or b"/*" in text
-                if commented[parent]:
+                if sa in rules.go_field and (a[10] > a[9] or any(c in src[a[5]:a[6]] for c in (b'"', b"`", b"\n"))):
                     continue
+                if sa in rules.go_const and not _GO_NAMES.fullmatch(src, a[5], a_end):
+                    continue
+                if sa in rules.go_element:
+                    if container in list_cells:
+                        continue
+                    if parent not in commented:
+                        text = src[rows[parent][5]:rows[parent][6]]
+                        commented[parent] = b"//" in text or b"/*" in text
+                    if commented[parent]:
+                        continue
         else:
             if _ends_in_comment(src, a[5], a_end):
                 continue
@@ -220,43 +235,35 @@ def boundaries_reference(fp) -> Boundaries:
     return Boundaries(words, gaps)
 
 
-def _gap(src: bytes, a_end: int, b_start: int, comments: bool) -> tuple[int, int] | None:
+def _gap(src: bytes, a_end: int, b_start: int) -> tuple[int, int] | None:
     """(end of A's line break, start of the first line that is not blank) if
-    [a_end, b_start) is an eligible gap; comment lines before B only when
-    `comments` (JS; Go statements, where gofmt aligns nothing). The carrier's
-    blank lines are those between the two offsets, above any comment, so
-    they never separate a comment from the unit it documents."""
+    [a_end, b_start) is an eligible gap: A's line end, blank lines, comment
+    lines, B's indentation. The carrier's blank lines are those between the
+    two offsets, above any comment, so they never separate a comment from
+    the unit it documents."""
     head = _LINE_END.match(src, a_end, b_start)
     if head is None:
         return None
     last_line = _BLANK_LINES.match(src, head.end(), b_start).end()
-    if _INDENT.fullmatch(src, last_line, b_start) is None and \
-            not (comments and _COMMENT_LINES.fullmatch(src, last_line, b_start)):
+    if _COMMENT_LINES.fullmatch(src, last_line, b_start) is None:
         return None
     return head.end(), last_line
 
 
-def _go_cells(rows, rules: _Rules) -> tuple[list[bool], set[int]]:
-    """Per unit: whether it is or contains a Go `key: value` element (an
-    alignment cell); and the containers (lists) holding such a unit."""
-    cells = [False] * len(rows)
-    lists: set[int] = set()
-    for k in range(len(rows) - 1, -1, -1):  # children come after their parent
-        row = rows[k]
-        if row[14] in rules.go_keyed:
-            cells[k] = True
-        if cells[k]:
-            lists.add(row[13])
-            if row[11] >= 0:
-                cells[row[11]] = True
-    return cells, lists
+def _content_end(src: bytes, start: int, end: int) -> int:
+    """A unit's end without trailing whitespace: tree-sitter-go's case
+    clauses take the line breaks after their body into their range."""
+    while end > start and src[end - 1] in b" \t\r\n":
+        end -= 1
+    return end
 
 
 def _ends_in_comment(src: bytes, start: int, end: int) -> bool:
-    """Whether a JS unit may end in a comment: a statement closed by an
+    """Whether a unit may end in a comment: a JS statement closed by an
     automatic semicolon takes a trailing `// comment` into its range, and
-    prettier, adding the `;`, moves it into the gap. Conservative: any `//`
-    on the unit's last line, or a final `*/`."""
+    prettier, adding the `;`, moves it into the gap; a Go case clause may
+    end in a comment line. Conservative: any `//` on the unit's last line,
+    or a final `*/`."""
     line = max(src.rfind(b"\n", start, end) + 1, start)
     return src.find(b"//", line, end) >= 0 or src.endswith(b"*/", start, end)
 
