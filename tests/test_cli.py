@@ -112,8 +112,9 @@ def test_cli_embed_trace_verify_extract_and_registry(tmp_path):
     with tarfile.open(tmp_path / "alice.tar.gz") as tf:
         go = tf.extractfile("inventory/inventory.go").read()
     env = {**os.environ, "WATERMARK_KEY_FILE": str(key)}
-    r = subprocess.run([sys.executable, "-m", "watermark", "trace", "-", "--registry", db], input=go,
-                       capture_output=True, env=env)
+    # one 157-line file on stdin: ~33 carriers, named at a level that its size supports
+    r = subprocess.run([sys.executable, "-m", "watermark", "trace", "-", "--registry", db, "--level", "1e-6"],
+                       input=go, capture_output=True, env=env)
     assert r.returncode == 0 and b"ACCUSED" in r.stdout, r.stderr
     (tmp_path / "one.go").write_bytes(go)
     ok = run("verify", str(tmp_path / "one.go"), "--recipient", "alice", "--key-file", str(key), "--registry", db)

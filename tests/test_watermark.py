@@ -134,8 +134,11 @@ def test_a_real_sized_function_accuses_its_recipient_only():
     assert watermark.verify(obs, KEY, "alice").accused
     assert not any(watermark.verify(obs, KEY, r).accused for r in ("bob", "carol", "dave"))
     assert not watermark.verify(obs, OTHER_KEY, "alice").accused
+    # the wrong key selects its own ~3/4 of the same 120 boundaries, and reads noise there
     wrong_key = watermark.extract(marked.source, OTHER_KEY, language="go")
-    assert len(wrong_key) == len(obs) and not watermark.verify(wrong_key, OTHER_KEY, "alice").accused
+    assert 70 <= len(wrong_key) <= 110 and not watermark.verify(wrong_key, OTHER_KEY, "alice").accused
+    everywhere = watermark.extract(marked.source, OTHER_KEY, language="go", density=1.0)
+    assert len(everywhere) == 120 and not watermark.verify(everywhere, OTHER_KEY, "alice").accused
 
 
 def test_text_input_gives_text_output_and_carriers_sit_between_statements():
