@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 8
+#define WM_ABI_VERSION 9
 
 /* Status codes returned by every fallible function. */
 #define WM_OK 0
@@ -186,9 +186,9 @@ int wm_set_bits(const char *src, size_t len, const uint64_t *gaps, const uint8_t
 /* Unbiased code, one recipient: bits[i] = parity(h[i] & vector). */
 void wm_linear_bits(const uint64_t *h, size_t n, uint64_t vector, uint8_t *bits);
 /* Unbiased code, m recipients: matches[r] = #{i : parity(h[i] & vectors[r])
- * == observed[i]}. */
-void wm_score_linear(const uint64_t *h, const uint8_t *observed, size_t n,
-                     const uint64_t *vectors, size_t m, uint32_t *matches);
+ * == observed[i] & 1}. */
+int wm_score_linear(const uint64_t *h, const uint8_t *observed, size_t n,
+                    const uint64_t *vectors, size_t m, uint32_t *matches);
 /* Tardos code, m recipients (16-byte PRF keys each): x = siphash(key_r,
  * identity) < thresholds[i]; the symmetric score with weights up/down. */
 void wm_score_tardos(const uint64_t *identities, const uint8_t *observed,

@@ -339,22 +339,63 @@ WM_EXPORT int wm_set_bits(const char *src, size_t len, const uint64_t *gaps, con
 
 /* ---- scoring ---- */
 
-WM_EXPORT void wm_score_linear(const uint64_t *h, const uint8_t *observed, size_t n,
-                               const uint64_t *vectors, size_t m, uint32_t *matches) {
-    /* Blocked over carriers so h and observed stay in cache while every
-     * recipient passes over them. */
-    enum { BLOCK = 8192 };
+/* Unbiased code, many recipients, bit-sliced: 64 carriers at a time are
+ * transposed into 64 bit planes (plane b holds bit b of each carrier's
+ * vector), so one recipient's 64 parities are the XOR of the planes its
+ * vector selects. For each block the XOR of every combination of 8
+ * consecutive planes is tabulated once (the "four Russians" trick); then a
+ * recipient costs 8 lookups, 8 XORs and a popcount per 64 carriers instead
+ * of an AND and a parity per carrier. Blocks are taken CHUNK at a time so
+ * the tables stay in cache while every recipient passes over them. */
+enum { WM_CHUNK = 32, WM_TABLE = 8 * 256 };
+
+static void plane_tables(const uint64_t *h, size_t count, uint64_t *table) {
+    uint64_t planes[64] = {0};
+    for (size_t j = 0; j < count; j++)
+        for (uint64_t x = h[j]; x; x &= x - 1) planes[__builtin_ctzll(x)] |= 1ULL << j;
+    for (unsigned g = 0; g < 8; g++) {
+        uint64_t *t = table + 256 * g;
+        t[0] = 0;
+        for (unsigned v = 1; v < 256; v++)
+            t[v] = t[v & (v - 1)] ^ planes[8 * g + (unsigned)__builtin_ctz(v)];
+    }
+}
+
+WM_EXPORT int wm_score_linear(const uint64_t *h, const uint8_t *observed, size_t n,
+                              const uint64_t *vectors, size_t m, uint32_t *matches) {
     for (size_t r = 0; r < m; r++) matches[r] = 0;
-    for (size_t lo = 0; lo < n; lo += BLOCK) {
-        size_t hi = lo + BLOCK < n ? lo + BLOCK : n;
+    if (n == 0 || m == 0) return WM_OK;
+    uint64_t *tables = malloc(WM_CHUNK * WM_TABLE * sizeof *tables);
+    if (!tables) return WM_ENOMEM;
+    uint64_t seen[WM_CHUNK], valid[WM_CHUNK];
+    size_t blocks = (n + 63) / 64;
+    for (size_t first = 0; first < blocks; first += WM_CHUNK) {
+        size_t nb = blocks - first < WM_CHUNK ? blocks - first : WM_CHUNK;
+        uint32_t carriers = 0;
+        for (size_t k = 0; k < nb; k++) {
+            size_t base = 64 * (first + k), count = n - base < 64 ? n - base : 64;
+            plane_tables(h + base, count, tables + k * WM_TABLE);
+            seen[k] = 0;
+            for (size_t j = 0; j < count; j++) seen[k] |= (uint64_t)(observed[base + j] & 1) << j;
+            valid[k] = count == 64 ? ~0ULL : (1ULL << count) - 1;
+            carriers += (uint32_t)count;
+        }
         for (size_t r = 0; r < m; r++) {
             uint64_t s = vectors[r];
             uint32_t mismatches = 0;
-            for (size_t i = lo; i < hi; i++)
-                mismatches += (uint32_t)(__builtin_parityll(h[i] & s) ^ observed[i]);
-            matches[r] += (uint32_t)(hi - lo) - mismatches;
+            for (size_t k = 0; k < nb; k++) {
+                const uint64_t *t = tables + k * WM_TABLE;
+                uint64_t parities = t[s & 255] ^ t[256 + ((s >> 8) & 255)] ^ t[512 + ((s >> 16) & 255)] ^
+                                    t[768 + ((s >> 24) & 255)] ^ t[1024 + ((s >> 32) & 255)] ^
+                                    t[1280 + ((s >> 40) & 255)] ^ t[1536 + ((s >> 48) & 255)] ^
+                                    t[1792 + (s >> 56)];
+                mismatches += (uint32_t)__builtin_popcountll((parities ^ seen[k]) & valid[k]);
+            }
+            matches[r] += carriers - mismatches;
         }
     }
+    free(tables);
+    return WM_OK;
 }
 
 WM_EXPORT void wm_linear_bits(const uint64_t *h, size_t n, uint64_t vector, uint8_t *bits) {

@@ -87,6 +87,16 @@ def test_scoring_many_recipients_in_c_equals_scoring_each(code):
     assert all(s.log10_bound > -9 for i, s in enumerate(many) if i != best)
 
 
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=300), st.randoms(use_true_random=False),
+       st.lists(st.integers(0, 2**64 - 1), max_size=20))
+def test_bit_sliced_scoring_counts_exactly_the_matching_parities(h, rnd, vectors):
+    """wm_score_linear (64 carriers at a time, tabulated bit planes) against
+    the definition: one AND and one parity per carrier and recipient."""
+    observed = bytes(rnd.getrandbits(1) for _ in h)
+    got = _bindings.score_linear(array("Q", h), observed, array("Q", vectors))
+    assert list(got) == [sum((bin(x & s).count("1") & 1) == o for x, o in zip(h, observed)) for s in vectors]
+
+
 @settings(max_examples=30)
 @given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=50, unique=True), st.text(min_size=1, max_size=12))
 def test_linear_bits_are_the_parity_of_carrier_and_recipient_vectors(identities, recipient):

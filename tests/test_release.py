@@ -18,6 +18,7 @@ import pytest
 
 import watermark
 from watermark import _tree
+from watermark._release import ordered_map
 from corpus import corpus_root, tool
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample-release"
@@ -348,3 +349,15 @@ def test_include_and_exclude_globs_choose_what_is_marked(tree):
     with watermark.Release.analyse(tree, KEY, include=["web"], jobs=1) as release:
         marked = {f.path for f in release.files if f.status == "marked"}
     assert marked == {"web/cart.js", "web/format.js"}
+
+
+def _double(item):
+    return item[1] * 2
+
+
+def test_parallel_map_keeps_order_around_passed_through_items_within_its_budgets():
+    items = [(True, i, b"x" * 10) if i % 3 else ("copied", i) for i in range(40)]
+    expected = [_double(it) if it[0] is True else it for it in items]
+    assert list(ordered_map(_double, items, 2, per_job=1, max_bytes=15)) == expected
+    assert list(ordered_map(_double, items, 2)) == expected
+    assert list(ordered_map(_double, items, 1)) == expected

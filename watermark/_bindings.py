@@ -13,7 +13,7 @@ from array import array
 from ._reference import EVENT_STRUCT, UNIT_STRUCT
 from .errors import NativeBuildError, SourceError, WatermarkError
 
-ABI_VERSION = 8  # must equal WM_ABI_VERSION in csrc/watermark.h
+ABI_VERSION = 9  # must equal WM_ABI_VERSION in csrc/watermark.h
 
 _REBUILD = "rebuild it with `pip install -e .` (or `pip install --force-reinstall .`)"
 
@@ -215,9 +215,10 @@ def score_linear(h: array, observed: bytes, vectors: array) -> array:
         raise ValueError("one observed bit per carrier")
     matches = array("I", bytes(4 * m))
     if m:
-        _native.lib.wm_score_linear(ffi.from_buffer("uint64_t[]", h) if n else ffi.NULL, bytes(observed), n,
-                                    ffi.from_buffer("uint64_t[]", vectors), m,
-                                    ffi.from_buffer("uint32_t[]", matches, require_writable=True))
+        _check(_native.lib.wm_score_linear(ffi.from_buffer("uint64_t[]", h) if n else ffi.NULL, bytes(observed), n,
+                                           ffi.from_buffer("uint64_t[]", vectors), m,
+                                           ffi.from_buffer("uint32_t[]", matches, require_writable=True)),
+               "score_linear")
     return matches
 
 

@@ -16,8 +16,9 @@ unbiased  each bit is 1 with probability 1/2: carrier i gets a secret
           independent fair coins, independent of everything the leakers
           see, so the number of matching bits is Binomial(n, 1/2) exactly
           and the bound is the exact binomial tail. Linear bits let the C
-          core score 10,000 recipients with an AND and a parity per carrier
-          instead of a PRF call each. Strongest against a single leaker.
+          core score many recipients without a PRF call each: bit-sliced,
+          64 carriers' parities for one recipient cost 8 table lookups.
+          Strongest against a single leaker.
 tardos    carrier i has a bias p_i = sin^2(r), r uniform on
           [t', pi/2 - t'], t' = asin(sqrt(t)) (the arcsine law with cutoff
           t); a recipient's bit is 1 with probability p_i. Score: Skoric et

@@ -118,10 +118,15 @@ class Progress:
 
 # ---- parallel, ordered, bounded -------------------------------------------
 
-def ordered_map(fn: Callable, items: Iterable, jobs: int) -> Iterator:
-    """fn(item) for each item, in order, `jobs` processes at a time, with at
-    most 4 x jobs items in flight (memory stays bounded by a few files).
-    Items that are not tuples starting with True pass through unchanged."""
+def ordered_map(fn: Callable, items: Iterable, jobs: int, *, per_job: int = 32,
+                max_bytes: int = 64 << 20) -> Iterator:
+    """fn(item) for each item, in order, `jobs` processes at a time.
+
+    Items are (True, path, data or None, ...) tuples to process, or anything
+    else to pass through unchanged in its place. At most `per_job` x jobs
+    items, carrying at most `max_bytes` of data, are in flight, so memory
+    stays bounded while a large file at the head of the line keeps one
+    worker busy and the others work ahead."""
     if jobs <= 1:
         for item in items:
             yield fn(item) if item[0] is True else item
@@ -131,20 +136,35 @@ def ordered_map(fn: Callable, items: Iterable, jobs: int) -> Iterator:
     single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if single else "spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        window: deque = deque()
+        window: deque = deque()  # (future or passed-through item, bytes it carries)
+        in_flight = carried = 0
+
+        def head():
+            nonlocal in_flight, carried
+            first, size = window.popleft()
+            if isinstance(first, concurrent.futures.Future):
+                in_flight -= 1
+                carried -= size
+                return first.result()
+            return first
+
         try:
             for item in items:
-                window.append(pool.submit(fn, item) if item[0] is True else item)
-                while len(window) >= 4 * jobs:
-                    head = window.popleft()
-                    yield head.result() if isinstance(head, concurrent.futures.Future) else head
+                if item[0] is True:
+                    size = len(item[2]) if item[2] is not None else 0
+                    window.append((pool.submit(fn, item), size))
+                    in_flight += 1
+                    carried += size
+                else:
+                    window.append((item, 0))
+                while in_flight >= per_job * jobs or carried > max_bytes:
+                    yield head()
             while window:
-                head = window.popleft()
-                yield head.result() if isinstance(head, concurrent.futures.Future) else head
+                yield head()
         except concurrent.futures.process.BrokenProcessPool:
             raise WatermarkError("a worker process died (out of memory?); retry with fewer jobs") from None
         except BaseException:
-            for f in window:
+            for f, _size in window:
                 if isinstance(f, concurrent.futures.Future):
                     f.cancel()
             raise
