@@ -3,7 +3,8 @@ real corpora.
 
 For every error-free corpus file: its eligible boundaries (per 1,000 lines),
 and how often identity inputs repeat within a file and across files, for the
-chosen identity (A, B, P, occurrence) and for two simpler ones: (A, B, P) and
+chosen identity (the window A-, A, B, B+ of siblings around the boundary,
+and its occurrence index) and for two simpler ones: the window alone, and
 (A, B). Repeats are not wrong (equal identities carry equal bits and count
 once) but each repeat is evidence lost. Then, for 150 files of 300-3,000
 lines per corpus, three 300-line excerpts each: the share of the excerpt's
@@ -25,7 +26,9 @@ import watermark  # noqa: E402
 from watermark import _carriers  # noqa: E402
 from robustness import excerpt  # noqa: E402
 
-CHOICES = {"(A, B, P, occurrence)": 4, "(A, B, P)": 3, "(A, B)": 2}
+# prefixes of the identity words (A, B, A-, B+, occurrence)
+CHOICES = {"(A-, A, B, B+, occurrence)": 5, "(A-, A, B, B+)": 4, "(A, B)": 2}
+STRIDE = _carriers.IDENTITY_WORDS
 
 
 def main() -> None:
@@ -43,10 +46,10 @@ def main() -> None:
             files += 1
             lines += data.count(b"\n")
             words = _carriers.boundaries(fp).words
-            n = len(words) // 4
+            n = len(words) // STRIDE
             total += n
             for name, width in CHOICES.items():
-                ids = {tuple(words[4 * k:4 * k + width]) for k in range(n)}
+                ids = {tuple(words[STRIDE * k:STRIDE * k + width]) for k in range(n)}
                 within[name] += n - len(ids)
                 across[name].update(ids)
         for name in CHOICES:
@@ -73,7 +76,7 @@ def main() -> None:
 
 def _identity_words(data: bytes, language: str) -> list[tuple[int, ...]]:
     words = _carriers.boundaries(watermark.fingerprint(data, language=language)).words
-    return [tuple(words[k:k + 4]) for k in range(0, len(words), 4)]
+    return [tuple(words[k:k + STRIDE]) for k in range(0, len(words), STRIDE)]
 
 
 if __name__ == "__main__":

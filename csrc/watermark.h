@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 9
+#define WM_ABI_VERSION 10
 
 /* Status codes returned by every fallible function. */
 #define WM_OK 0
@@ -166,10 +166,13 @@ int wm_doc_has_error(const wm_doc *doc);
 #define WM_C_GO_COMMENTED 4096
 
 /* The eligible boundaries of one fingerprinted file, in source order.
- * words gets 4 uint64 per boundary (renamed A, renamed B, renamed P,
- * occurrence index), gaps 3 (end of A, end of A's line break, start of
- * B's line); both must hold n_units entries. go: 1 for Go's rules, 0 for
- * JavaScript's. */
+ * words gets WM_IDENTITY_WORDS uint64 per boundary, the input of its
+ * identity: renamed A, renamed B, renamed the sibling before A and the
+ * sibling after B (0 where there is none), and the occurrence index of
+ * those four in the file; gaps gets 3 (end of A, end of A's line break,
+ * start of B's line); both must hold n_units entries. go: 1 for Go's rules,
+ * 0 for JavaScript's. */
+#define WM_IDENTITY_WORDS 5
 int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nodes,
                   const char *src, size_t len, const uint16_t *classes,
                   uint32_t n_symbols, int go, uint64_t *words, uint64_t *gaps,

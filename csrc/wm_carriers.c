@@ -157,24 +157,22 @@ static int has_comment(const char *s, size_t i, size_t end) {
     return 0;
 }
 
-/* ---- occurrence counts of (A, B, P) triples: open addressing ---- */
+/* ---- occurrence counts of identity windows: open addressing ---- */
 
 typedef struct {
-    uint64_t a, b, p;
+    uint64_t w[4]; /* renamed A, B, the sibling before A, the sibling after B */
     uint32_t count;
     uint32_t used;
-} triple_slot;
+} window_slot;
 
-static uint32_t *triple_count(triple_slot *t, size_t mask, uint64_t a, uint64_t b, uint64_t p) {
-    size_t h = (size_t)wm_avalanche(a ^ wm_rotl(b, 21) ^ wm_rotl(p, 42) ^ (b >> 7)) & mask;
+static uint32_t *window_count(window_slot *t, size_t mask, const uint64_t w[4]) {
+    size_t h = (size_t)wm_avalanche(w[0] ^ wm_rotl(w[1], 16) ^ wm_rotl(w[2], 32) ^ wm_rotl(w[3], 48)) & mask;
     while (t[h].used) {
-        if (t[h].a == a && t[h].b == b && t[h].p == p) return &t[h].count;
+        if (memcmp(t[h].w, w, sizeof t[h].w) == 0) return &t[h].count;
         h = (h + 1) & mask;
     }
     t[h].used = 1;
-    t[h].a = a;
-    t[h].b = b;
-    t[h].p = p;
+    memcpy(t[h].w, w, sizeof t[h].w);
     t[h].count = 0;
     return &t[h].count;
 }
@@ -187,46 +185,45 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
     if (n_units < 2) return WM_OK;
     uint32_t *last = malloc((size_t)n_nodes * sizeof *last);
     uint32_t *first = malloc((size_t)n_nodes * sizeof *first);
+    uint32_t *before = malloc(n_units * sizeof *before); /* sibling before each unit */
+    uint32_t *after = malloc(n_units * sizeof *after);   /* and after it */
     size_t cap = 16;
     while (cap < 2 * n_units) cap <<= 1;
-    triple_slot *table = calloc(cap, sizeof *table);
+    window_slot *table = calloc(cap, sizeof *table);
     /* Go: per container, whether a member is a key: value cell; per unit,
      * whether it contains a comment (-1: not computed yet) */
     uint8_t *list_cells = go ? calloc(n_nodes, 1) : NULL;
     int8_t *commented = go ? malloc(n_units) : NULL;
     size_t n = 0;
     int status = WM_OK;
-    if (!last || !first || !table || (go && (!list_cells || !commented))) {
+    if (!last || !first || !before || !after || !table || (go && (!list_cells || !commented))) {
         status = WM_ENOMEM;
         goto done;
     }
     memset(last, 0xff, (size_t)n_nodes * sizeof *last);
+    memset(after, 0xff, n_units * sizeof *after);
     if (go) memset(commented, -1, n_units);
     for (size_t k = 0; k < n_units; k++) {
         const wm_unit *u = &units[k];
-        if (u->parent_node >= n_nodes || u->parent >= (int32_t)n_units) {
+        uint32_t c = u->parent_node;
+        if (c >= n_nodes || u->parent >= (int32_t)n_units || u->start_byte > u->end_byte || u->end_byte > len) {
             status = WM_EINVAL;
             goto done;
         }
-        if (go && u->symbol < n_symbols && (classes[u->symbol] & WM_C_GO_KEYED))
-            list_cells[u->parent_node] = 1;
+        before[k] = last[c];
+        if (last[c] == NONE) first[c] = (uint32_t)k;
+        else after[last[c]] = (uint32_t)k;
+        last[c] = (uint32_t)k;
+        if (go && u->symbol < n_symbols && (classes[u->symbol] & WM_C_GO_KEYED)) list_cells[c] = 1;
     }
     for (size_t j = 0; j < n_units; j++) {
         const wm_unit *b = &units[j];
-        uint32_t c = b->parent_node;
-        if (c >= n_nodes || b->start_byte > b->end_byte || b->end_byte > len) {
-            status = WM_EINVAL;
-            break;
-        }
-        uint32_t i = last[c];
-        last[c] = (uint32_t)j;
-        if (i == NONE) {
-            first[c] = (uint32_t)j;
-            continue;
-        }
+        uint32_t c = b->parent_node, i = before[j];
+        if (i == NONE) continue;
         const wm_unit *a = &units[i];
-        uint64_t p_renamed = b->parent >= 0 ? units[b->parent].renamed : 0;
-        uint32_t *occ = triple_count(table, cap - 1, a->renamed, b->renamed, p_renamed);
+        uint64_t window[4] = {a->renamed, b->renamed, before[i] == NONE ? 0 : units[before[i]].renamed,
+                              after[j] == NONE ? 0 : units[after[j]].renamed};
+        uint32_t *occ = window_count(table, cap - 1, window);
         uint32_t occurrence = (*occ)++;
         if (a->has_error || b->has_error) continue;
         /* symbols past the table (ERROR is 0xffff) are in no class */
@@ -267,11 +264,9 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
             if ((cb & WM_C_EXPRESSION) && js_directive(src, b_start, b->end_byte)) continue;
             if ((cb & WM_C_PROPERTY) && !starts_line(src, units[first[c]].start_byte)) continue;
         }
-        uint64_t *w = words + 4 * n, *g = gaps + 3 * n;
-        w[0] = a->renamed;
-        w[1] = b->renamed;
-        w[2] = p_renamed;
-        w[3] = occurrence;
+        uint64_t *w = words + WM_IDENTITY_WORDS * n, *g = gaps + 3 * n;
+        memcpy(w, window, sizeof window);
+        w[4] = occurrence;
         g[0] = a_end;
         g[1] = line_end;
         g[2] = last_line;
@@ -280,6 +275,8 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
 done:
     free(last);
     free(first);
+    free(before);
+    free(after);
     free(table);
     free(list_cells);
     free(commented);

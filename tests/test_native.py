@@ -13,7 +13,7 @@ import xxhash
 from hypothesis import given, strategies as st
 
 import watermark
-from watermark import _bindings, _fingerprint, _languages, _reference as ref
+from watermark import _bindings, _carriers, _fingerprint, _languages, _reference as ref
 from corpus import go_files, js_files, sample
 from strategies import layouts, programs, render
 
@@ -45,6 +45,10 @@ def test_constants_are_equal_in_c_header_and_reference():
         assert defined[f"WM_F_{name}"] == getattr(_languages, f"F_{name}") == getattr(ref, f"_F_{name}")
     assert (ref.EV_ENTER, ref.EV_EXIT, ref.EV_TOKEN) == (defined["WM_EV_ENTER"], defined["WM_EV_EXIT"],
                                                          defined["WM_EV_TOKEN"])
+    assert defined["WM_IDENTITY_WORDS"] == _bindings.IDENTITY_WORDS == _carriers.IDENTITY_WORDS
+    for name in ("IF_NIL", "ASSIGNMENT", "EXPRESSION", "PROPERTY", "GO_FIELD", "GO_CONST", "GO_ELEMENT",
+                 "GO_KEYED", "GO_COMMENTED"):
+        assert defined[f"WM_C_{name}"] == getattr(_carriers, f"_C_{name}")
 
 
 @given(st.binary(max_size=300), st.integers(0, 2**64 - 1))

@@ -13,7 +13,8 @@ from array import array
 from ._reference import EVENT_STRUCT, UNIT_STRUCT
 from .errors import NativeBuildError, SourceError, WatermarkError
 
-ABI_VERSION = 9  # must equal WM_ABI_VERSION in csrc/watermark.h
+ABI_VERSION = 10  # must equal WM_ABI_VERSION in csrc/watermark.h
+IDENTITY_WORDS = 5  # WM_IDENTITY_WORDS: words per boundary in wm_boundaries' output
 
 _REBUILD = "rebuild it with `pip install -e .` (or `pip install --force-reinstall .`)"
 
@@ -155,7 +156,7 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
     ffi, lib = _native.ffi, _native.lib
     if len(records) < n_units * UNIT_STRUCT.size:
         raise ValueError("records shorter than their count")
-    words = array("Q", bytes(32 * n_units))
+    words = array("Q", bytes(8 * IDENTITY_WORDS * n_units))
     gaps = array("Q", bytes(24 * n_units))
     count = ffi.new("size_t *")
     _check(lib.wm_boundaries(ffi.from_buffer("wm_unit[]", records), n_units, n_nodes, source, len(source),
@@ -164,7 +165,7 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
                              ffi.from_buffer("uint64_t[]", gaps, require_writable=True), count),
            "boundaries")
     n = count[0]
-    del words[4 * n:], gaps[3 * n:]
+    del words[IDENTITY_WORDS * n:], gaps[3 * n:]
     return words, gaps
 
 

@@ -44,13 +44,14 @@ blank lines themselves, so a marked copy has exactly the eligible
 boundaries of its original.
 
 A boundary's *identity* (documented and measured in the README) is derived
-from fingerprints only: the `renamed` hashes of A and B, the `renamed` hash
-of the unit that encloses them (P: the function, the if statement, the
-class...) and the occurrence index of the (A, B) pair among the boundaries
-of P. Blank lines, comments, formatting, consistent renaming, reordering of
-functions and edits outside P leave it unchanged; repeated code (the same
-pair in the same kind of enclosing unit) repeats it, and the scorer counts
-each identity once.
+from fingerprints only, and from nothing further away than the siblings
+around it: the `renamed` hashes of A and B, of the sibling before A and of
+the sibling after B (0 at the ends of the list), and the occurrence index of
+that window among the boundaries of the file. Blank lines, comments,
+formatting, consistent renaming, reordering of functions, and edits or cuts
+more than one sibling away leave it unchanged: a 300-line excerpt or an
+edited function keeps most of its carriers. Repeated code (the same four
+siblings) repeats it, and the scorer counts each identity once.
 """
 from __future__ import annotations
 
@@ -138,12 +139,17 @@ def _rules(language: str) -> _Rules:
                   commented, classes)
 
 
+IDENTITY_WORDS = _bindings.IDENTITY_WORDS  # words per boundary in Boundaries.words
+
+
 @dataclass(frozen=True)
 class Boundaries:
     """The eligible boundaries of one file, in source order.
 
-    words holds four uint64 per boundary, the input of its identity:
-    renamed(A), renamed(B), renamed(P) (0 at top level), occurrence index.
+    words holds IDENTITY_WORDS uint64 per boundary, the input of its
+    identity: renamed(A), renamed(B), renamed(the sibling before A),
+    renamed(the sibling after B) (0 where there is none), occurrence index
+    of those four in the file.
     gaps holds three offsets per boundary: the gap's start (end of A), the
     end of A's line break, and the start of B's line (the gap's last line,
     B's indentation, runs from there to B)."""
@@ -170,27 +176,32 @@ def boundaries_reference(fp) -> Boundaries:
     rules = _rules(fp.language)
     src = fp.source
     rows = list(_bindings.UNIT_STRUCT.iter_unpack(fp.records))
+    prev: list[int | None] = [None] * len(rows)  # the sibling before each unit, and after
+    after: list[int | None] = [None] * len(rows)
     last_sibling: dict[int, int] = {}  # container node -> last unit index seen in it
     first_sibling: dict[int, int] = {}
-    occurrences: dict[tuple[int, int, int], int] = {}
+    for j, row in enumerate(rows):
+        i = last_sibling.get(row[13])
+        if i is None:
+            first_sibling[row[13]] = j
+        else:
+            prev[j], after[i] = i, j
+        last_sibling[row[13]] = j
+    occurrences: dict[tuple[int, int, int, int], int] = {}
     words = array("Q")
     gaps = array("Q")
     go = rules.language == "go"
     list_cells = {row[13] for row in rows if row[14] in rules.go_keyed}  # Go lists holding key: value cells
     commented: dict[int, bool] = {}
     for j, b in enumerate(rows):
-        container = b[13]
-        i = last_sibling.get(container)
-        last_sibling[container] = j
+        i = prev[j]
         if i is None:
-            first_sibling[container] = j
             continue
-        a = rows[i]
-        parent = b[11]
-        p_renamed = rows[parent][1] if parent >= 0 else 0
-        pair = (a[1], b[1], p_renamed)
-        occurrence = occurrences.get(pair, 0)
-        occurrences[pair] = occurrence + 1
+        container, a, parent = b[13], rows[i], b[11]
+        window = (a[1], b[1], rows[prev[i]][1] if prev[i] is not None else 0,
+                  rows[after[j]][1] if after[j] is not None else 0)
+        occurrence = occurrences.get(window, 0)
+        occurrences[window] = occurrence + 1
         if a[15] or b[15]:  # syntax errors
             continue
         sa, sb = a[14], b[14]
@@ -230,7 +241,7 @@ def boundaries_reference(fp) -> Boundaries:
                 continue
             if sb in rules.properties and not _starts_line(src, rows[first_sibling[container]][5]):
                 continue
-        words.extend((a[1], b[1], p_renamed, occurrence))
+        words.extend((*window, occurrence))
         gaps.extend((a_end, *gap))
     return Boundaries(words, gaps)
 

@@ -32,12 +32,12 @@ from array import array
 from dataclasses import asdict, dataclass, field
 
 from . import _languages
-from ._codes import Code, prf, recipient_bits, score_many
+from ._codes import Code, recipient_bits, score_many
 from ._keys import Key
 from ._registry import Registry, RegistryError
 from ._release import Progress, read_boundaries, default_jobs, ordered_map
 from ._tree import Source, TreeError, is_vcs
-from ._watermark import Observations, Verdict, read_bits
+from ._watermark import Observations, Verdict, identities_of, read_bits
 from .errors import UnsupportedLanguageError
 
 ROUNDS = 3  # first scoring plus two rounds for further contributors of a merged copy
@@ -116,7 +116,7 @@ def extract_file(job) -> tuple:
         bits = read_bits(fp.source, found.gaps)
         note = "syntax errors: units with errors skipped" if fp.has_error else None
         result = (lang, note, found.words.tobytes(), bytes(bits))
-        if best is None or len(found) > len(best[2]) // 32:
+        if best is None or len(found) > len(best[3]):
             best = result
     return best
 
@@ -158,7 +158,6 @@ def trace(suspect, key: Key, registry: Registry | str | os.PathLike, *, level: f
                             "wrong key or wrong registry")
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     started = time.perf_counter()
-    id_key = key.subkey(b"wm-carrier-id")
     bar = Progress("reading", enabled=progress)
     per_file: list[tuple[str, str | None, str | None, array, bytes]] = []
     paths: list[str] = []
@@ -172,7 +171,7 @@ def trace(suspect, key: Key, registry: Registry | str | os.PathLike, *, level: f
         for k, (lang, note, words_b, bits) in enumerate(ordered_map(extract_file, items(), jobs)):
             words = array("Q")
             words.frombytes(words_b)
-            per_file.append((paths[k], lang, note, prf(id_key, words, 4), bits))
+            per_file.append((paths[k], lang, note, identities_of(key, words), bits))
             bar.step(len(bits))
     finally:
         bar.close()

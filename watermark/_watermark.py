@@ -49,13 +49,18 @@ def _select(fp: FileFingerprint, key: Key, density: float) -> _Carriers:
     return keyed_carriers(key, found.words, found.gaps, density)
 
 
+def identities_of(key: Key, words: array) -> array:
+    """The keyed identity of each boundary, from its identity words."""
+    return prf(key.subkey(b"wm-carrier-id"), words, _carriers.IDENTITY_WORDS)
+
+
 def keyed_carriers(key: Key, words: array, gaps: array, density: float) -> _Carriers:
     """The carriers among eligible boundaries (their identity words and
     gaps): each boundary's keyed identity, kept with probability `density`
     by a keyed PRF of the identity."""
     if not len(words):
         return _Carriers(array("Q"), array("Q"))
-    identities = prf(key.subkey(b"wm-carrier-id"), words, 4)
+    identities = identities_of(key, words)
     threshold = int(density * _TWO64)
     picks = prf(key.subkey(b"wm-carrier-pick"), identities, 1)
     chosen = [k for k, u in enumerate(picks) if u < threshold]

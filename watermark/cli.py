@@ -124,17 +124,16 @@ def _embed(args: argparse.Namespace) -> int:
 def _extract(args: argparse.Namespace) -> int:
     from array import array
 
-    from ._codes import prf
     from ._trace import extract_file, suspect_jobs  # the reading half of trace, without a registry
+    from ._watermark import identities_of
 
     key = _key(args)
-    id_key = key.subkey(b"wm-carrier-id")
     files = []
     for job, path in suspect_jobs(_suspect(args.suspect), args.language):
         lang, note, words_b, bits = extract_file(job)
         words = array("Q")
         words.frombytes(words_b)
-        ids = prf(id_key, words, 4)
+        ids = identities_of(key, words)
         files.append({"path": path, "language": lang, "note": note, "carriers": len(ids),
                       "observations": [[f"{i:016x}", b] for i, b in zip(ids, bits)]})
     total = sum(f["carriers"] for f in files)
