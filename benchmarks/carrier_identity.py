@@ -7,8 +7,10 @@ chosen identity (the window A-, A, B, B+ of siblings around the boundary,
 and its occurrence index) and for two simpler ones: the window alone, and
 (A, B). Repeats are not wrong (equal identities carry equal bits and count
 once) but each repeat is evidence lost. Then, for 150 files of 300-3,000
-lines per corpus, three 300-line excerpts each: the share of the excerpt's
-boundaries whose identity is one of the whole file's (the rest read noise).
+lines per corpus, a 300-line excerpt of each: the share of the excerpt's
+boundaries whose identity is one of the whole file's (the rest read noise),
+and the same after an edit (5 one-line statements written twice), for the
+identity and for the one the first design used.
 
     python3 benchmarks/carrier_identity.py
 """
@@ -23,12 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _corpora  # noqa: E402
 
 import watermark  # noqa: E402
-from watermark import _carriers  # noqa: E402
+from watermark import _bindings, _carriers  # noqa: E402
 from robustness import excerpt  # noqa: E402
 
 # prefixes of the identity words (A, B, A-, B+, occurrence)
 CHOICES = {"(A-, A, B, B+, occurrence)": 5, "(A-, A, B, B+)": 4, "(A, B)": 2}
 STRIDE = _carriers.IDENTITY_WORDS
+EDITABLE = {"expression_statement", "assignment_statement", "short_var_declaration", "lexical_declaration",
+            "return_statement"}
 
 
 def main() -> None:
@@ -57,26 +61,58 @@ def main() -> None:
             shared = sum(v for v in counts.values() if v > 1) / max(1, sum(counts.values()))
             print(f"| {language} | {files:,} | {lines:,} | {total:,} | {1000 * total / lines:.0f} | {name} | "
                   f"{100 * within[name] / max(1, total):.1f}% | {100 * shared:.1f}% |")
-    print("\n| corpus | files | 300-line excerpts | boundaries in the excerpts | identity also in the whole file |")
-    print("|---|---:|---:|---:|---:|")
+    print("\n| identity | corpus | files | boundaries read | survive a 300-line excerpt "
+          "| survive 5 duplicated statements |")
+    print("|---|---|---:|---:|---:|---:|")
     for language in ("go", "javascript"):
         rng = random.Random(5)
         files = [d for p, d in _corpora.load(language)
                  if 300 <= d.count(b"\n") <= 3000 and "testdata" not in p and not p.endswith(".min.js")]
         files = [d for d in rng.sample(files, 150) if not watermark.fingerprint(d, language=language).has_error]
-        seen = kept = 0
+        seen, kept = Counter(), Counter()
         for data in files:
-            whole = set(_identity_words(data, language))
-            for _ in range(3):
-                cut = _identity_words(excerpt(data, rng), language)
-                seen += len(cut)
-                kept += sum(1 for w in cut if w in whole)
-        print(f"| {language} | {len(files)} | {3 * len(files)} | {seen:,} | {100 * kept / max(1, seen):.1f}% |")
+            whole = {name: set(ids) for name, ids in _identities(data, language).items()}
+            for attack, leak in (("excerpt", excerpt(data, rng)), ("edit", _duplicate_statements(data, language, rng))):
+                for name, ids in _identities(leak, language).items():
+                    seen[attack, name] += len(ids)
+                    kept[attack, name] += sum(1 for i in ids if i in whole[name])
+        for name in ("window (A-, A, B, B+), the identity", "enclosing unit (A, B, P), for comparison"):
+            print(f"| {name} | {language} | {len(files)} | {seen['excerpt', name]:,} | "
+                  + " | ".join(f"{100 * kept[a, name] / max(1, seen[a, name]):.1f}%" for a in ("excerpt", "edit"))
+                  + " |")
 
 
-def _identity_words(data: bytes, language: str) -> list[tuple[int, ...]]:
-    words = _carriers.boundaries(watermark.fingerprint(data, language=language)).words
-    return [tuple(words[k:k + STRIDE]) for k in range(0, len(words), STRIDE)]
+def _identities(data: bytes, language: str) -> dict[str, list[tuple[int, ...]]]:
+    """Per boundary: its identity words, and (for comparison) the identity
+    the first design used: renamed A, B, the enclosing unit P, and the
+    occurrence index of that triple."""
+    fp = watermark.fingerprint(data, language=language)
+    found = _carriers.boundaries(fp)
+    words = found.words
+    window = [tuple(words[k:k + STRIDE]) for k in range(0, len(words), STRIDE)]
+    rows = list(_bindings.UNIT_STRUCT.iter_unpack(fp.records))
+    a_of = {}  # gap start (A's end) -> A's unit, for A's enclosing unit
+    for row in rows:
+        a_of.setdefault(_carriers._content_end(fp.source, row[5], row[6]), row)
+    occurrences: Counter = Counter()
+    enclosing = []
+    for k, w in enumerate(window):
+        parent = a_of[found.gaps[3 * k]][11]
+        triple = (w[0], w[1], rows[parent][1] if parent >= 0 else 0)
+        enclosing.append((*triple, occurrences[triple]))
+        occurrences[triple] += 1
+    return {"window (A-, A, B, B+), the identity": window, "enclosing unit (A, B, P), for comparison": enclosing}
+
+
+def _duplicate_statements(data: bytes, language: str, rng: random.Random, count: int = 5) -> bytes:
+    """An edit: `count` random one-line statements written twice."""
+    fp = watermark.fingerprint(data, language=language)
+    lines = [u for u in fp.units if u.start_line == u.end_line and u.kind in EDITABLE]
+    for u in sorted(rng.sample(lines, min(count, len(lines))), key=lambda u: -u.end_byte):
+        start, end = data.rfind(b"\n", 0, u.start_byte) + 1, data.find(b"\n", u.end_byte)
+        if end >= 0:
+            data = data[:end + 1] + data[start:end + 1] + data[end + 1:]
+    return data
 
 
 if __name__ == "__main__":
