@@ -96,6 +96,22 @@ def test_one_more_recipient_gives_the_same_copy_as_marking_it_alone(tree, tmp_pa
         assert single.source == (tmp_path / "bob" / rel).read_bytes()
 
 
+def test_a_copys_digest_covers_every_entry_as_written(tree, tmp_path):
+    """The registry's digest of a copy: SHA-256 over each entry's path, kind,
+    mode and content (or link target), recomputed from the written tree."""
+    with watermark.Release.analyse(tree, KEY, jobs=1) as release:
+        (copy,) = release.embed("alice", tmp_path / "a")
+        expected = hashlib.sha256()
+        for f in release.files:
+            written = tmp_path / "a" / f.path
+            expected.update(f"{f.path}\0{f.kind}\0{f.mode:o}\0".encode())
+            if f.kind == "file":
+                expected.update(hashlib.sha256(written.read_bytes()).digest())
+            else:
+                expected.update((os.readlink(written) if f.kind == "symlink" else "").encode())
+    assert copy.digest == expected.hexdigest()
+
+
 def test_parallel_and_single_process_analysis_agree(tree):
     with watermark.Release.analyse(tree, KEY, jobs=1) as one, watermark.Release.analyse(tree, KEY, jobs=2) as two:
         assert one.digest == two.digest

@@ -429,7 +429,10 @@ class Release:
                     s[2] += added
                     s[3] += removed
                     s[0].update(f"{f.path}\0{f.kind}\0{f.mode:o}\0".encode())
-                    s[0].update(hashlib.sha256(copy).digest() if copy is not None else f.target.encode())
+                    if copy is None:
+                        s[0].update(f.target.encode())
+                    else:  # an entry copied as it is has the digest the analysis took (checked above)
+                        s[0].update(bytes.fromhex(f.sha256) if copy is data else hashlib.sha256(copy).digest())
                     output.add(r, entry, copy)
                     if f.kind == "file":
                         s[1] += 1
