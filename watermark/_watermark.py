@@ -17,10 +17,10 @@ from ._codes import Code, Score, prf, recipient_bits, score
 from ._fingerprint import FileFingerprint, fingerprint
 from ._keys import Key
 
-# Fraction of eligible boundaries that carry a bit: 3/4 of them (255 per
-# 1,000 lines of the Go stdlib, 257 of the JS corpus), so about 190 carriers
-# and 100 changed lines per 1,000 lines; chosen from the density sweep of
-# benchmarks/robustness.py (README, "Defaults, and why").
+# Fraction of eligible boundaries that carry a bit: 3/4 of them (258 per
+# 1,000 lines of the Go stdlib, 289 of the JS corpus), so about 190-215
+# carriers and 100-110 changed lines per 1,000 lines; chosen from the density
+# sweep of benchmarks/robustness.py (README, "Defaults, and why").
 DEFAULT_DENSITY = {"go": 0.75, "javascript": 0.75}
 _TWO64 = 1 << 64
 
