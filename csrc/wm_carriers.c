@@ -232,12 +232,13 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
         if (!(ca & cb & WM_C_SIBLINGS)) continue;
         /* A's end without trailing whitespace (tree-sitter-go's case
          * clauses take the line breaks after their body); a comment there
-         * would end up above the carrier */
+         * (a JS statement's, or a Go case clause's last line) would end up
+         * above the carrier */
         size_t a_end = a->end_byte, b_start = b->start_byte, line_end, last_line;
         while (a_end > a->start_byte && (is_blank(src[a_end - 1]) || src[a_end - 1] == '\r' ||
                                          src[a_end - 1] == '\n'))
             a_end--;
-        if (a_end < a->end_byte && ends_in_comment(src, a->start_byte, a_end)) continue;
+        if ((!go || a_end < a->end_byte) && ends_in_comment(src, a->start_byte, a_end)) continue;
         int comment_lines;
         if (a_end > b_start || !gap_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines))
             continue;
@@ -259,7 +260,6 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
                 }
             }
         } else {
-            if (ends_in_comment(src, a->start_byte, a_end)) continue;
             if ((ca & WM_C_EXPRESSION) && js_directive(src, a->start_byte, a_end)) continue;
             if ((cb & WM_C_EXPRESSION) && js_directive(src, b_start, b->end_byte)) continue;
             if ((cb & WM_C_PROPERTY) && !starts_line(src, units[first[c]].start_byte)) continue;

@@ -208,7 +208,7 @@ def boundaries_reference(fp) -> Boundaries:
         if not any(sa in kinds and sb in kinds for kinds in rules.sibling_kinds):
             continue
         a_end, b_start = _content_end(src, a[5], a[6]), b[5]
-        if a_end < a[6] and _ends_in_comment(src, a[5], a_end):
+        if (not go or a_end < a[6]) and _ends_in_comment(src, a[5], a_end):  # JS; Go case clauses
             continue
         gap = _gap(src, a_end, b_start)
         if gap is None:
@@ -234,8 +234,6 @@ def boundaries_reference(fp) -> Boundaries:
                     if commented[parent]:
                         continue
         else:
-            if _ends_in_comment(src, a[5], a_end):
-                continue
             if (sa in rules.expression_statement and _JS_DIRECTIVE.fullmatch(src, a[5], a_end)) or \
                     (sb in rules.expression_statement and _JS_DIRECTIVE.fullmatch(src, b_start, b[6])):
                 continue
