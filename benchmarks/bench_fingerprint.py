@@ -21,11 +21,12 @@ import sys
 import time
 
 import tree_sitter
+from _corpora import load
 
 import watermark
-from watermark import _bindings, _fingerprint, _languages, _reference
-
-from _corpora import load
+from watermark.backend import BACKEND, contract
+from watermark.backend.reference import walk
+from watermark.core import languages as _languages
 
 
 def best(fn, repeat: int) -> float:
@@ -47,27 +48,33 @@ def bench_language(language: str, repeat: int, hash_sample: int) -> dict:
     parse_s = fp_s = units_s = 0.0
     nodes = units = 0
     for _, data in files:
-        parse_s += best(lambda: parser.parse(data), repeat)
-        fp_s += best(lambda: watermark.fingerprint(data, language=language), repeat)
-        units_s += best(lambda: watermark.fingerprint(data, language=language).units, 1)
+        parse_s += best(lambda data=data: parser.parse(data), repeat)
+        fp_s += best(lambda data=data: watermark.fingerprint(data, language=language), repeat)
+        units_s += best(lambda data=data: watermark.fingerprint(data, language=language).units, 1)
         fp = watermark.fingerprint(data, language=language)
         nodes += fp.node_count
         units += fp.unit_count
     size = sum(len(d) for _, d in files)
 
     # hashing stage alone: the same events through C and through the reference
-    native = _fingerprint._native_language(lang)
+    if BACKEND.name != "native":
+        raise SystemExit("bench_fingerprint measures the C core: unset WATERMARK_PURE_PYTHON")
     sample = random.Random(1).sample(files, min(hash_sample, len(files)))
     c_s = py_s = 0.0
     events_total = 0
     for _, data in sample:
-        records, n_units, _h, _n, _e, (ev, n_ev, n_idents) = native.fingerprint(data, with_events=True)
-        buf = bytearray(records)
-        c_s += best(lambda: _bindings.hash_units(ev, n_ev, buf, n_units, n_idents), repeat)
-        events = list(_reference.EVENT_STRUCT.iter_unpack(ev))
-        raw = [_reference.RawUnit(*r[3:16], False) for r in _reference.UNIT_STRUCT.iter_unpack(records)]
+        doc = BACKEND.fingerprint(lang, data, with_events=True)
+        assert doc.events is not None
+        ev, n_ev, n_idents, n_units = doc.events, doc.n_events, doc.n_idents, doc.n_units
+        buf = bytearray(doc.records)
+        c_s += best(lambda ev=ev, n_ev=n_ev, buf=buf, n_units=n_units, n_idents=n_idents:
+                    BACKEND.hash_units(ev, n_ev, buf, n_units, n_idents), repeat)
+        events = walk.unpack_events(ev, n_ev)
+        raw = [walk.RawUnit(r.ev_begin, r.ev_end, r.start_byte, r.end_byte, r.start_row, r.end_row, r.name_start,
+                            r.name_end, r.parent, r.node, r.parent_node, r.symbol, False)
+               for r in map(contract.UnitRecord._make, contract.UNIT_STRUCT.iter_unpack(doc.records))]
         start = time.perf_counter()
-        _reference.hash_units(events, raw, n_idents)
+        walk.hash_units(events, raw, n_idents)
         py_s += time.perf_counter() - start
         events_total += n_ev
     return {
@@ -90,8 +97,8 @@ def main() -> None:
         sys.exit("the C extension is not in use (WATERMARK_PURE_PYTHON set?)")
     rows = [bench_language(lang, args.repeat, args.hash_sample) for lang in ("go", "javascript")]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"| corpus | files | MB | nodes | units | parse-only s | fingerprint s | ratio | "
-          f"+ units list s | ratio | nodes/s | MB/s | hashing C s | hashing Python s | C speed-up |")
+    print("| corpus | files | MB | nodes | units | parse-only s | fingerprint s | ratio | "
+          "+ units list s | ratio | nodes/s | MB/s | hashing C s | hashing Python s | C speed-up |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['language']} | {r['files']} | {r['MB']:.1f} | {r['nodes']:,} | {r['units']:,} | "

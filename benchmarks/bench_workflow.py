@@ -25,11 +25,10 @@ import time
 from pathlib import Path
 
 import tree_sitter
+from _corpora import CORPORA, main
 
 import watermark
-from watermark import _languages
-
-from _corpora import CORPORA, main
+from watermark.core import languages as _languages
 
 
 def parse_only(release: watermark.Release, root: Path) -> float:
@@ -122,7 +121,8 @@ def render(r: dict) -> None:
     for lang in ("go", "javascript"):
         x = r[lang]
         t10, tbig = x["trace_10"], x[f"trace_{big}"]
-        print(f"| {lang} | {x['marked_files']:,} | {x['marked_lines']:,} | {x['carriers']:,} | {x['parse_only_s']:.2f} | "
+        print(f"| {lang} | {x['marked_files']:,} | {x['marked_lines']:,} | {x['carriers']:,} "
+              f"| {x['parse_only_s']:.2f} | "
               f"{x['analyse_1_s']:.2f} ({x['analyse_1_vs_parse']:.2f}x) | {x['analyse_par_s']:.2f} "
               f"({x['analyse_par_vs_parse']:.2f}x) | {x['parallel_speedup']:.2f}x | {x['cp_r_s']:.2f} | "
               f"{x['embed_1_s']:.2f} | {x[f'embed_{n}_s']:.1f} | {x['per_recipient_s']:.2f} "

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _corpora  # noqa: E402
 
 import watermark  # noqa: E402
-from watermark import _codes  # noqa: E402
+from watermark.core import codes as _codes  # noqa: E402
 
 KEY = watermark.Key(bytes(range(50, 82)))
 LEVELS = (1e-1, 1e-2, 1e-3, 1e-4)  # 100,000 trials resolve x down to 1e-4 (>= 10 expected)
@@ -52,7 +52,7 @@ def leaks(count: int, rng: random.Random) -> list[tuple[str, watermark.Observati
                 group = rng.sample(members, min(len(members), rng.randint(2, 6)))
             obs = watermark.Observations()
             guilty = f"guilty-{rng.randrange(10**6)}"
-            for path, data in group:
+            for _path, data in group:
                 marked = watermark.embed(data, KEY, guilty, language=language)
                 obs = obs + watermark.extract(marked.source, KEY, language=language)
             out.append((f"{language}:{len(group)} files", obs))

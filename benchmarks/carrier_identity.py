@@ -23,10 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _corpora  # noqa: E402
+from robustness import excerpt  # noqa: E402
 
 import watermark  # noqa: E402
-from watermark import _bindings, _carriers  # noqa: E402
-from robustness import excerpt  # noqa: E402
+from watermark.backend.reference.carriers import _content_end  # noqa: E402
+from watermark.core import carriers as _carriers  # noqa: E402
 
 # prefixes of the identity words (A, B, A-, B+, occurrence)
 CHOICES = {"(A-, A, B, B+, occurrence)": 5, "(A-, A, B, B+)": 4, "(A, B)": 2}
@@ -90,15 +91,15 @@ def _identities(data: bytes, language: str) -> dict[str, list[tuple[int, ...]]]:
     found = _carriers.boundaries(fp)
     words = found.words
     window = [tuple(words[k:k + STRIDE]) for k in range(0, len(words), STRIDE)]
-    rows = list(_bindings.UNIT_STRUCT.iter_unpack(fp.records))
+    rows = list(fp.records_view())
     a_of = {}  # gap start (A's end) -> A's unit, for A's enclosing unit
     for row in rows:
-        a_of.setdefault(_carriers._content_end(fp.source, row[5], row[6]), row)
+        a_of.setdefault(_content_end(fp.source, row.start_byte, row.end_byte), row)
     occurrences: Counter = Counter()
     enclosing = []
     for k, w in enumerate(window):
-        parent = a_of[found.gaps[3 * k]][11]
-        triple = (w[0], w[1], rows[parent][1] if parent >= 0 else 0)
+        parent = a_of[found.gaps[3 * k]].parent
+        triple = (w[0], w[1], rows[parent].renamed if parent >= 0 else 0)
         enclosing.append((*triple, occurrences[triple]))
         occurrences[triple] += 1
     return {"window (A-, A, B, B+), the identity": window, "enclosing unit (A, B, P), for comparison": enclosing}

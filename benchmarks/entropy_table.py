@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
-import watermark
-
 from _corpora import load
+
+import watermark
 
 KINDS = {
     "go": {"function_declaration": "Go functions", "method_declaration": "Go methods",
@@ -37,7 +37,7 @@ def entropy(counts: Counter) -> float:
 def main() -> None:
     seen: dict[str, dict[str, Counter]] = defaultdict(lambda: {lvl: Counter() for lvl in LEVELS})
     for language, kinds in KINDS.items():
-        for path, data in load(language):
+        for _path, data in load(language):
             for u in watermark.fingerprint(data, language=language).units:
                 label = kinds.get(u.kind)
                 if label is not None:

@@ -33,10 +33,12 @@ import tree_sitter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _corpora  # noqa: E402
+import baselines  # noqa: E402
 
 import watermark  # noqa: E402
-from watermark import _languages, baselines  # noqa: E402
-from watermark._watermark import _density, _select, read_bits, set_bits  # noqa: E402
+from watermark.backend import BACKEND  # noqa: E402
+from watermark.core import languages as _languages  # noqa: E402
+from watermark.core.marks import _select, check_density  # noqa: E402
 
 KEY = watermark.Key(bytes(range(100, 132)))
 GUILTY = "recipient-0"
@@ -120,9 +122,9 @@ def flip_carriers(src: bytes, language: str, fraction: float, rng: random.Random
                   density: float | None = None) -> bytes:
     """Toggle the blank line at a random `fraction` of the carriers."""
     fp = watermark.fingerprint(src, language=language)
-    chosen = _select(fp, KEY, _density(density, language))
-    bits = [bit ^ (rng.random() < fraction) for bit in read_bits(src, chosen.gaps)]
-    return set_bits(src, chosen.gaps, bits)[0]
+    chosen = _select(fp, KEY, check_density(density, language))
+    bits = bytes(bit ^ (rng.random() < fraction) for bit in BACKEND.read_bits(src, chosen.gaps))
+    return BACKEND.set_bits(src, chosen.gaps, bits)[0]
 
 
 def excerpt(src: bytes, rng: random.Random) -> bytes:
@@ -284,7 +286,8 @@ def render(report: dict) -> None:
     for language, r in report.items():
         classes = ", ".join(f"{n} {c}" for c, n in sorted(r["classes"].items()))
         print(f"\n{language}: {r['files']} files ({classes}), {r['lines']:,} lines; lines changed per 1,000: "
-              f"ours {r['lines changed per 1000 (ours)']:.1f}, seed design {r['lines changed per 1000 (seed design)']:.1f}")
+              f"ours {r['lines changed per 1000 (ours)']:.1f}, "
+              f"seed design {r['lines changed per 1000 (seed design)']:.1f}")
         print("| attack | scheme | median carriers | accused at 1e-6: code files | all files "
               "| median log10 bound (code) | worst log10 bound (code) | best of 1,000 innocents (log10 bound) "
               "| innocents accused at 1e-9 |")

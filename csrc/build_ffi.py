@@ -6,6 +6,7 @@ tree-sitter runtime is linked in as a static library built by setup.py.
 """
 from __future__ import annotations
 
+import os
 import pathlib
 import sys
 
@@ -20,8 +21,20 @@ SOURCES = ["wm_xxh64.c", "wm_normalize.c", "wm_units.c", "wm_arena.c", "wm_finge
 
 def _cdef() -> str:
     text = (HERE / "watermark.h").read_text()
-    body = text.split("/* CDEF-BEGIN */", 1)[1].split("/* CDEF-END */", 1)[0]
-    return body
+    return text.split("/* CDEF-BEGIN */", 1)[1].split("/* CDEF-END */", 1)[0]
+
+
+def _check_contract() -> None:
+    """Refuse to build against a stale watermark/backend/contract.py (the
+    Python side's copy of the header's constants and record layouts)."""
+    sys.path.insert(0, str(HERE))
+    try:
+        import gen_contract
+    finally:
+        sys.path.pop(0)
+    module = ROOT / "watermark" / "backend" / "contract.py"
+    if module.is_file() and module.read_text() != gen_contract.generate((HERE / "watermark.h").read_text()):
+        raise SystemExit(f"{module} is out of date with csrc/watermark.h: run python3 csrc/gen_contract.py")
 
 
 def source_digest(root: pathlib.Path = HERE) -> str:
@@ -39,6 +52,13 @@ def _rel(path: pathlib.Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
+# the flags every C file is compiled with; WATERMARK_STRICT_C=1 (CI) makes
+# every warning an error
+WARNINGS = ["-Wall", "-Wextra", "-Wshadow"]
+if os.environ.get("WATERMARK_STRICT_C", "") not in ("", "0"):
+    WARNINGS.append("-Werror")
+
+_check_contract()
 ffibuilder = FFI()
 ffibuilder.cdef(_cdef())
 ffibuilder.set_source(
@@ -50,7 +70,7 @@ ffibuilder.set_source(
     extra_compile_args=(
         []
         if sys.platform == "win32"
-        else ["-O3", "-std=c11", "-Wall", "-Wextra", "-fvisibility=hidden"]
+        else ["-O3", "-std=c11", "-fvisibility=hidden", *WARNINGS]
     ),
 )
 

@@ -27,6 +27,17 @@
  * refuses to run against an extension built with another value. */
 #define WM_ABI_VERSION 10
 
+/* Seeds and markers of the hash definitions (format: changing one changes
+ * every fingerprint, carrier identity and recipient bit; see CHANGELOG.md). */
+#define WM_SEED_TEXT 0x74657874      /* token text */
+#define WM_SEED_EXACT 0x65786163     /* unit hashes, per level */
+#define WM_SEED_RENAMED 0x72656e61
+#define WM_SEED_SKELETON 0x736b656c
+#define WM_SEED_SYNTAX 0x73796e74    /* the syntax digest */
+#define WM_SEED_KIND 0x6b696e64      /* node kind hashes, which the caller
+                                        computes into the language tables */
+#define WM_EXIT_WORD 0x2f2f2f2f2f2f2f2f /* closes a node in the syntax digest */
+
 /* Status codes returned by every fallible function. */
 #define WM_OK 0
 #define WM_ENOMEM -1

@@ -13,15 +13,6 @@
 #error "watermark's C core needs a little-endian host"
 #endif
 
-/* Seeds and markers of the hash definitions; mirrored by
- * watermark/_reference.py and checked equal by the tests. */
-#define WM_SEED_TEXT 0x74657874ULL     /* token text */
-#define WM_SEED_EXACT 0x65786163ULL
-#define WM_SEED_RENAMED 0x72656e61ULL
-#define WM_SEED_SKELETON 0x736b656cULL
-#define WM_SEED_SYNTAX 0x73796e74ULL
-#define WM_EXIT_WORD 0x2f2f2f2f2f2f2f2fULL
-
 /* The sequence hash: XXH64's 8-byte step folded over 64-bit words as they
  * come, the word count added at the end, then XXH64's avalanche. Used for
  * everything built from hashes (Merkle items, units, the syntax digest),

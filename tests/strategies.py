@@ -52,7 +52,7 @@ _JS_BLOCKS = ["if ({id} > {lit}) {{", "for (let {id} = 0; {id} < {lit}; {id}++) 
 @dataclass(frozen=True)
 class Stmt:
     text: str  # may contain newlines inside literals
-    body: tuple["Stmt", ...] | None  # None: simple statement; else a block
+    body: tuple[Stmt, ...] | None  # None: simple statement; else a block
     comment: str | None
 
 

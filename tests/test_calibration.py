@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from corpus import go_files, js_files, sample
 
 import watermark
-from corpus import go_files, js_files, sample
 
 pytestmark = pytest.mark.corpus
 

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
+
+from corpus import tool
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -45,13 +50,6 @@ def test_usage_error_exits_2():
 
 
 # --- the vendor workflow ------------------------------------------------------
-
-import os
-import re
-import shutil
-import tarfile
-
-from corpus import tool
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "sample-release"
@@ -99,7 +97,8 @@ def test_cli_embed_trace_verify_extract_and_registry(tmp_path):
             "--recipient", "alice", "--key-file", str(key), "--registry", db, "--json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert doc["release"] == "s1" and doc["carriers"] > 100 and doc["copies"][0]["recipient"] == "alice"
+    # a fresh random key: about 3/4 of the 145 eligible boundaries, never near 80
+    assert doc["release"] == "s1" and doc["carriers"] > 80 and doc["copies"][0]["recipient"] == "alice"
     (tmp_path / "more.txt").write_text("# customers\nbob\n\ncarol  # a comment\n")
     r = run("registry", "add-recipients", "--release", "s1", "--recipients-file", str(tmp_path / "more.txt"),
             "--registry", db)

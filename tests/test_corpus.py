@@ -4,9 +4,9 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from corpus import go_files, js_files, mangle_go, sample, tool
 
 import watermark
-from corpus import go_files, js_files, mangle_go, sample, tool
 
 pytestmark = pytest.mark.corpus
 
@@ -48,7 +48,8 @@ def test_gofmt_changes_no_hash_on_real_files():
 
 def test_gofmt_rewrites_of_semicolons_literals_and_layout_change_no_hash():
     gofmt = tool("gofmt")
-    src = b"package p\nimport \"fmt\"\nfunc f(a int) int { x := 0X1F; y := 1E3\n if a > 0 { fmt.Println(x, y) }; return a }\n"
+    src = (b"package p\nimport \"fmt\"\nfunc f(a int) int { x := 0X1F; y := 1E3\n"
+           b" if a > 0 { fmt.Println(x, y) }; return a }\n")
     formatted = subprocess.run([gofmt], input=src, capture_output=True, check=True).stdout
     assert formatted != src
     a, b = watermark.fingerprint(src, language="go"), watermark.fingerprint(formatted, language="go")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from strategies import layouts, plain_layout, programs, render
 
 import watermark
-from watermark import _languages
-from strategies import layouts, plain_layout, programs, render
+from watermark.core import languages as _languages
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -47,7 +47,7 @@ def test_binary_and_oversized_input_are_refused_clearly():
     with pytest.raises(watermark.SourceError, match="NUL"):
         watermark.fingerprint(b"package p\0", language="go")
     with pytest.raises(watermark.SourceError, match="limit"):
-        watermark.fingerprint(b" " * (watermark._source.MAX_SOURCE_BYTES + 1), language="go")
+        watermark.fingerprint(b" " * (watermark.core.source.MAX_SOURCE_BYTES + 1), language="go")
     with pytest.raises(TypeError):
         watermark.fingerprint(123, language="go")
 
@@ -128,7 +128,8 @@ def test_consistent_renaming_changes_exact_only(program):
 
 
 @pytest.mark.parametrize("language,before,after", [
-    ("go", "package p\nfunc f() int {\n\tx := 1\n\treturn x\n}\n", "package p\nfunc f() int {\n\tx := 2\n\treturn x\n}\n"),
+    ("go", "package p\nfunc f() int {\n\tx := 1\n\treturn x\n}\n",
+     "package p\nfunc f() int {\n\tx := 2\n\treturn x\n}\n"),
     ("go", "package p\nvar s = \"a\"\n", "package p\nvar s = \"b\"\n"),
     ("javascript", "let x = 1;\nf(x);\n", "let x = 7;\nf(x);\n"),
     ("javascript", "let x = 'a';\n", "let x = 'b';\n"),

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 import tree_sitter
+from corpus import corpus_root, go_files, gofumpt_list, js_files, mangle_go, sample, tool
 
 import watermark
-from watermark import _carriers, _languages, _watermark
-from corpus import corpus_root, go_files, gofumpt_list, js_files, mangle_go, sample, tool
+from watermark.core import carriers as _carriers
+from watermark.core import languages as _languages
+from watermark.core import marks as _watermark
 
 pytestmark = pytest.mark.corpus
 
@@ -196,9 +198,7 @@ def _flip_all(data: bytes, language: str) -> bytes:
     fp = watermark.fingerprint(data, language=language)
     if fp.has_error:
         return data
-    found = _carriers.boundaries(fp)
-    flipped = bytes(1 - b for b in _watermark.read_bits(data, found.gaps))
-    return _watermark.set_bits(data, found.gaps, flipped)[0]
+    return _watermark.flipped(fp, _carriers.boundaries(fp))
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from corpus import corpus_root, tool
 
 import watermark
-from watermark import _tree
-from watermark._release import ordered_map
-from corpus import corpus_root, tool
+from watermark.workflow import trees as _tree
+from watermark.workflow.pool import FileJob, ordered_map
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample-release"
 KEY = watermark.Key(bytes(range(32)))
@@ -115,7 +115,10 @@ def test_a_copys_digest_covers_every_entry_as_written(tree, tmp_path):
 def test_parallel_and_single_process_analysis_agree(tree):
     with watermark.Release.analyse(tree, KEY, jobs=1) as one, watermark.Release.analyse(tree, KEY, jobs=2) as two:
         assert one.digest == two.digest
-        assert [(f.path, f.status, f.carriers) for f in one.files] == [(f.path, f.status, f.carriers) for f in two.files]
+        def rows(release):
+            return [(f.path, f.status, f.carriers) for f in release.files]
+
+        assert rows(one) == rows(two)
         assert all(one.identities(a) == two.identities(b) for a, b in zip(one.files, two.files) if a.carriers)
 
 
@@ -295,7 +298,7 @@ def test_registry_is_wal_versioned_keyless_and_refuses_conflicts(tree, tmp_path)
         assert reg.add_release(release) is False  # same content: already there
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
     (rel,) = reg.releases()
     assert rel.key_id == KEY.id and rel.files > 0 and rel.carriers > 100 and rel.copies == 1
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("reg.db*"))
@@ -367,13 +370,16 @@ def test_include_and_exclude_globs_choose_what_is_marked(tree):
     assert marked == {"web/cart.js", "web/format.js"}
 
 
-def _double(item):
-    return item[1] * 2
+def _double(job: FileJob) -> str:
+    return job.path * 2
 
 
 def test_parallel_map_keeps_order_around_passed_through_items_within_its_budgets():
-    items = [(True, i, b"x" * 10) if i % 3 else ("copied", i) for i in range(40)]
-    expected = [_double(it) if it[0] is True else it for it in items]
+    """Each result comes back with the tag of its job, in order; a None job
+    passes its tag through; budgets of 1 job or 15 bytes per worker still
+    make progress."""
+    items = [(FileJob(str(i), None, b"x" * 10) if i % 3 else None, f"tag{i}") for i in range(40)]
+    expected = [(_double(job) if job is not None else None, tag) for job, tag in items]
     assert list(ordered_map(_double, items, 2, per_job=1, max_bytes=15)) == expected
     assert list(ordered_map(_double, items, 2)) == expected
     assert list(ordered_map(_double, items, 1)) == expected

@@ -6,11 +6,12 @@ import pickle
 import stat
 
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import layouts, programs, render
 
 import watermark
-from watermark import _bindings, _codes, _reference
-from strategies import layouts, programs, render
+from watermark.core import codes as _codes
 
 KEY = watermark.Key(bytes(range(32)))
 OTHER_KEY = watermark.Key(bytes(range(1, 33)))
@@ -70,27 +71,6 @@ def test_subkeys_differ_by_purpose_and_recipient():
                 KEY.recipient_key("a"), KEY.recipient_key("b"), OTHER_KEY.recipient_key("a")}) == 5
 
 
-# --- the PRF ----------------------------------------------------------------
-
-def test_siphash_matches_the_papers_test_vectors():
-    key = bytes(range(16))
-    vectors = {0: 0x726FDB47DD0E0E31, 1: 0x74F839C593DC67FD, 15: 0xA129CA6149BE45E5}
-    for length, want in vectors.items():
-        assert _reference.siphash(key, bytes(range(length))) == want
-        if _bindings.available():
-            assert _bindings.siphash(key, bytes(range(length))) == want
-
-
-@given(st.binary(min_size=16, max_size=16), st.binary(max_size=80))
-def test_c_siphash_matches_the_reference(key, data):
-    if not _bindings.available():
-        pytest.skip("pure-Python mode")
-    assert _bindings.siphash(key, data) == _reference.siphash(key, data)
-    words = _codes.array("Q", range(12))
-    assert list(_bindings.siphash_words(key, words, 3)) == [
-        _reference.siphash(key, words[i:i + 3].tobytes()) for i in range(0, 12, 3)]
-
-
 # --- embed / extract / verify on generated programs --------------------------
 
 @given(programs(), layouts(), st.sampled_from(["alice", "bob", "carol"]))
@@ -146,7 +126,8 @@ def test_text_input_gives_text_output_and_carriers_sit_between_statements():
     assert isinstance(marked.source, str)
     # six statements in f's body: five boundaries; `return y` is alone in its block
     assert marked.carriers == 5
-    assert [l for l in marked.source.splitlines() if l] == [l for l in GO.decode().splitlines() if l]
+    assert [line for line in marked.source.splitlines() if line] == \
+        [line for line in GO.decode().splitlines() if line]
 
 
 def test_repeated_identities_count_once():

@@ -15,15 +15,12 @@ Public API (everything else is private):
 """
 from __future__ import annotations
 
-from . import _bindings
-from ._languages import languages
-from ._codes import Code
-from ._keys import Key
-from ._registry import Registry, RegistryError, ReleaseInfo
-from ._release import Copy, Release, ReleaseFile
-from ._trace import FileEvidence, Suspicion, TraceReport, trace
-from ._tree import TreeError
-from ._watermark import EmbedResult, Observation, Observations, Verdict, embed, extract, verify
+from . import backend
+from .core.codes import Code
+from .core.fingerprint import FileFingerprint, Unit, fingerprint
+from .core.keys import Key
+from .core.languages import languages
+from .core.marks import EmbedResult, Observation, Observations, Verdict, embed, extract, verify
 from .errors import (
     GrammarError,
     KeyFileError,
@@ -32,7 +29,10 @@ from .errors import (
     UnsupportedLanguageError,
     WatermarkError,
 )
-from ._fingerprint import FileFingerprint, Unit, fingerprint
+from .workflow.registry import Registry, RegistryError, ReleaseInfo
+from .workflow.release import Copy, Release, ReleaseFile
+from .workflow.trace import FileEvidence, Suspicion, TraceReport, trace
+from .workflow.trees import TreeError
 
 __version__ = "0.1.0"
 
@@ -71,14 +71,19 @@ __all__ = [
 ]
 
 
-def native_info() -> dict:
-    """Which implementation runs: the C extension (`native`) or the reference."""
-    info = {
-        "native": _bindings.available(),
+def native_info() -> dict[str, object]:
+    """Which backend runs: the C extension (`native`) or the reference."""
+    from .core.marks import SCHEME
+
+    info: dict[str, object] = {
+        "native": backend.BACKEND.name == "native",
+        "backend": backend.BACKEND.name,
         "version": __version__,
-        "abi": _bindings.ABI_VERSION,
-        "pure_python_requested": _bindings.pure_python_requested(),
+        "abi": backend.contract.WM_ABI_VERSION,
+        "scheme": SCHEME,
+        "pure_python_requested": backend.pure_python_requested(),
     }
-    if info["native"]:
-        info["build_digest"] = _bindings.build_digest()
+    digest = getattr(backend.BACKEND, "build_digest", None)
+    if digest is not None:
+        info["build_digest"] = digest()
     return info

@@ -13,18 +13,21 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import fingerprint, languages, native_info
-from ._keys import Key
-from ._registry import Registry, default_path
-from ._release import Release, check_recipient, read_recipients
-from ._trace import trace
+from .core.codes import check_level
+from .core.keys import Key
+from .core.marks import check_density
 from .errors import KeyFileError, WatermarkError
+from .workflow.registry import Registry, default_path
+from .workflow.release import Release, check_recipient, read_recipients
+from .workflow.trace import trace
 
 EXIT_OK, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
 
 
-def _dump(obj) -> None:
+def _dump(obj: object) -> None:
     json.dump(obj, sys.stdout, indent=2)
     print()
 
@@ -124,18 +127,18 @@ def _embed(args: argparse.Namespace) -> int:
 def _extract(args: argparse.Namespace) -> int:
     from array import array
 
-    from ._trace import extract_file, suspect_jobs  # the reading half of trace, without a registry
-    from ._watermark import identities_of
+    from .core.marks import identities_of
+    from .workflow.trace import extract_file, suspect_jobs  # the reading half of trace, without a registry
 
     key = _key(args)
-    files = []
+    files: list[dict[str, Any]] = []
     for job, path in suspect_jobs(_suspect(args.suspect), args.language):
-        lang, note, words_b, bits = extract_file(job)
+        got = extract_file(job)
         words = array("Q")
-        words.frombytes(words_b)
+        words.frombytes(got.words)
         ids = identities_of(key, words)
-        files.append({"path": path, "language": lang, "note": note, "carriers": len(ids),
-                      "observations": [[f"{i:016x}", b] for i, b in zip(ids, bits)]})
+        files.append({"path": path, "language": got.language, "note": got.note, "carriers": len(ids),
+                      "observations": [[f"{i:016x}", b] for i, b in zip(ids, got.bits)]})
     total = sum(f["carriers"] for f in files)
     if args.json:
         _dump({"key_id": key.id, "carriers": total, "files": files})
@@ -147,7 +150,7 @@ def _extract(args: argparse.Namespace) -> int:
     return EXIT_OK if total else EXIT_NOTHING
 
 
-def _suspect(name: str):
+def _suspect(name: str) -> str | bytes:
     if name == "-":
         return sys.stdin.buffer.read()
     if not os.path.exists(name):
@@ -246,21 +249,22 @@ def _key_option(p: argparse.ArgumentParser) -> None:
 
 
 def _registry_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--registry", metavar="DB", help="registry database (default: $WATERMARK_REGISTRY or ./watermark.db)")
+    p.add_argument("--registry", metavar="DB",
+                   help="registry database (default: $WATERMARK_REGISTRY or ./watermark.db)")
 
 
 def _level(text: str) -> float:
-    value = float(text)
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError("a level is a probability in (0, 1)")
-    return value
+    try:
+        return check_level(float(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _density(text: str) -> float:
-    value = float(text)
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError("density is a fraction in (0, 1]")
-    return value
+    try:
+        return check_density(float(text), "go")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -280,7 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_fingerprint)
 
     p = sub.add_parser("embed", help="mark a source tree for one or more recipients")
-    p.add_argument("src", metavar="SRC", help="directory, .tar/.tar.gz/.tgz/.zip archive, file, or git repository with --rev")
+    p.add_argument("src", metavar="SRC",
+                   help="directory, .tar/.tar.gz/.tgz/.zip archive, file, or git repository with --rev")
     p.add_argument("--out", required=True, metavar="OUT",
                    help="one recipient: the copy (a directory, or an archive by its suffix); several: OUT/<recipient>/")
     p.add_argument("--release", metavar="NAME", help="release name in the registry (default: SRC's base name)")

@@ -9,29 +9,58 @@ from __future__ import annotations
 import ctypes
 import functools
 import importlib
-from dataclasses import dataclass, field
 from array import array
+from dataclasses import dataclass, field
 
 import tree_sitter
 
-from . import _reference as ref
-from .errors import GrammarError, UnsupportedLanguageError
-
-# Flag bits; equal to the WM_F_* constants of csrc/watermark.h (tested).
-F_UNIT = 1
-F_SKIP = 2
-F_TRANSPARENT = 4
-F_IDENT = 8
-F_STRING_JS = 16
-F_NUMBER_JS = 32
-F_NUMBER_GO = 64
-F_NAME_FROM_CHILD = 128
-F_LIST = 256
-F_ASSOC = 512
-F_ASSOC_OP = 1024
-F_KEYED = 2048
-F_KEY_NAME = 4096
-F_FLAGS_JS = 8192
+from ..backend import BACKEND
+from ..backend.contract import (
+    WM_F_ASSOC as F_ASSOC,
+)
+from ..backend.contract import (
+    WM_F_ASSOC_OP as F_ASSOC_OP,
+)
+from ..backend.contract import (
+    WM_F_FLAGS_JS as F_FLAGS_JS,
+)
+from ..backend.contract import (
+    WM_F_IDENT as F_IDENT,
+)
+from ..backend.contract import (
+    WM_F_KEY_NAME as F_KEY_NAME,
+)
+from ..backend.contract import (
+    WM_F_KEYED as F_KEYED,
+)
+from ..backend.contract import (
+    WM_F_LIST as F_LIST,
+)
+from ..backend.contract import (
+    WM_F_NAME_FROM_CHILD as F_NAME_FROM_CHILD,
+)
+from ..backend.contract import (
+    WM_F_NUMBER_GO as F_NUMBER_GO,
+)
+from ..backend.contract import (
+    WM_F_NUMBER_JS as F_NUMBER_JS,
+)
+from ..backend.contract import (
+    WM_F_SKIP as F_SKIP,
+)
+from ..backend.contract import (
+    WM_F_STRING_JS as F_STRING_JS,
+)
+from ..backend.contract import (
+    WM_F_TRANSPARENT as F_TRANSPARENT,
+)
+from ..backend.contract import (
+    WM_F_UNIT as F_UNIT,
+)
+from ..backend.contract import (
+    WM_SEED_KIND,
+)
+from ..errors import GrammarError, UnsupportedLanguageError
 
 
 @dataclass(frozen=True)
@@ -206,7 +235,7 @@ class Language:
 
 def kind_hash(name: str, named: bool) -> int:
     """Hash of a node kind: stable across processes and grammar renumbering."""
-    return ref.xxh64(name.encode() + (b"\x01" if named else b"\x00"), ref.SEED_KIND)
+    return BACKEND.xxh64(name.encode() + (b"\x01" if named else b"\x00"), WM_SEED_KIND)
 
 
 ERROR_KIND_HASH = kind_hash("ERROR", True)
@@ -242,7 +271,7 @@ def spec_for(language: str | None, path: str | None) -> LanguageSpec:
     raise _unsupported(f"cannot tell the language of {str(path)!r} from its extension")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(name: str) -> Language:
     """Load a language's grammar and build its symbol tables (cached)."""
     spec = _SPECS[name]
@@ -304,6 +333,6 @@ def check_spec_kinds(lang: Language) -> list[str]:
         spec.unit_kinds | spec.list_kinds | spec.identifier_kinds | spec.ignored_kinds
         | spec.transparent_kinds | set(spec.token_normalizers) | set(spec.name_fields)
         | spec.named_by_child | spec.format_tokens | set(spec.assoc_kinds)
-        | spec.assoc_operators | spec.keyed_kinds | ({spec.key_name_kind} - {None})
+        | spec.assoc_operators | spec.keyed_kinds | ({spec.key_name_kind} if spec.key_name_kind else set())
     )
     return sorted(k for k in wanted if k not in known)

@@ -29,16 +29,18 @@ import math
 import os
 import time
 from array import array
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from . import _languages
-from ._codes import Code, recipient_bits, score_many
-from ._keys import Key
-from ._registry import Registry, RegistryError
-from ._release import Progress, read_boundaries, default_jobs, ordered_map
-from ._tree import Source, TreeError, is_vcs
-from ._watermark import Observations, Verdict, identities_of, read_bits
-from .errors import UnsupportedLanguageError
+from ..core import languages
+from ..core.codes import Code, check_level, recipient_bits, score_many
+from ..core.keys import Key
+from ..core.marks import Observations, Verdict, identities_of, read_bits
+from ..errors import UnsupportedLanguageError
+from .pool import FileJob, Progress, check_jobs, ordered_map
+from .registry import Registry, RegistryError
+from .release import read_boundaries
+from .trees import Source, TreeError, is_vcs
 
 ROUNDS = 3  # first scoring plus two rounds for further contributors of a merged copy
 
@@ -97,35 +99,44 @@ class TraceReport:
         }
 
 
-def extract_file(job) -> tuple:
-    """Worker: -> (language, note, words bytes, bits bytes) of one file."""
-    _, path, data, local, language = job
-    if data is None:
-        try:
-            with open(local, "rb") as f:
-                data = f.read()
-        except OSError as exc:
-            return (language, f"cannot read ({exc.strerror or exc})", b"", b"")
-    candidates = [language] if language else _languages.languages()
-    best = None
-    for lang in candidates:
-        got = read_boundaries(data, lang, path)
+@dataclass(frozen=True)
+class ExtractedFile:
+    """What a worker read in one suspect file (no key: identity words, not
+    identities)."""
+
+    language: str | None
+    note: str | None  # why nothing, or not everything, was read
+    words: bytes = b""
+    bits: bytes = b""
+
+
+def extract_file(job: FileJob) -> ExtractedFile:
+    """Worker: every eligible boundary of one file and the bit it holds; a
+    file of unknown language is read as each language, keeping the one with
+    the most boundaries."""
+    try:
+        data = job.load()
+    except OSError as exc:
+        return ExtractedFile(job.language, f"cannot read ({exc.strerror or exc})")
+    best: ExtractedFile | None = None
+    for lang in [job.language] if job.language else languages.languages():
+        got = read_boundaries(data, lang, job.path)
         if isinstance(got, str):
-            return (lang, got, b"", b"")
+            return ExtractedFile(lang, got)
         fp, found = got
-        bits = read_bits(fp.source, found.gaps)
         note = "syntax errors: units with errors skipped" if fp.has_error else None
-        result = (lang, note, found.words.tobytes(), bytes(bits))
-        if best is None or len(found) > len(best[3]):
+        result = ExtractedFile(lang, note, found.words.tobytes(), bytes(read_bits(fp.source, found.gaps)))
+        if best is None or len(result.bits) > len(best.bits):
             best = result
+    assert best is not None
     return best
 
 
-def suspect_jobs(suspect, language: str | None):
+def suspect_jobs(suspect: str | os.PathLike | bytes, language: str | None) -> Iterator[tuple[FileJob, str]]:
     """(job, path) per file to read: paths with a supported extension, or
     (for text and --language) everything given."""
     if isinstance(suspect, (bytes, bytearray, memoryview)):
-        yield (True, "<text>", bytes(suspect), None, language), "<text>"
+        yield FileJob("<text>", language, bytes(suspect)), "<text>"
         return
     src = Source.open(suspect)
     for entry in src.entries():
@@ -134,13 +145,13 @@ def suspect_jobs(suspect, language: str | None):
         lang = language
         if lang is None:
             try:
-                lang = _languages.spec_for(None, entry.path).name
+                lang = languages.spec_for(None, entry.path).name
             except UnsupportedLanguageError:
                 continue
-        yield (True, entry.path, None if entry.local else entry.read(), entry.local, lang), entry.path
+        yield FileJob(entry.path, lang, None if entry.local else entry.read(), entry.local), entry.path
 
 
-def trace(suspect, key: Key, registry: Registry | str | os.PathLike, *, level: float = 1e-9,
+def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str | os.PathLike, *, level: float = 1e-9,
           language: str | None = None, jobs: int | None = None, progress: bool | None = None,
           recipients: list[str] | None = None) -> TraceReport:
     """Trace a suspect copy: a path (str or PathLike: a directory, an
@@ -148,31 +159,24 @@ def trace(suspect, key: Key, registry: Registry | str | os.PathLike, *, level: f
     detected when not given). `recipients` limits the test to these names
     (default: everyone registered with the key's releases). Raises
     RegistryError when no release in the registry was made with `key`."""
-    if not 0.0 < level < 1.0:
-        raise ValueError("level is a probability in (0, 1)")
+    level = check_level(level)
     if not isinstance(registry, Registry):
         registry = Registry(registry, create=False)
-    key_releases = registry.releases(key.id)
+    key_releases = registry.readable_releases(key.id)
     if not key_releases:
         raise RegistryError(f"{registry.path}: no release was marked with this key (key id {key.id}); "
                             "wrong key or wrong registry")
-    jobs = default_jobs() if jobs is None else max(1, int(jobs))
+    jobs = check_jobs(jobs)
     started = time.perf_counter()
     bar = Progress("reading", enabled=progress)
     per_file: list[tuple[str, str | None, str | None, array, bytes]] = []
-    paths: list[str] = []
-
-    def items():
-        for job, path in suspect_jobs(suspect, language):
-            paths.append(path)
-            yield job
-
     try:
-        for k, (lang, note, words_b, bits) in enumerate(ordered_map(extract_file, items(), jobs)):
+        for got, path in ordered_map(extract_file, suspect_jobs(suspect, language), jobs):
+            assert got is not None
             words = array("Q")
-            words.frombytes(words_b)
-            per_file.append((paths[k], lang, note, identities_of(key, words), bits))
-            bar.step(len(bits))
+            words.frombytes(got.words)
+            per_file.append((path, got.language, got.note, identities_of(key, words), got.bits))
+            bar.step(len(got.bits))
     finally:
         bar.close()
     extracted = time.perf_counter()
@@ -180,7 +184,7 @@ def trace(suspect, key: Key, registry: Registry | str | os.PathLike, *, level: f
         raise TreeError(f"{_describe(suspect)}: no Go or JavaScript file to read")
 
     # which releases does it come from?
-    observed = set()
+    observed: set[int] = set()
     for _p, _l, _n, ids, _b in per_file:
         observed.update(ids)
     overlap: dict[str, int] = {}
@@ -263,7 +267,7 @@ def _rounds(key: Key, recipients: list[str], identities: array, bits: bytes, cod
     return sorted(best.values(), key=lambda s: (not s.accused, s.log10_bound, -s.score, s.recipient))
 
 
-def _describe(suspect) -> str:
+def _describe(suspect: str | os.PathLike | bytes | bytearray | memoryview) -> str:
     if isinstance(suspect, (bytes, bytearray, memoryview)):
         return "<text>"
     return os.fspath(suspect)

@@ -35,8 +35,8 @@ import math
 from array import array
 from dataclasses import dataclass
 
-from . import _bindings, _reference
-from ._keys import Key
+from ..backend import BACKEND
+from .keys import Key, check_recipient
 
 _TWO64 = float(1 << 64)
 _EXACT_TAIL_LIMIT = 20_000  # above this many carriers, the Chernoff bound
@@ -56,7 +56,7 @@ class Code:
             raise ValueError("the Tardos cutoff t must be in (0, 0.5)")
 
     @classmethod
-    def of(cls, code: "Code | str | None") -> "Code":
+    def of(cls, code: Code | str | None) -> Code:
         if code is None:
             return DEFAULT_CODE
         if isinstance(code, Code):
@@ -71,11 +71,8 @@ DEFAULT_CODE = Code("unbiased")
 
 
 def prf(key: bytes, words: array, stride: int) -> array:
-    """SipHash of each run of `stride` words, in C when available."""
-    if _bindings.available():
-        return _bindings.siphash_words(key, words, stride)
-    return array("Q", (_reference.siphash(key, words[i:i + stride].tobytes())
-                       for i in range(0, len(words), stride)))
+    """SipHash of each run of `stride` words under a 16-byte sub-key."""
+    return BACKEND.prf(key, words, stride)
 
 
 def carrier_vectors(key: Key, identities: array) -> array:
@@ -85,17 +82,14 @@ def carrier_vectors(key: Key, identities: array) -> array:
 
 def recipient_vector(key: Key, recipient: str) -> int:
     """s_r: the recipient's non-zero 64-bit vector (unbiased code)."""
-    if not isinstance(recipient, str) or not recipient:
-        raise ValueError("a recipient is a non-empty string")
-    s = int.from_bytes(key.subkey(b"wm-recipient-vec", recipient.encode("utf-8"), size=8), "little")
+    s = int.from_bytes(key.subkey(b"wm-recipient-vec", check_recipient(recipient).encode("utf-8"), size=8),
+                       "little")
     return s or 1
 
 
 def linear_bits(h: array, vector: int) -> bytes:
     """Unbiased code: parity(h_i AND s_r) for each carrier vector h_i."""
-    if _bindings.available():
-        return _bindings.linear_bits(h, vector)
-    return bytes((x & vector).bit_count() & 1 for x in h)
+    return BACKEND.linear_bits(h, vector)
 
 
 def thresholds(p: list[float]) -> array:
@@ -135,33 +129,25 @@ class Score:
         return 10.0 ** self.log10_bound
 
 
+def check_level(level: float) -> float:
+    """A significance level: a probability in (0, 1)."""
+    if not 0.0 < level < 1.0:
+        raise ValueError("level is a probability in (0, 1)")
+    return float(level)
+
+
 def score(key: Key, recipient: str, identities: array, observed: bytes, code: Code) -> Score:
     """Score one recipient on deduplicated observations."""
-    p = biases(key, identities, code.cutoff) if code.name == "tardos" else None
-    mine = recipient_bits(key, recipient, identities, code, p)
-    n = len(identities)
-    matches = sum(1 for x, y in zip(mine, observed) if x == y)
-    if code.name == "unbiased":
-        return Score(matches, matches, n, binomial_tail_log10(n, matches))
-    total = 0.0
-    for x, y, p in zip(mine, observed, p):
-        up, down = math.sqrt((1 - p) / p), math.sqrt(p / (1 - p))
-        if y:
-            total += up if x else -down
-        else:
-            total += down if not x else -up
-    return Score(total, matches, n, bernstein_log10(n, total, math.sqrt((1 - code.cutoff) / code.cutoff)))
+    return score_many(key, [recipient], identities, observed, code)[0]
 
 
 def score_many(key: Key, recipients: list[str], identities: array, observed: bytes,
                code: Code) -> list[Score]:
-    """score() for every recipient, in one C pass over the carriers."""
+    """score() for every recipient, in one backend pass over the carriers."""
     n = len(identities)
-    if not _bindings.available():
-        return [score(key, r, identities, observed, code) for r in recipients]
     if code.name == "unbiased":
         vectors = array("Q", (recipient_vector(key, r) for r in recipients))
-        matches = _bindings.score_linear(carrier_vectors(key, identities), observed, vectors)
+        matches = BACKEND.score_linear(carrier_vectors(key, identities), observed, vectors)
         tails: dict[int, float] = {}
         out = []
         for m in matches:
@@ -173,7 +159,7 @@ def score_many(key: Key, recipients: list[str], identities: array, observed: byt
     up = array("d", (math.sqrt((1 - pi) / pi) for pi in p))
     down = array("d", (math.sqrt(pi / (1 - pi)) for pi in p))
     keys = b"".join(key.recipient_key(r) for r in recipients)
-    scores, matches = _bindings.score_tardos(identities, observed, thresholds(p), up, down, keys)
+    scores, matches = BACKEND.score_tardos(identities, observed, thresholds(p), up, down, keys)
     big = math.sqrt((1 - code.cutoff) / code.cutoff)
     return [Score(s, m, n, bernstein_log10(n, s, big)) for s, m in zip(scores, matches)]
 

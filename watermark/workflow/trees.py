@@ -10,6 +10,7 @@ place, and remove it on any failure, Ctrl-C included.
 """
 from __future__ import annotations
 
+import abc
 import errno
 import io
 import os
@@ -22,11 +23,12 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import IO
 
-from .errors import WatermarkError
+from ..errors import WatermarkError
 
 
 class TreeError(WatermarkError, ValueError):
@@ -35,7 +37,7 @@ class TreeError(WatermarkError, ValueError):
 
 @dataclass(frozen=True)
 class Entry:
-    """One member of a tree. `read` returns a file's bytes (None otherwise)."""
+    """One member of a tree; `read()` returns a file's bytes."""
 
     path: str
     kind: str  # "file", "dir" or "symlink"
@@ -43,8 +45,13 @@ class Entry:
     size: int = 0
     target: str = ""  # a symlink's target, as stored
     mtime: float | None = None
-    read: Callable[[], bytes] | None = None
+    reader: Callable[[], bytes] | None = field(default=None, repr=False)
     local: str | None = None  # a file's path on disk, when it has one
+
+    def read(self) -> bytes:
+        if self.reader is None:
+            raise TreeError(f"{self.path}: a {self.kind} has no content to read")
+        return self.reader()
 
 
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".zip")
@@ -84,7 +91,7 @@ class Source:
     root: str | None = None  # a directory source's resolved path
 
     @staticmethod
-    def open(spec: str | os.PathLike, *, rev: str | None = None) -> "Source":
+    def open(spec: str | os.PathLike, *, rev: str | None = None) -> Source:
         """A directory, an archive, a single file, or (with `rev`) a git
         revision of the repository at `spec`."""
         path = Path(spec)
@@ -117,7 +124,11 @@ class FileSource(Source):
     def entries(self) -> Iterator[Entry]:
         st = self.path.stat()
         yield Entry(self.path.name, "file", stat.S_IMODE(st.st_mode), st.st_size, mtime=st.st_mtime,
-                    read=_reader(self.path), local=os.fspath(self.path))
+                    reader=_reader(self.path), local=os.fspath(self.path))
+
+
+def _held(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
 
 
 def _reader(path: Path) -> Callable[[], bytes]:
@@ -153,13 +164,13 @@ class DirectorySource(Source):
                     yield from walk(path)
                 elif item.is_file(follow_symlinks=False):
                     yield Entry(path, "file", mode, st.st_size, mtime=st.st_mtime,
-                                read=_reader(Path(item.path)), local=item.path)
+                                reader=_reader(Path(item.path)), local=item.path)
                 # sockets, fifos, devices: not part of a source release
         yield from walk("")
 
 
 class TarSource(Source):
-    def __init__(self, path: Path, fileobj=None, describe: str | None = None) -> None:
+    def __init__(self, path: Path, fileobj: IO[bytes] | None = None, describe: str | None = None) -> None:
         self.path = path
         self.fileobj = fileobj
         self.describe = describe or os.fspath(path)
@@ -189,7 +200,7 @@ class TarSource(Source):
                         yield Entry(path, "symlink", mode, target=member.linkname)
                     elif member.isfile() or member.islnk():
                         data = _read_member(tar, member, self.describe)
-                        yield Entry(path, "file", mode, len(data), mtime=member.mtime, read=lambda d=data: d)
+                        yield Entry(path, "file", mode, len(data), mtime=member.mtime, reader=_held(data))
         except (tarfile.TarError, EOFError, zlib.error) as exc:
             raise TreeError(f"{self.describe}: corrupt tar archive ({exc})") from None
 
@@ -232,7 +243,7 @@ class ZipSource(Source):
                         yield Entry(path, "symlink", mode, target=zf.read(info).decode("utf-8", "surrogateescape"))
                     else:
                         data = zf.read(info)
-                        yield Entry(path, "file", mode, len(data), read=lambda d=data: d)
+                        yield Entry(path, "file", mode, len(data), reader=_held(data))
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise TreeError(f"{self.describe}: corrupt zip archive ({exc})") from None
         except OSError as exc:
@@ -254,6 +265,7 @@ class GitSource(Source):
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:
             raise TreeError(f"cannot run git ({exc.strerror or exc})") from None
+        assert proc.stdout is not None and proc.stderr is not None
         try:
             head = proc.stdout.peek(1) if hasattr(proc.stdout, "peek") else b"x"
             if not head:
@@ -279,7 +291,7 @@ DEFAULT_EXCLUDES = ("node_modules", "vendor", "testdata", "third_party", "*.min.
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 
 
-def _glob_regex(pattern: str) -> re.Pattern:
+def _glob_regex(pattern: str) -> re.Pattern[str]:
     out = []
     i = 0
     while i < len(pattern):
@@ -305,19 +317,19 @@ class Selector:
     matches from the root, a directory matching it covers everything
     below; `**` spans directories."""
 
-    def __init__(self, include=(), exclude=(), defaults: bool = True) -> None:
+    def __init__(self, include: Iterable[str] = (), exclude: Iterable[str] = (), defaults: bool = True) -> None:
         self.include = [self._compile(p) for p in include]
         self.exclude = [self._compile(p) for p in (*(DEFAULT_EXCLUDES if defaults else ()), *exclude)]
 
     @staticmethod
-    def _compile(pattern: str):
+    def _compile(pattern: str) -> tuple[bool, re.Pattern[str]]:
         pattern = pattern.strip().strip("/") if pattern.strip() != "/" else ""
         if not pattern:
             raise TreeError("empty glob pattern")
         return ("/" in pattern, _glob_regex(pattern))
 
     @staticmethod
-    def _matches(path: str, rule) -> bool:
+    def _matches(path: str, rule: tuple[bool, re.Pattern[str]]) -> bool:
         rooted, regex = rule
         parts = path.split("/")
         if rooted:
@@ -364,18 +376,21 @@ def check_target(out: str | os.PathLike, source: Source) -> None:
         raise TreeError(f"{parent}: no such directory for the output")
 
 
-class Writer:
-    """Writes one tree (a directory or an archive) into a temporary place;
-    `commit()` moves it to the target in one rename, `abort()` removes it."""
+class Writer(abc.ABC):
+    """Writes one tree (a directory or an archive) into Output's staging
+    folder; Output moves the finished trees into place in one rename, or
+    removes the staging folder."""
 
+    @abc.abstractmethod
     def add(self, entry: Entry, data: bytes | None = None) -> None:
-        raise NotImplementedError
+        """Write one entry (`data`: a file's content)."""
 
-    def commit(self) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def finish(self) -> None:
+        """Complete the tree: close an archive, set directory modes."""
 
-    def abort(self) -> None:
-        raise NotImplementedError
+    def discard(self) -> None:  # noqa: B027 - a default: a directory tree holds nothing open
+        """Release what an unfinished tree holds (its files go with the staging folder)."""
 
 
 def _disk_error(exc: OSError, what: str) -> TreeError:
@@ -405,7 +420,7 @@ class DirectoryWriter(Writer):
         else:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "wb") as f:
-                f.write(data)
+                f.write(data or b"")
             os.chmod(path, entry.mode)
             if entry.mtime is not None:
                 os.utime(path, (entry.mtime, entry.mtime))
@@ -417,26 +432,36 @@ class DirectoryWriter(Writer):
                 os.utime(path, (mtime, mtime))
 
 
-class ArchiveWriter(Writer):
-    def __init__(self, path: Path, fmt: str) -> None:
-        self.path, self.fmt = path, fmt
-        if fmt == "zip":
-            self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
-            self._tar = None
-        else:
-            self._tar = tarfile.open(path, "w:gz" if fmt == "tar.gz" else "w", format=tarfile.PAX_FORMAT)
-            self._zip = None
+class ZipWriter(Writer):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
 
     def add(self, entry: Entry, data: bytes | None = None) -> None:
-        if self._zip is not None:
-            kind = {"dir": stat.S_IFDIR, "symlink": stat.S_IFLNK}.get(entry.kind, stat.S_IFREG)
-            name = entry.path + ("/" if entry.kind == "dir" else "")
-            info = zipfile.ZipInfo(name, _zip_time(entry.mtime))
-            info.external_attr = ((kind | entry.mode) << 16) | (0x10 if entry.kind == "dir" else 0)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            payload = entry.target.encode("utf-8", "surrogateescape") if entry.kind == "symlink" else (data or b"")
-            self._zip.writestr(info, payload)
-            return
+        kind = {"dir": stat.S_IFDIR, "symlink": stat.S_IFLNK}.get(entry.kind, stat.S_IFREG)
+        name = entry.path + ("/" if entry.kind == "dir" else "")
+        info = zipfile.ZipInfo(name, _zip_time(entry.mtime))
+        info.external_attr = ((kind | entry.mode) << 16) | (0x10 if entry.kind == "dir" else 0)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        payload = entry.target.encode("utf-8", "surrogateescape") if entry.kind == "symlink" else (data or b"")
+        self._zip.writestr(info, payload)
+
+    def finish(self) -> None:
+        self._zip.close()
+
+    def discard(self) -> None:
+        try:
+            self._zip.close()
+        except Exception:  # closing a half-written archive during cleanup
+            pass
+
+
+class TarWriter(Writer):
+    def __init__(self, path: Path, compressed: bool) -> None:
+        self.path = path
+        self._tar = tarfile.open(path, "w:gz" if compressed else "w", format=tarfile.PAX_FORMAT)
+
+    def add(self, entry: Entry, data: bytes | None = None) -> None:
         info = tarfile.TarInfo(entry.path)
         info.mode = entry.mode
         info.mtime = int(entry.mtime or 0)
@@ -448,17 +473,29 @@ class ArchiveWriter(Writer):
             info.linkname = entry.target
             self._tar.addfile(info)
         else:
-            info.size = len(data)
-            self._tar.addfile(info, io.BytesIO(data))
+            payload = data or b""
+            info.size = len(payload)
+            self._tar.addfile(info, io.BytesIO(payload))
 
-    def close(self) -> None:
-        (self._zip or self._tar).close()
+    def finish(self) -> None:
+        self._tar.close()
+
+    def discard(self) -> None:
+        try:
+            self._tar.close()
+        except Exception:  # closing a half-written archive during cleanup
+            pass
 
 
-def _zip_time(mtime: float | None):
+def archive_writer(path: Path, fmt: str) -> Writer:
+    """A writer of one archive: "zip", "tar" or "tar.gz"."""
+    return ZipWriter(path) if fmt == "zip" else TarWriter(path, fmt == "tar.gz")
+
+
+def _zip_time(mtime: float | None) -> tuple[int, int, int, int, int, int]:
     import time
     t = time.localtime(mtime if mtime and mtime > 315532800 else 315532800)  # zip's epoch is 1980
-    return t[:6]
+    return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
 
 
 class Output:
@@ -490,10 +527,10 @@ class Output:
     def _writer(self, recipient: str) -> Writer:
         if self.single:
             if self.fmt:
-                return ArchiveWriter(self.staging / ("copy." + self.fmt), self.fmt)
+                return archive_writer(self.staging / ("copy." + self.fmt), self.fmt)
             return DirectoryWriter(self.target, self.staging / "copy")
         if self.fmt:
-            return ArchiveWriter(self.staging / f"{recipient}.{self.fmt}", self.fmt)
+            return archive_writer(self.staging / f"{recipient}.{self.fmt}", self.fmt)
         return DirectoryWriter(self.target / recipient, self.staging / recipient)
 
     def add(self, recipient: str, entry: Entry, data: bytes | None = None) -> None:
@@ -506,7 +543,7 @@ class Output:
         """Close every tree and move the result into place in one rename."""
         try:
             for w in self.writers.values():
-                (w.close if isinstance(w, ArchiveWriter) else w.finish)()
+                w.finish()
             made = self.staging / ("copy." + self.fmt if self.fmt else "copy") if self.single else self.staging
             if self.target.is_dir():
                 self.target.rmdir()  # empty, checked at the start
@@ -519,9 +556,5 @@ class Output:
 
     def abort(self) -> None:
         for w in self.writers.values():
-            if isinstance(w, ArchiveWriter):
-                try:
-                    w.close()
-                except Exception:  # closing a half-written archive during cleanup
-                    pass
+            w.discard()
         shutil.rmtree(self.staging, ignore_errors=True)

@@ -20,13 +20,20 @@ import datetime
 import os
 import sqlite3
 from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import WatermarkError
+from ..core.marks import SCHEME, SCHEMES_READ
+from ..errors import WatermarkError
 
-SCHEMA_VERSION = 1
+if TYPE_CHECKING:
+    from .release import Release
+
+# 1: watermark 0.1.0. 2: releases.scheme (the scheme of their marks; 0.1.0's
+# releases are scheme 1). Opening an older registry upgrades it in place.
+SCHEMA_VERSION = 2
 DEFAULT_REGISTRY = "watermark.db"  # in the working directory; or $WATERMARK_REGISTRY
 
 _SCHEMA = """
@@ -42,7 +49,8 @@ CREATE TABLE IF NOT EXISTS releases (
     files INTEGER NOT NULL,
     marked_files INTEGER NOT NULL,
     carriers INTEGER NOT NULL,
-    digest TEXT NOT NULL
+    digest TEXT NOT NULL,
+    scheme INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS files (
     release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
@@ -95,6 +103,14 @@ class ReleaseInfo:
     digest: str
     recipients: int = 0
     copies: int = 0
+    scheme: int = 1  # the scheme of its marks (core.marks.SCHEME)
+
+
+class _ReleaseRow(NamedTuple):
+    id: int
+    key_id: str
+    digest: str
+    scheme: int
 
 
 def _now() -> str:
@@ -124,12 +140,15 @@ class Registry:
                 raise RegistryError(f"{self.path}: registry schema {version} is newer than this watermark "
                                     f"(schema {SCHEMA_VERSION}); upgrade watermark")
             if version < SCHEMA_VERSION:
-                with self._write() as db:  # a concurrent opener may have created it meanwhile
-                    if db.execute("PRAGMA user_version").fetchone()[0] == 0:
+                with self._write() as db:  # a concurrent opener may have created or upgraded it meanwhile
+                    found = db.execute("PRAGMA user_version").fetchone()[0]
+                    if found == 0:
                         for statement in _SCHEMA.split(";"):
                             if statement.strip():
                                 db.execute(statement)
-                        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    elif found == 1:  # watermark 0.1.0: every release it recorded is scheme 1
+                        db.execute("ALTER TABLE releases ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1")
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise RegistryError(f"{self.path}: not a usable registry database ({exc})") from None
         if mode.lower() != "wal":
@@ -138,32 +157,33 @@ class Registry:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "Registry":
+    def __enter__(self) -> Registry:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     class _Txn:
         def __init__(self, db: sqlite3.Connection) -> None:
             self.db = db
 
-        def __enter__(self):
+        def __enter__(self) -> sqlite3.Connection:
             self.db.execute("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlocks
             return self.db
 
-        def __exit__(self, kind, exc, tb) -> None:
+        def __exit__(self, kind: object, *exc: object) -> None:
             self.db.execute("COMMIT" if kind is None else "ROLLBACK")
 
-    def _write(self) -> "_Txn":
+    def _write(self) -> _Txn:
         return self._Txn(self._db)
 
     # ---- releases ----------------------------------------------------------
 
-    def _release_row(self, name: str):
-        return self._db.execute("SELECT id, key_id, digest FROM releases WHERE name = ?", (name,)).fetchone()
+    def _release_row(self, name: str) -> _ReleaseRow | None:
+        row = self._db.execute("SELECT id, key_id, digest, scheme FROM releases WHERE name = ?", (name,)).fetchone()
+        return None if row is None else _ReleaseRow(*row)
 
-    def add_release(self, release) -> bool:
+    def add_release(self, release: Release) -> bool:
         """Record an analysed Release under its name. Returns False when the
         same release (same key, same content) is already recorded; refuses a
         name taken by other content or another key."""
@@ -175,10 +195,10 @@ class Registry:
                     return False
                 cur = db.execute(
                     "INSERT INTO releases (name, created, key_id, code, cutoff, density, source, files, "
-                    "marked_files, carriers, digest) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "marked_files, carriers, digest, scheme) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (release.name, _now(), release.key_id, release.code.name, release.code.cutoff,
                      release.density_label, release.source.describe, len(release.files),
-                     release.marked_files, release.carriers, release.digest))
+                     release.marked_files, release.carriers, release.digest, SCHEME))
                 rid = cur.lastrowid
                 db.executemany(
                     "INSERT INTO files (release_id, path, sha256, size, mode, kind, language, status, reason, "
@@ -189,12 +209,11 @@ class Registry:
         except sqlite3.DatabaseError as exc:
             raise RegistryError(f"{self.path}: cannot record release {release.name!r} ({exc})") from None
 
-    def _same_release(self, row, release) -> None:
-        _id, key_id, digest = row
-        if key_id != release.key_id:
-            raise RegistryError(f"release {release.name!r} was marked with key {key_id}, not with this key "
+    def _same_release(self, row: _ReleaseRow, release: Release) -> None:
+        if row.key_id != release.key_id:
+            raise RegistryError(f"release {release.name!r} was marked with key {row.key_id}, not with this key "
                                 f"({release.key_id}); use its key or another release name")
-        if digest != release.digest:
+        if row.digest != release.digest or row.scheme != SCHEME:
             raise RegistryError(f"release {release.name!r} is already registered with other content; "
                                 "choose a new release name")
 
@@ -203,8 +222,8 @@ class Registry:
         row = self._release_row(name)
         if row is None:
             raise RegistryError(f"{self.path}: no release named {name!r}")
-        if row[1] != key_id:
-            raise RegistryError(f"release {name!r} was marked with key {row[1]}, not with this key ({key_id})")
+        if row.key_id != key_id:
+            raise RegistryError(f"release {name!r} was marked with key {row.key_id}, not with this key ({key_id})")
 
     def add_recipients(self, release: str, recipients: Iterable[str]) -> int:
         """Register recipients of a release without writing copies; returns
@@ -216,7 +235,7 @@ class Registry:
         with self._write() as db:
             before = db.total_changes
             db.executemany("INSERT OR IGNORE INTO recipients (release_id, name, added) VALUES (?,?,?)",
-                           ((row[0], n, _now()) for n in names))
+                           ((row.id, n, _now()) for n in names))
             return db.total_changes - before
 
     def add_copy(self, release: str, recipient: str, digest: str, output: str) -> None:
@@ -225,9 +244,9 @@ class Registry:
             raise RegistryError(f"{self.path}: no release named {release!r}")
         with self._write() as db:
             db.execute("INSERT OR IGNORE INTO recipients (release_id, name, added) VALUES (?,?,?)",
-                       (row[0], recipient, _now()))
+                       (row.id, recipient, _now()))
             db.execute("INSERT INTO copies (release_id, recipient, created, digest, output) VALUES (?,?,?,?,?)",
-                       (row[0], recipient, _now(), digest, output))
+                       (row.id, recipient, _now(), digest, output))
 
     # ---- reading -----------------------------------------------------------
 
@@ -235,12 +254,25 @@ class Registry:
         sql = ("SELECT r.name, r.created, r.key_id, r.code, r.cutoff, r.density, r.source, r.files, "
                "r.marked_files, r.carriers, r.digest, "
                "(SELECT COUNT(*) FROM recipients WHERE release_id = r.id), "
-               "(SELECT COUNT(*) FROM copies WHERE release_id = r.id) FROM releases r")
+               "(SELECT COUNT(*) FROM copies WHERE release_id = r.id), r.scheme FROM releases r")
         args: tuple = ()
         if key_id is not None:
             sql += " WHERE r.key_id = ?"
             args = (key_id,)
         return [ReleaseInfo(*row) for row in self._db.execute(sql + " ORDER BY r.created, r.name", args)]
+
+    def readable_releases(self, key_id: str) -> list[ReleaseInfo]:
+        """The releases made with a key, refusing (one line) any whose marks
+        this version cannot read: tracing without them could name the wrong
+        recipient."""
+        infos = self.releases(key_id)
+        for info in infos:
+            if info.scheme not in SCHEMES_READ:
+                raise RegistryError(
+                    f"{self.path}: release {info.name!r} was marked with scheme {info.scheme}, which this "
+                    f"watermark does not read (it reads scheme {', '.join(map(str, sorted(SCHEMES_READ)))}); "
+                    "upgrade watermark")
+        return infos
 
     def release(self, name: str) -> ReleaseInfo:
         for info in self.releases():

@@ -11,19 +11,20 @@ whitespace, blank lines, indentation, line endings or comments:
   skeleton  node kinds only
 
 Formatter-controlled spellings are normalized before hashing (see
-watermark/_languages.py and csrc/wm_normalize.c), so gofmt and prettier
+watermark/core/languages.py and csrc/wm_normalize.c), so gofmt and prettier
 leave every hash unchanged.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-import tree_sitter
-
-from . import _bindings, _languages, _reference
-from ._source import as_bytes
+from ..backend import BACKEND
+from ..backend.contract import UNIT_STRUCT, UnitRecord
+from . import languages
+from .source import as_bytes
 
 
 class Unit(NamedTuple):
@@ -68,36 +69,32 @@ class FileFingerprint:
     has_error: bool
     node_count: int
     unit_count: int
-    records: bytes = field(repr=False)  # UNIT_STRUCT records, in unit order
+    records: bytes = field(repr=False)  # packed struct wm_unit records, in unit order
     source: bytes = field(repr=False)
 
     @cached_property
     def units(self) -> list[Unit]:
-        lang = _languages.load(self.language)
-        return _make_units(lang, self.source, _bindings.UNIT_STRUCT.iter_unpack(self.records))
+        lang = languages.load(self.language)
+        kind_name, data = lang.kind_name, self.source
+        return [
+            Unit(kind_name(r.symbol), _name(data, r.name_start, r.name_end), r.start_byte, r.end_byte,
+                 r.start_row + 1, r.end_row + 1, bool(r.has_error), r.exact, r.renamed, r.skeleton,
+                 r.parent if r.parent >= 0 else None, r.parent_node)
+            for r in self.records_view()
+        ]
 
+    def records_view(self) -> Iterator[UnitRecord]:
+        """The packed unit records, field by field."""
+        return map(UnitRecord._make, UNIT_STRUCT.iter_unpack(self.records))
 
-_native_languages: dict[str, _bindings.NativeLanguage] = {}
-
-
-def _native_language(lang: _languages.Language) -> _bindings.NativeLanguage:
-    handle = _native_languages.get(lang.name)
-    if handle is None:
-        handle = _native_languages[lang.name] = _bindings.NativeLanguage(lang)
-    return handle
+    def first_error_line(self) -> int | None:
+        """The first line of a unit with a syntax error (None: no unit has one)."""
+        lines = [r.start_row + 1 for r in self.records_view() if r.has_error]
+        return min(lines) if lines else None
 
 
 def _name(data: bytes, start: int, end: int) -> str | None:
     return data[start:end].decode("utf-8", "replace") if end > start else None
-
-
-def _make_units(lang: _languages.Language, data: bytes, rows) -> list[Unit]:
-    kind_name = lang.kind_name
-    return [
-        Unit(kind_name(sym), _name(data, ns, ne), sb, eb, sr + 1, er + 1, bool(err),
-             exact, renamed, skel, parent if parent >= 0 else None, pnode)
-        for (exact, renamed, skel, _b, _e, sb, eb, sr, er, ns, ne, parent, _node, pnode, sym, err, _r) in rows
-    ]
 
 
 def fingerprint(
@@ -112,28 +109,13 @@ def fingerprint(
     Files with syntax errors are fingerprinted too: the units that contain
     ERROR or MISSING nodes have `has_error` set.
     """
-    spec = _languages.spec_for(language, path)
+    spec = languages.spec_for(language, path)
     data = as_bytes(source, path)
-    lang = _languages.load(spec.name)
-    if _bindings.available():
-        records, n_units, hashes, n_nodes, has_error, _ev = _native_language(lang).fingerprint(data)
-    else:
-        walk = reference_walk(lang, data)
-        hashes, n_nodes, has_error = walk.file_hashes, walk.n_nodes, walk.has_error
-        records, n_units = _reference.pack_units(walk.units), len(walk.units)
+    parsed = BACKEND.fingerprint(languages.load(spec.name), data)
+    exact, renamed, skeleton, digest = parsed.hashes
     return FileFingerprint(
         language=spec.name, path=None if path is None else str(path), size=len(data),
-        exact=hashes[0], renamed=hashes[1], skeleton=hashes[2], syntax_digest=hashes[3],
-        has_error=has_error, node_count=n_nodes, unit_count=n_units, records=records, source=data,
+        exact=exact, renamed=renamed, skeleton=skeleton, syntax_digest=digest,
+        has_error=parsed.has_error, node_count=parsed.n_nodes, unit_count=parsed.n_units,
+        records=parsed.records, source=data,
     )
-
-
-def parse(lang: _languages.Language, data: bytes) -> tree_sitter.Tree:
-    """Parse with the py-tree-sitter runtime (the reference path)."""
-    return tree_sitter.Parser(lang.ts_language).parse(data)
-
-
-def reference_walk(lang: _languages.Language, data: bytes) -> _reference.Walk:
-    """The pure-Python walk of `data` (oracle for the C core)."""
-    return _reference.walk(parse(lang, data), data, lang.flags, lang.kind_hashes,
-                           lang.fields, lang.error_kind_hash)

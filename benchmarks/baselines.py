@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from ._codes import Score, binomial_tail_log10_p
-from ._fingerprint import fingerprint
+from watermark import fingerprint
+from watermark.core.codes import Score, binomial_tail_log10_p
 
 DECLARATIONS = {
     "go": frozenset({"function_declaration", "method_declaration", "type_declaration",

@@ -1,6 +1,6 @@
 """embed, extract, verify: the watermark on single files.
 
-Data flow: source -> fingerprint -> eligible boundaries (_carriers) ->
+Data flow: source -> fingerprint -> eligible boundaries (carriers) ->
 carrier identities and the keyed selection -> marked source (embed) or
 observed bits (extract) -> deduplicated observations -> score and bound
 (verify, _codes).
@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, NamedTuple, Sequence
+from typing import NamedTuple, overload
 
-from . import _bindings, _carriers
-from ._codes import Code, Score, prf, recipient_bits, score
-from ._fingerprint import FileFingerprint, fingerprint
-from ._keys import Key
+from ..backend import BACKEND
+from . import carriers
+from .codes import Code, Score, check_level, prf, recipient_bits, score
+from .fingerprint import FileFingerprint, fingerprint
+from .keys import Key
 
 # Fraction of eligible boundaries that carry a bit: 3/4 of them (258 per
 # 1,000 lines of the Go stdlib, 289 of the JS corpus), so about 190-215
 # carriers and 100-110 changed lines per 1,000 lines; chosen from the density
 # sweep of benchmarks/robustness.py (README, "Defaults, and why").
 DEFAULT_DENSITY = {"go": 0.75, "javascript": 0.75}
+
+# The scheme of the marks: how fingerprints, carrier identities, the keyed
+# selection and recipients' bits are derived (pinned by tests/golden). A
+# change to any of them is a new scheme; the registry records each
+# release's, and every scheme in SCHEMES_READ stays traceable.
+SCHEME = 1  # watermark 0.1.0 and later
+SCHEMES_READ = frozenset({1})
 _TWO64 = 1 << 64
 
 
@@ -36,7 +45,9 @@ class _Carriers:
         return len(self.identities)
 
 
-def _density(density: float | None, language: str) -> float:
+def check_density(density: float | None, language: str) -> float:
+    """The fraction of eligible boundaries to use: `density` in (0, 1], or
+    the language's default."""
     if density is None:
         return DEFAULT_DENSITY[language]
     if not 0.0 < density <= 1.0:
@@ -45,13 +56,13 @@ def _density(density: float | None, language: str) -> float:
 
 
 def _select(fp: FileFingerprint, key: Key, density: float) -> _Carriers:
-    found = _carriers.boundaries(fp)
+    found = carriers.boundaries(fp)
     return keyed_carriers(key, found.words, found.gaps, density)
 
 
 def identities_of(key: Key, words: array) -> array:
     """The keyed identity of each boundary, from its identity words."""
-    return prf(key.subkey(b"wm-carrier-id"), words, _carriers.IDENTITY_WORDS)
+    return prf(key.subkey(b"wm-carrier-id"), words, carriers.IDENTITY_WORDS)
 
 
 def keyed_carriers(key: Key, words: array, gaps: array, density: float) -> _Carriers:
@@ -92,66 +103,47 @@ def embed(source: bytes | str, key: Key, recipient: str, *, language: str | None
     code = Code.of(code)
     fp = fingerprint(source, language=language, path=path)
     where = f"{path}: " if path else ""
-    if fp.has_error:
-        line = _first_error_line(fp)
-        return EmbedResult(source, 0, 0, 0, False,
-                           f"{where}syntax error{f' at line {line}' if line else ''}; left unmarked")
-    chosen = _select(fp, key, _density(density, fp.language))
-    src = fp.source
-    marked, added, removed = set_bits(src, chosen.gaps, recipient_bits(key, recipient, chosen.identities, code))
-    if marked != src:
-        check = fingerprint(marked, language=fp.language, path=path)
-        if (check.syntax_digest, check.exact, check.has_error) != (fp.syntax_digest, fp.exact, False):
-            return EmbedResult(source, 0, 0, 0, False,
-                               f"{where}marking would change the syntax tree; left unmarked")
+    problem = syntax_problem(fp)
+    if problem is None:
+        chosen = _select(fp, key, check_density(density, fp.language))
+        marked, added, removed = BACKEND.set_bits(fp.source, chosen.gaps,
+                                                  recipient_bits(key, recipient, chosen.identities, code))
+        problem = marking_problem(fp, marked)
+    if problem is not None:
+        return EmbedResult(source, 0, 0, 0, False, f"{where}{problem}; left unmarked")
     text = marked.decode("utf-8") if isinstance(source, str) else marked
     return EmbedResult(text, len(chosen), added, removed, True)
 
 
-def set_bits(src: bytes, gaps: array, bits) -> tuple[bytes, int, int]:
-    """Write one bit per carrier gap: no blank line (0) or exactly one, in
-    the line ending of A's line (1). Returns (text, lines added, removed)."""
-    if _bindings.available():
-        return _bindings.set_bits(src, gaps, bytes(bits))
-    return set_bits_reference(src, gaps, bits)
+def syntax_problem(fp: FileFingerprint) -> str | None:
+    """Why a file cannot be marked as it is: its syntax errors."""
+    if not fp.has_error:
+        return None
+    line = fp.first_error_line()
+    return f"syntax error{f' at line {line}' if line else ''}"
 
 
-def set_bits_reference(src: bytes, gaps: array, bits) -> tuple[bytes, int, int]:
-    """set_bits in Python (the C core's oracle)."""
-    out = bytearray()
-    pos = added = removed = 0
-    for k, bit in enumerate(bits):
-        line_end, last_line = gaps[3 * k + 1], gaps[3 * k + 2]
-        newline = b"\r\n" if src[line_end - 2:line_end] == b"\r\n" else b"\n"
-        middle = newline if bit else b""
-        if src[line_end:last_line] == middle:
-            continue
-        blank = _carriers.blank_lines(src, line_end, last_line)
-        out += src[pos:line_end]
-        out += middle
-        pos = last_line
-        added += max(0, bit - blank)
-        removed += max(0, blank - bit)
-    out += src[pos:]
-    return bytes(out), added, removed
+def marking_problem(fp: FileFingerprint, marked: bytes) -> str | None:
+    """The safety check: why `marked` (fp's file with some gaps rewritten)
+    may not replace it, or None when it parses to the same tree."""
+    if marked == fp.source:
+        return None
+    check = fingerprint(marked, language=fp.language, path=fp.path)
+    if (check.syntax_digest, check.exact, check.has_error) != (fp.syntax_digest, fp.exact, False):
+        return "marking would change the syntax tree"
+    return None
 
 
 def read_bits(src: bytes, gaps: array) -> bytearray:
-    """The bit each carrier gap holds."""
-    if _bindings.available():
-        return _bindings.read_bits(src, gaps)
-    return read_bits_reference(src, gaps)
+    """The bit each carrier gap holds: 1 if it holds a blank line."""
+    return BACKEND.read_bits(src, gaps)
 
 
-def read_bits_reference(src: bytes, gaps: array) -> bytearray:
-    """read_bits in Python (the C core's oracle)."""
-    return bytearray(1 if _carriers.blank_lines(src, gaps[k + 1], gaps[k + 2]) else 0
-                     for k in range(0, len(gaps), 3))
-
-
-def _first_error_line(fp: FileFingerprint) -> int | None:
-    lines = [u.start_line for u in fp.units if u.has_error]
-    return min(lines) if lines else None
+def flipped(fp: FileFingerprint, found: carriers.Boundaries) -> bytes:
+    """fp's file with every eligible boundary flipped (blank line added
+    where there is none, removed where there is one)."""
+    bits = bytes(1 - b for b in BACKEND.read_bits(fp.source, found.gaps))
+    return BACKEND.set_bits(fp.source, found.gaps, bits)[0]
 
 
 class Observation(NamedTuple):
@@ -173,7 +165,12 @@ class Observations(Sequence[Observation]):
     def __len__(self) -> int:
         return len(self.identities)
 
-    def __getitem__(self, i):
+    @overload
+    def __getitem__(self, i: int) -> Observation: ...
+    @overload
+    def __getitem__(self, i: slice) -> Observations: ...
+
+    def __getitem__(self, i: int | slice) -> Observation | Observations:
         if isinstance(i, slice):
             return Observations(self.identities[i], self.bits[i])
         return Observation(self.identities[i], self.bits[i])
@@ -181,7 +178,7 @@ class Observations(Sequence[Observation]):
     def __iter__(self) -> Iterator[Observation]:
         return map(Observation, self.identities, self.bits)
 
-    def __add__(self, other: "Observations") -> "Observations":
+    def __add__(self, other: Observations) -> Observations:
         if not isinstance(other, Observations):
             return NotImplemented
         return Observations(self.identities + other.identities, self.bits + other.bits)
@@ -210,8 +207,8 @@ def extract(source: bytes | str, key: Key, *, language: str | None = None,
 
     Units with syntax errors are skipped, the rest is read."""
     fp = fingerprint(source, language=language, path=path)
-    chosen = _select(fp, key, _density(density, fp.language))
-    return Observations(chosen.identities, read_bits(fp.source, chosen.gaps))
+    chosen = _select(fp, key, check_density(density, fp.language))
+    return Observations(chosen.identities, BACKEND.read_bits(fp.source, chosen.gaps))
 
 
 @dataclass(frozen=True)
@@ -236,8 +233,7 @@ class Verdict:
 def verify(observations: Observations, key: Key, recipient: str, *, level: float = 1e-9,
            code: Code | str | None = None) -> Verdict:
     """Score `recipient` against observations (each carrier identity once)."""
-    if not 0.0 < level < 1.0:
-        raise ValueError("level is a probability in (0, 1)")
+    level = check_level(level)
     code = Code.of(code)
     identities, bits = observations.distinct()
     s: Score = score(key, recipient, identities, bits, code)

@@ -16,12 +16,21 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import NoReturn
 
-from .errors import KeyFileError
+from ..errors import KeyFileError
 
 KEY_BYTES = 32
 MIN_KEY_BYTES = 16  # 128 bits
 _HEADER = b"watermark-key v1\n"
+
+
+def check_recipient(recipient: str) -> str:
+    """A recipient, as the codes take it: any non-empty string (the workflow
+    adds rules for names that become directories: workflow.release)."""
+    if not isinstance(recipient, str) or not recipient:
+        raise ValueError("a recipient is a non-empty string")
+    return recipient
 
 
 class Key:
@@ -36,12 +45,12 @@ class Key:
         self._subkeys: dict[tuple[bytes, bytes], bytes] = {}
 
     @classmethod
-    def generate(cls) -> "Key":
+    def generate(cls) -> Key:
         """A fresh random 256-bit key (from the OS's CSPRNG)."""
         return cls(secrets.token_bytes(KEY_BYTES))
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Key":
+    def load(cls, path: str | os.PathLike) -> Key:
         """Read a key file written by `save` (or `watermark keygen`)."""
         try:
             data = Path(path).read_bytes()
@@ -95,9 +104,7 @@ class Key:
 
     def recipient_key(self, recipient: str) -> bytes:
         """The PRF key of one recipient's bits."""
-        if not isinstance(recipient, str) or not recipient:
-            raise ValueError("a recipient is a non-empty string")
-        return self.subkey(b"wm-recipient", recipient.encode("utf-8"))
+        return self.subkey(b"wm-recipient", check_recipient(recipient).encode("utf-8"))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Key) and hmac.compare_digest(self._secret, other._secret)
@@ -108,5 +115,5 @@ class Key:
     def __repr__(self) -> str:
         return f"Key(id={self.id})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a watermark Key is not picklable: save it with key.save(path)")

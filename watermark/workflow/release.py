@@ -21,27 +21,27 @@ SipHash-free bit computation and the writing of its copy.
 """
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
-import multiprocessing
 import os
-import sys
 import tempfile
-import threading
-import time
 from array import array
-from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import IO, TYPE_CHECKING
 
-from . import _carriers, _languages
-from ._codes import Code, biases, carrier_vectors, linear_bits, recipient_bits, recipient_vector
-from ._keys import Key
-from ._source import MAX_SOURCE_BYTES
-from ._tree import Entry, Output, Selector, Source, TreeError, is_vcs, looks_minified
-from ._fingerprint import fingerprint
-from ._watermark import DEFAULT_DENSITY, keyed_carriers, read_bits, set_bits
-from .errors import SourceError, WatermarkError
+from ..backend import BACKEND
+from ..core import carriers, languages
+from ..core.codes import Code, biases, carrier_vectors, linear_bits, recipient_bits, recipient_vector
+from ..core.fingerprint import FileFingerprint, fingerprint
+from ..core.keys import Key
+from ..core.marks import DEFAULT_DENSITY, check_density, flipped, keyed_carriers, marking_problem, syntax_problem
+from ..core.source import source_problem
+from ..errors import SourceError, WatermarkError
+from .pool import FileJob, Progress, check_jobs, ordered_map
+from .trees import Entry, Output, Selector, Source, TreeError, is_vcs, looks_minified
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 
 # ---- recipients ------------------------------------------------------------
@@ -65,7 +65,8 @@ def read_recipients(path: str | os.PathLike) -> list[str]:
     try:
         text = open(path, encoding="utf-8").read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise WatermarkError(f"{os.fspath(path)}: cannot read recipients ({getattr(exc, 'strerror', None) or exc})") from None
+        why = getattr(exc, "strerror", None) or exc
+        raise WatermarkError(f"{os.fspath(path)}: cannot read recipients ({why})") from None
     names = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
@@ -82,152 +83,52 @@ def _distinct(recipients: str | Iterable[str]) -> list[str]:
     return out
 
 
-# ---- progress --------------------------------------------------------------
-
-class Progress:
-    """One status line on stderr, only when it is a terminal."""
-
-    def __init__(self, label: str, total: int | None = None, enabled: bool | None = None) -> None:
-        self.label, self.total, self.done, self.bytes = label, total, 0, 0
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self._last = 0.0
-        self._start = time.monotonic()
-
-    def step(self, nbytes: int = 0) -> None:
-        self.done += 1
-        self.bytes += nbytes
-        now = time.monotonic()
-        if self.enabled and now - self._last > 0.1:
-            self._last = now
-            self._draw()
-
-    def _draw(self, end: str = "") -> None:
-        of = f"/{self.total}" if self.total else ""
-        bar = ""
-        if self.total:
-            filled = int(30 * min(self.done, self.total) / self.total)
-            bar = "[" + "#" * filled + "." * (30 - filled) + "] "
-        rate = self.bytes / max(time.monotonic() - self._start, 1e-9) / 1e6
-        sys.stderr.write(f"\r{self.label} {bar}{self.done}{of} files  {self.bytes / 1e6:.1f} MB  {rate:.1f} MB/s{end}")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self._draw("\n")
-
-
-# ---- parallel, ordered, bounded -------------------------------------------
-
-def ordered_map(fn: Callable, items: Iterable, jobs: int, *, per_job: int = 32,
-                max_bytes: int = 64 << 20) -> Iterator:
-    """fn(item) for each item, in order, `jobs` processes at a time.
-
-    Items are (True, path, data or None, ...) tuples to process, or anything
-    else to pass through unchanged in its place. At most `per_job` x jobs
-    items, carrying at most `max_bytes` of data, are in flight, so memory
-    stays bounded while a large file at the head of the line keeps one
-    worker busy and the others work ahead."""
-    if jobs <= 1:
-        for item in items:
-            yield fn(item) if item[0] is True else item
-        return
-    # fork is cheap and needs no `if __name__ == "__main__"` guard in the
-    # caller's script; a parent running other threads gets spawn instead
-    single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if single else "spawn")
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        window: deque = deque()  # (future or passed-through item, bytes it carries)
-        in_flight = carried = 0
-
-        def head():
-            nonlocal in_flight, carried
-            first, size = window.popleft()
-            if isinstance(first, concurrent.futures.Future):
-                in_flight -= 1
-                carried -= size
-                return first.result()
-            return first
-
-        try:
-            for item in items:
-                if item[0] is True:
-                    size = len(item[2]) if item[2] is not None else 0
-                    window.append((pool.submit(fn, item), size))
-                    in_flight += 1
-                    carried += size
-                else:
-                    window.append((item, 0))
-                while in_flight >= per_job * jobs or carried > max_bytes:
-                    yield head()
-            while window:
-                yield head()
-        except concurrent.futures.process.BrokenProcessPool:
-            raise WatermarkError("a worker process died (out of memory?); retry with fewer jobs") from None
-        except BaseException:
-            for f, _size in window:
-                if isinstance(f, concurrent.futures.Future):
-                    f.cancel()
-            raise
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 # ---- analysis of one file (runs in worker processes; no key) ---------------
 
-def _load(job) -> bytes:
-    _, _path, data, local, _language = job
-    if data is not None:
-        return data
-    with open(local, "rb") as f:
-        return f.read()
+@dataclass(frozen=True)
+class AnalysedFile:
+    """What a worker found in one file to mark. status: marked, unmarked
+    (reason says why), copied (minified: not marked), error (unreadable)."""
+
+    status: str
+    reason: str | None
+    sha256: str | None
+    size: int
+    words: bytes = b""  # the eligible boundaries' identity words (no key)
+    gaps: bytes = b""
 
 
-def read_boundaries(data: bytes, language: str, path: str):
+def read_boundaries(data: bytes, language: str, path: str) -> tuple[FileFingerprint, carriers.Boundaries] | str:
     """(fingerprint, boundaries) or a reason the file cannot be read."""
-    if len(data) > MAX_SOURCE_BYTES:
-        return f"over the {MAX_SOURCE_BYTES} byte limit for one source file"
-    if b"\0" in data:
-        return "contains NUL bytes (binary data)"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return f"not valid UTF-8 (byte {exc.start})"
+    problem = source_problem(data)
+    if problem:
+        return problem
     try:
         fp = fingerprint(data, language=language, path=path)
     except SourceError as exc:
         return str(exc)
-    return fp, _carriers.boundaries(fp)
+    return fp, carriers.boundaries(fp)
 
 
-def analyse_file(job) -> tuple:
-    """-> (status, reason, sha256, size, words bytes, gaps bytes)."""
-    _, path, _data, _local, language = job
+def analyse_file(job: FileJob) -> AnalysedFile:
+    """Fingerprint one file and find its boundaries; check that every
+    combination of bits leaves its tree unchanged (the module docstring)."""
     try:
-        data = _load(job)
+        data = job.load()
     except OSError as exc:
-        return ("error", f"cannot read ({exc.strerror or exc})", None, 0, b"", b"")
+        return AnalysedFile("error", f"cannot read ({exc.strerror or exc})", None, 0)
     digest = hashlib.sha256(data).hexdigest()
-    if language == "javascript" and looks_minified(data):
-        return ("copied", "minified", digest, len(data), b"", b"")
-    got = read_boundaries(data, language, path)
+    assert job.language is not None
+    if job.language == "javascript" and looks_minified(data):
+        return AnalysedFile("copied", "minified", digest, len(data))
+    got = read_boundaries(data, job.language, job.path)
     if isinstance(got, str):
-        return ("unmarked", got, digest, len(data), b"", b"")
+        return AnalysedFile("unmarked", got, digest, len(data))
     fp, found = got
-    if fp.has_error:
-        lines = [u.start_line for u in fp.units if u.has_error]
-        at = f" at line {min(lines)}" if lines else ""
-        return ("unmarked", f"syntax error{at}", digest, len(data), b"", b"")
-    if len(found):
-        flipped = bytes(1 - b for b in read_bits(fp.source, found.gaps))
-        check = fingerprint(set_bits(fp.source, found.gaps, flipped)[0], language=language, path=path)
-        if (check.syntax_digest, check.exact, check.has_error) != (fp.syntax_digest, fp.exact, False):
-            return ("unmarked", "marking would change the syntax tree", digest, len(data), b"", b"")
-    return ("marked", None, digest, len(data), found.words.tobytes(), found.gaps.tobytes())
+    problem = syntax_problem(fp) or (marking_problem(fp, flipped(fp, found)) if len(found) else None)
+    if problem:
+        return AnalysedFile("unmarked", problem, digest, len(data))
+    return AnalysedFile("marked", None, digest, len(data), found.words.tobytes(), found.gaps.tobytes())
 
 
 # ---- the release -----------------------------------------------------------
@@ -267,7 +168,7 @@ class Release:
     """A source tree analysed once for marking. Create with `Release.analyse`."""
 
     def __init__(self, *, name: str, key: Key, source: Source, code: Code, density: dict[str, float],
-                 files: list[ReleaseFile], spool, digest: str) -> None:
+                 files: list[ReleaseFile], spool: IO[bytes], digest: str) -> None:
         self.name, self.key, self.source, self.code = name, key, source, code
         self.density = density
         self.files = files
@@ -303,7 +204,7 @@ class Release:
                 rev: str | None = None, include: Iterable[str] = (), exclude: Iterable[str] = (),
                 default_excludes: bool = True, density: float | dict[str, float] | None = None,
                 code: Code | str | None = None, jobs: int | None = None,
-                progress: bool | None = None) -> "Release":
+                progress: bool | None = None) -> Release:
         """Analyse a tree: a directory, a tar / tar.gz / zip archive, a single
         file, or with `rev` a git revision of the repository at `source`.
 
@@ -319,49 +220,39 @@ class Release:
             dens.update(density)
         elif density is not None:
             dens = {k: float(density) for k in dens}
-        if not all(0.0 < v <= 1.0 for v in dens.values()):
-            raise ValueError("density is a fraction in (0, 1]")
+        dens = {lang: check_density(v, lang) for lang, v in dens.items()}
         code = Code.of(code)
-        jobs = default_jobs() if jobs is None else max(1, int(jobs))
+        jobs = check_jobs(jobs)
         spool = tempfile.TemporaryFile(prefix="watermark-release-")
         files: list[ReleaseFile] = []
         digest = hashlib.sha256(f"watermark-release v1\0{code.name}\0{code.cutoff}\0{sorted(dens.items())}\0".encode())
         bar = Progress("analysing", enabled=progress)
 
-        def jobs_of() -> Iterator[tuple]:
+        def jobs_of() -> Iterator[tuple[FileJob | None, tuple[Entry, str | None]]]:
             for entry in src.entries():
                 if is_vcs(entry.path):
                     continue
                 language = _language_of(entry, selector)
-                if language is not None:
-                    data = None if entry.local else entry.read()
-                    yield (True, entry.path, data, entry.local, language), entry
+                if language is None:
+                    yield None, (entry, None)
                 else:
-                    yield (False, entry), entry
+                    yield FileJob(entry.path, language, None if entry.local else entry.read(), entry.local), \
+                        (entry, language)
 
         try:
-            pending = deque()
-
-            def items():
-                for job, entry in jobs_of():
-                    pending.append(entry)
-                    yield job
-
-            for result in ordered_map(analyse_file, items(), jobs):
-                entry = pending.popleft()
+            for result, (entry, language) in ordered_map(analyse_file, jobs_of(), jobs):
                 f = ReleaseFile(entry.path, entry.kind, entry.mode, entry.size, target=entry.target)
-                if result[0] is False:  # copied as is
+                if result is None:  # copied as is
                     if entry.kind == "file":
                         data = entry.read()
                         f.sha256, f.size = hashlib.sha256(data).hexdigest(), len(data)
                 else:
-                    status, reason, sha, size, words_b, gaps_b = result
-                    if status == "error":
-                        raise TreeError(f"{entry.path}: {reason}")
-                    f.language = _language_of(entry, selector)
-                    f.status, f.reason, f.sha256, f.size = status, reason, sha, size
-                    if words_b:
-                        f.carriers, f._spool = _spool_carriers(key, words_b, gaps_b, dens[f.language], spool)
+                    if result.status == "error":
+                        raise TreeError(f"{entry.path}: {result.reason}")
+                    f.language = language
+                    f.status, f.reason, f.sha256, f.size = result.status, result.reason, result.sha256, result.size
+                    if result.words and language is not None:
+                        f.carriers, f._spool = _spool_carriers(key, result.words, result.gaps, dens[language], spool)
                 digest.update(f"{f.path}\0{f.kind}\0{f.mode:o}\0{f.sha256 or f.target}\0".encode())
                 files.append(f)
                 bar.step(f.size)
@@ -390,7 +281,7 @@ class Release:
 
     # ---- marking ---------------------------------------------------------------
 
-    def embed(self, recipients: str | Iterable[str], out: str | os.PathLike, *, registry=None,
+    def embed(self, recipients: str | Iterable[str], out: str | os.PathLike, *, registry: Registry | None = None,
               format: str | None = None, progress: bool | None = None) -> list[Copy]:
         """Write a marked copy for each recipient.
 
@@ -409,7 +300,7 @@ class Release:
         except BaseException:
             output.abort()
             raise
-        stats = {r: [hashlib.sha256(), 0, 0, 0] for r in names}  # digest, files, lines added, removed
+        stats = {r: _CopyStats() for r in names}
         by_path = {f.path: f for f in self.files}
         bar = Progress("writing", total=len(self.files), enabled=progress)
         try:
@@ -426,16 +317,17 @@ class Release:
                     raise TreeError(f"{self.source.describe}: {entry.path!r} changed since the analysis; analyse again")
                 for r, copy, added, removed in self._copies(f, data, names):
                     s = stats[r]
-                    s[2] += added
-                    s[3] += removed
-                    s[0].update(f"{f.path}\0{f.kind}\0{f.mode:o}\0".encode())
+                    s.lines_added += added
+                    s.lines_removed += removed
+                    s.digest.update(f"{f.path}\0{f.kind}\0{f.mode:o}\0".encode())
                     if copy is None:
-                        s[0].update(f.target.encode())
+                        s.digest.update(f.target.encode())
                     else:  # an entry copied as it is has the digest the analysis took (checked above)
-                        s[0].update(bytes.fromhex(f.sha256) if copy is data else hashlib.sha256(copy).digest())
+                        assert f.sha256 is not None
+                        s.digest.update(bytes.fromhex(f.sha256) if copy is data else hashlib.sha256(copy).digest())
                     output.add(r, entry, copy)
                     if f.kind == "file":
-                        s[1] += 1
+                        s.files += 1
                 bar.step(f.size)
             if seen != len(self.files):
                 raise TreeError(f"{self.source.describe}: entries disappeared since the analysis; analyse again")
@@ -450,37 +342,38 @@ class Release:
             s = stats[r]
             where = output.target if output.single else (
                 output.target / (f"{r}.{output.fmt}" if output.fmt else r))
-            copies.append(Copy(r, os.path.abspath(where), s[0].hexdigest(), s[1], self.marked_files, self.carriers,
-                               s[2], s[3]))
+            copies.append(Copy(r, os.path.abspath(where), s.digest.hexdigest(), s.files, self.marked_files,
+                               self.carriers, s.lines_added, s.lines_removed))
         if registry is not None:
             for c in copies:
                 registry.add_copy(self.name, c.recipient, c.digest, c.output)
         return copies
 
-    def _copies(self, f: ReleaseFile, data: bytes | None, names: list[str]):
+    def _copies(self, f: ReleaseFile, data: bytes | None,
+                names: list[str]) -> Iterator[tuple[str, bytes | None, int, int]]:
         """(recipient, bytes to write, lines added, lines removed) for one entry."""
         if data is None or f.status != "marked" or not f.carriers:
             for r in names:
                 yield r, data, 0, 0
             return
         ids, gaps = self._carriers_of(f)
-        if self.code.name == "unbiased":
+        if self.code.name == "unbiased":  # the carriers' vectors once, then an AND and a parity each
             h = carrier_vectors(self.key, ids)
-            bits_of = lambda r: linear_bits(h, recipient_vector(self.key, r))  # noqa: E731
+            bits = {r: linear_bits(h, recipient_vector(self.key, r)) for r in names}
         else:
             p = biases(self.key, ids, self.code.cutoff)
-            bits_of = lambda r: recipient_bits(self.key, r, ids, self.code, p)  # noqa: E731
+            bits = {r: recipient_bits(self.key, r, ids, self.code, p) for r in names}
         for r in names:
-            yield (r, *set_bits(data, gaps, bits_of(r)))
+            yield (r, *BACKEND.set_bits(data, gaps, bits[r]))
 
     def close(self) -> None:
         """Drop the spool file (also done when the Release is collected)."""
         self._spool.close()
 
-    def __enter__(self) -> "Release":
+    def __enter__(self) -> Release:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -488,12 +381,23 @@ def _language_of(entry: Entry, selector: Selector) -> str | None:
     if entry.kind != "file" or not selector.selects(entry.path):
         return None
     try:
-        return _languages.spec_for(None, entry.path).name
+        return languages.spec_for(None, entry.path).name
     except WatermarkError:
         return None
 
 
-def _spool_carriers(key: Key, words_b: bytes, gaps_b: bytes, density: float, spool) -> tuple[int, tuple[int, int]]:
+@dataclass
+class _CopyStats:
+    """What writing one recipient's copy added up."""
+
+    digest: hashlib._Hash = field(default_factory=hashlib.sha256)  # over every entry: path, kind, mode, content
+    files: int = 0
+    lines_added: int = 0
+    lines_removed: int = 0
+
+
+def _spool_carriers(key: Key, words_b: bytes, gaps_b: bytes, density: float,
+                    spool: IO[bytes]) -> tuple[int, tuple[int, int]]:
     """A file's carriers (keyed identities, gaps), appended to the spool."""
     words, gaps = array("Q"), array("Q")
     words.frombytes(words_b)

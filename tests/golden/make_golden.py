@@ -1,0 +1,103 @@
+"""Write the golden vectors that pin watermark's formats (tests/test_golden.py).
+
+    python3 tests/golden/make_golden.py            # prints the vectors as JSON
+    python3 tests/golden/make_golden.py --write    # rewrites tests/golden/vectors.json
+
+vectors.json was written by this script with watermark 0.1.0 (commit 87ace61)
+and must never change: every value below is part of a format that registries
+and issued copies depend on. It uses the public API only, so the same script
+runs on every version; a change here is a scheme change (see CHANGELOG.md).
+
+What it pins, for each fixture file:
+  fingerprint  file hashes at every level, the syntax digest, node and unit
+               counts, and every unit's kind, name, lines and three hashes
+  boundaries   the keyed identity of every eligible boundary (density 1)
+  carriers     the carrier identities at the default density
+  recipients   per recipient and code: the SHA-256 of the marked copy, its
+               carrier count, lines added / removed, and the bits read back
+The key is GOLDEN_KEY below: a fixed test key, not a secret.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import watermark
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = Path(__file__).resolve().parent / "vectors.json"
+GOLDEN_KEY = watermark.Key(bytes(range(32)))
+RECIPIENTS = ["acme-corp", "globex", "initech", "Ünïcödé Кириллица 株式会社"]
+CODES = ["unbiased", "tardos"]
+
+
+def fixtures() -> list[Path]:
+    """The small source files the vectors are computed on, in a fixed order."""
+    found = sorted((ROOT / "tests" / "fixtures").glob("*.go")) + sorted((ROOT / "tests" / "fixtures").glob("*.js"))
+    found += sorted(p for p in (ROOT / "examples" / "sample-release").rglob("*") if p.suffix in (".go", ".js"))
+    return found
+
+
+def _hex(value: int) -> str:
+    return f"{value:016x}"
+
+
+def fingerprint_vector(data: bytes, path: str) -> dict:
+    fp = watermark.fingerprint(data, path=path)
+    return {
+        "language": fp.language,
+        "exact": _hex(fp.exact), "renamed": _hex(fp.renamed), "skeleton": _hex(fp.skeleton),
+        "syntax_digest": _hex(fp.syntax_digest),
+        "node_count": fp.node_count, "unit_count": fp.unit_count,
+        "units": [[u.kind, u.name, u.start_line, u.end_line, _hex(u.exact), _hex(u.renamed), _hex(u.skeleton)]
+                  for u in fp.units],
+    }
+
+
+def mark_vector(data: bytes, path: str) -> dict:
+    every = watermark.extract(data, GOLDEN_KEY, path=path, density=1.0)
+    chosen = watermark.extract(data, GOLDEN_KEY, path=path)
+    recipients = {}
+    for code in CODES:
+        for r in RECIPIENTS:
+            copy = watermark.embed(data, GOLDEN_KEY, r, path=path, code=code)
+            seen = watermark.extract(copy.source, GOLDEN_KEY, path=path)
+            recipients[f"{code}/{r}"] = {
+                "sha256": hashlib.sha256(copy.source).hexdigest(),
+                "carriers": copy.carriers, "lines_added": copy.lines_added, "lines_removed": copy.lines_removed,
+                "bits": "".join(str(b) for b in seen.bits),
+            }
+    return {
+        "boundaries": [_hex(i) for i in every.identities],
+        "carriers": [_hex(i) for i in chosen.identities],
+        "recipients": recipients,
+    }
+
+
+def vectors() -> dict:
+    files = {}
+    for p in fixtures():
+        rel = p.relative_to(ROOT).as_posix()
+        data = p.read_bytes()
+        files[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "fingerprint": fingerprint_vector(data, rel),
+                      **mark_vector(data, rel)}
+    return {"key_id": GOLDEN_KEY.id, "recipients": RECIPIENTS, "codes": CODES, "files": files}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help=f"rewrite {OUT.relative_to(ROOT)}")
+    args = parser.parse_args()
+    text = json.dumps(vectors(), indent=1, ensure_ascii=False) + "\n"
+    if args.write:
+        OUT.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,370 @@
+"""Both backends agree: every routine of the Backend protocol, run by the
+native C core and by the pure-Python reference on the same inputs, gives
+the same output (and XXH64 equals the xxhash package's, SipHash the
+paper's vectors). One generic suite: a routine added to the protocol is
+added here once."""
+from __future__ import annotations
+
+import os
+import random
+import struct
+import subprocess
+import sys
+from array import array
+from pathlib import Path
+
+import pytest
+import xxhash
+from corpus import go_files, js_files, sample
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import layouts, programs, render
+
+import watermark
+from watermark import backend
+from watermark.backend import contract
+from watermark.backend.reference import ReferenceBackend, hashes, walk
+from watermark.core import carriers, codes, languages
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = watermark.Key(bytes(range(32)))
+REFERENCE = ReferenceBackend()
+
+
+def _native():
+    if backend.BACKEND.name == "native":
+        return backend.BACKEND
+    from watermark.backend import native
+
+    try:
+        return native.load()
+    except watermark.NativeBuildError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("the C extension is not built")
+
+
+@pytest.fixture(scope="module")
+def native():
+    return _native()
+
+
+def both():
+    """Both backends, for tests that check one property of each."""
+    return [pytest.param(REFERENCE, id="reference"), pytest.param("native", id="native")]
+
+
+def _backend(which):
+    return _native() if which == "native" else which
+
+
+# ---- the choice and the contract -------------------------------------------------
+
+def test_the_backend_is_chosen_once_and_reported():
+    info = watermark.native_info()
+    assert info["backend"] == backend.BACKEND.name
+    assert info["native"] is backend.available() is (backend.BACKEND.name == "native")
+    assert info["version"] == watermark.__version__ and info["abi"] == contract.WM_ABI_VERSION
+
+
+def test_the_contract_module_is_generated_from_the_current_header():
+    run = subprocess.run([sys.executable, str(ROOT / "csrc" / "gen_contract.py"), "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
+def test_every_contract_constant_and_record_layout_is_the_compiled_extensions(native):
+    lib, ffi = native._lib, native._ffi
+    names = [n for n in dir(contract) if n.startswith("WM_")]
+    assert len(names) > 40
+    for name in names:
+        assert getattr(lib, name) == getattr(contract, name), name
+    for record, layout, cname in ((contract.UnitRecord, contract.UNIT_STRUCT, "wm_unit"),
+                                  (contract.EventRecord, contract.EVENT_STRUCT, "wm_event")):
+        assert ffi.sizeof(cname) == layout.size
+        packed = layout.pack(*range(1, len(record._fields) + 1))
+        view = ffi.from_buffer(f"{cname} *", packed)
+        assert [getattr(view, f) for f in record._fields] == list(range(1, len(record._fields) + 1))
+
+
+def test_pure_python_mode_runs_the_whole_api_on_the_reference():
+    code = ("import watermark, json, sys; data = open(sys.argv[1], 'rb').read();"
+            "fp = watermark.fingerprint(data, path=sys.argv[1]); key = watermark.Key(bytes(range(32)));"
+            "copy = watermark.embed(data, key, 'acme', path=sys.argv[1]);"
+            "seen = watermark.extract(copy.source, key, path=sys.argv[1]);"
+            "v = watermark.verify(seen, key, 'acme');"
+            "print(json.dumps([watermark.native_info()['backend'], fp.exact, fp.syntax_digest,"
+            " [list(u) for u in fp.units], copy.source.decode(), list(seen.identities), v.log10_bound]))")
+    fixture = str(ROOT / "tests" / "fixtures" / "server.go")
+    runs = [subprocess.run([sys.executable, "-c", code, fixture], capture_output=True, text=True, check=True,
+                           env={**os.environ, "WATERMARK_PURE_PYTHON": flag}).stdout for flag in ("0", "1")]
+    import json
+
+    native_run, pure = (json.loads(r) for r in runs)
+    assert native_run[0] == "native" and pure[0] == "reference"
+    assert native_run[1:] == pure[1:]
+
+
+# ---- hashing -------------------------------------------------------------------
+
+@given(st.binary(max_size=300), st.integers(0, 2**64 - 1))
+def test_xxh64_of_both_backends_and_the_spec_is_the_xxhash_packages(data, seed):
+    expected = xxhash.xxh64_intdigest(data, seed)
+    assert _native().xxh64(data, seed) == REFERENCE.xxh64(data, seed) == hashes.xxh64_py(data, seed) == expected
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 4, 7, 8, 31, 32, 33, 63, 64, 65, 1000, 100_003])
+def test_xxh64_matches_xxhash_at_every_length_boundary(native, size):
+    data = bytes(random.Random(size).randrange(256) for _ in range(size))
+    assert native.xxh64(data, 2**63 + 5) == xxhash.xxh64_intdigest(data, 2**63 + 5)
+    assert hashes.xxh64_py(data, 2**63 + 5) == xxhash.xxh64_intdigest(data, 2**63 + 5)
+
+
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=40), st.integers(0, 2**64 - 1))
+def test_seqhash_agrees(words, seed):
+    assert _native().seqhash(words, seed) == REFERENCE.seqhash(words, seed)
+
+
+_TOKEN_BYTES = st.binary(max_size=40) | st.text(
+    alphabet="0123456789.eE+-_xXoObBnNiIaAfF'\"\\\r\n\u2028é", max_size=30
+).map(lambda s: s.encode())
+
+
+@given(_TOKEN_BYTES, st.sampled_from([0, contract.WM_F_STRING_JS, contract.WM_F_NUMBER_JS,
+                                       contract.WM_F_NUMBER_GO, contract.WM_F_FLAGS_JS]))
+def test_token_normalization_agrees(text, flags):
+    assert _native().token_hash(text, flags) == REFERENCE.token_hash(text, flags)
+
+
+@st.composite
+def event_trees(draw):
+    """Random well-formed event streams with units on item boundaries."""
+    events: list[tuple[int, int, int, int]] = []
+    starts: list[tuple[int, int]] = []
+    n_idents = draw(st.integers(1, 6))
+    kinds = [draw(st.integers(0, 2**64 - 1)) for _ in range(4)]
+
+    def node(depth: int) -> None:
+        begin = len(events)
+        if depth >= 4 or draw(st.booleans()):
+            ident = draw(st.integers(-1, n_idents - 1))
+            events.append((draw(st.sampled_from(kinds)), draw(st.integers(0, 2**64 - 1)), ident,
+                           contract.WM_EV_TOKEN))
+        else:
+            events.append((draw(st.sampled_from(kinds)), 0, -1, contract.WM_EV_ENTER))
+            for _ in range(draw(st.integers(0, 3))):
+                node(depth + 1)
+            events.append((0, 0, -1, contract.WM_EV_EXIT))
+        if draw(st.booleans()):
+            starts.append((begin, len(events)))
+
+    for _ in range(draw(st.integers(1, 3))):
+        node(0)
+    starts.append((0, len(events)))  # a run of several items
+    return events, starts, n_idents
+
+
+def _units(ranges) -> bytearray:
+    return bytearray(walk.pack_units([walk.RawUnit(b, e, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, False) for b, e in ranges]))
+
+
+@given(event_trees())
+def test_unit_hashing_agrees_on_random_event_trees(tree):
+    events, ranges, n_idents = tree
+    ev = walk.pack_events(events)
+    got = []
+    for b in (_native(), REFERENCE):
+        units = _units(ranges)
+        b.hash_units(ev, len(events), units, len(ranges), n_idents)
+        got.append([(r.exact, r.renamed, r.skeleton) for r in carriers_records(units, len(ranges))])
+    assert got[0] == got[1]
+    assert all(h != (0, 0, 0) for h in got[0])
+
+
+def carriers_records(buf, n):
+    return [contract.UnitRecord._make(contract.UNIT_STRUCT.unpack_from(buf, k * contract.UNIT_STRUCT.size))
+            for k in range(n)]
+
+
+@pytest.mark.parametrize("which", both())
+def test_unit_hashing_rejects_ranges_that_cut_an_item(which):
+    events = [(1, 0, -1, contract.WM_EV_ENTER), (2, 5, -1, contract.WM_EV_TOKEN), (0, 0, -1, contract.WM_EV_EXIT)]
+    with pytest.raises(watermark.WatermarkError):
+        _backend(which).hash_units(walk.pack_events(events), 3, _units([(0, 2)]), 1, 0)
+
+
+# ---- fingerprints ----------------------------------------------------------------
+
+def _fingerprints_agree(language: str, data: bytes) -> None:
+    grammar = languages.load(language)
+    a = _native().fingerprint(grammar, data, with_events=True)
+    b = REFERENCE.fingerprint(grammar, data, with_events=True)
+    assert a == b
+
+
+@given(programs(), layouts())
+def test_fingerprints_agree_on_generated_programs(program, layout):
+    _fingerprints_agree(program.language, render(program, layout))
+
+
+@given(st.sampled_from(["go", "javascript"]), st.binary(max_size=200))
+def test_fingerprints_agree_on_arbitrary_bytes(language, data):
+    """Garbage input parses to ERROR trees; both walks must still agree."""
+    _fingerprints_agree(language, data.replace(b"\0", b""))
+
+
+@pytest.mark.corpus
+def test_fingerprints_agree_on_real_files():
+    # the reference walk is slow: files up to 400 kB (larger ones are covered by the C path)
+    for path in sample(go_files(), 80, max_bytes=400_000) + sample(js_files(), 50, max_bytes=400_000):
+        _fingerprints_agree("go" if path.suffix == ".go" else "javascript", path.read_bytes())
+
+
+def test_hashes_are_the_same_in_another_process():
+    """No dependence on PYTHONHASHSEED or on process state."""
+    src = "package p\n\nfunc f(a int) int {\n\tb := a + 1\n\treturn b\n}\n"
+    code = ("import watermark, sys; fp = watermark.fingerprint(sys.argv[1], language='go');"
+            "print(fp.exact, fp.renamed, fp.skeleton, [u.exact for u in fp.units])")
+    outs = {subprocess.run([sys.executable, "-c", code, src], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "random")}
+    assert len(outs) == 1
+    assert outs.pop().split()[0] == str(watermark.fingerprint(src, language="go").exact)
+
+
+# ---- carriers: boundaries, reading and writing bits -----------------------------
+
+def _boundaries_agree(fp) -> tuple[array, array]:
+    args = (fp.records, fp.unit_count, fp.node_count, fp.source, carriers.rule_classes(fp.language),
+            fp.language == "go")
+    native_words, native_gaps = _native().boundaries(*args)
+    assert (native_words, native_gaps) == REFERENCE.boundaries(*args)
+    return native_words, native_gaps
+
+
+def _bits_agree(fp, words: array, gaps: array, bits: bytes) -> None:
+    src = fp.source
+    marked = _native().set_bits(src, gaps, bits)
+    assert marked == REFERENCE.set_bits(src, gaps, bits)
+    assert _native().read_bits(src, gaps) == REFERENCE.read_bits(src, gaps)
+    again = carriers.boundaries(watermark.fingerprint(marked[0], language=fp.language))
+    assert again.words == words
+    assert _native().read_bits(marked[0], again.gaps) == REFERENCE.read_bits(marked[0], again.gaps) == bytearray(bits)
+
+
+@given(programs(), layouts(), st.randoms(use_true_random=False))
+def test_boundaries_and_bits_agree_on_generated_programs(program, layout, rnd):
+    fp = watermark.fingerprint(render(program, layout), language=program.language)
+    words, gaps = _boundaries_agree(fp)
+    _bits_agree(fp, words, gaps, bytes(rnd.getrandbits(1) for _ in range(len(gaps) // 3)))
+
+
+@given(st.binary(max_size=300), st.sampled_from(["go", "javascript"]))
+def test_boundaries_agree_on_arbitrary_bytes(data, language):
+    try:
+        fp = watermark.fingerprint(data, language=language)
+    except watermark.SourceError:
+        return
+    _boundaries_agree(fp)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("files", [go_files, js_files], ids=["go", "javascript"])
+def test_boundaries_and_bits_agree_on_real_files(files):
+    rnd = random.Random(3)
+    total = 0
+    for path in sample(files(), 60, max_bytes=200_000):
+        fp = watermark.fingerprint(path.read_bytes(), path=str(path))
+        words, gaps = _boundaries_agree(fp)
+        total += len(gaps) // 3
+        _bits_agree(fp, words, gaps, bytes(rnd.getrandbits(1) for _ in range(len(gaps) // 3)))
+    assert total > 1000
+
+
+@pytest.mark.parametrize("which", both())
+def test_gaps_outside_the_source_are_refused(which):
+    b = _backend(which)
+    with pytest.raises(watermark.WatermarkError):
+        b.set_bits(b"a\nb\n", array("Q", [1, 2, 9]), b"\x01")
+    with pytest.raises(watermark.WatermarkError):
+        b.read_bits(b"a\nb\n", array("Q", [1, 2, 9]))
+    with pytest.raises(watermark.WatermarkError):  # a unit whose range runs past the source
+        bad = struct.pack("<QQQIIIIIIIIiIIHBB", 0, 0, 0, 0, 0, 0, 99, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0)
+        b.boundaries(bad + bad, 2, 1, b"x", array("H", [0]), True)
+
+
+# ---- the keyed PRF -----------------------------------------------------------------
+
+@pytest.mark.parametrize("which", both())
+def test_siphash_matches_the_papers_test_vectors(which):
+    key = bytes(range(16))
+    for length, want in {0: 0x726FDB47DD0E0E31, 1: 0x74F839C593DC67FD, 15: 0xA129CA6149BE45E5}.items():
+        assert _backend(which).siphash(key, bytes(range(length))) == want
+
+
+@given(st.binary(min_size=16, max_size=16), st.binary(max_size=80),
+       st.lists(st.integers(0, 2**64 - 1), max_size=12), st.integers(1, 3))
+def test_siphash_and_the_batched_prf_agree(key, data, words, stride):
+    assert _native().siphash(key, data) == REFERENCE.siphash(key, data)
+    words = words[:len(words) - len(words) % stride]
+    w = array("Q", words)
+    assert _native().prf(key, w, stride) == REFERENCE.prf(key, w, stride) == array(
+        "Q", (REFERENCE.siphash(key, w[i:i + stride].tobytes()) for i in range(0, len(w), stride)))
+
+
+# ---- codes and scoring --------------------------------------------------------------
+
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=300), st.randoms(use_true_random=False),
+       st.lists(st.integers(0, 2**64 - 1), max_size=20))
+def test_bit_sliced_scoring_counts_exactly_the_matching_parities(h, rnd, vectors):
+    """wm_score_linear (64 carriers at a time, tabulated bit planes) against
+    the reference's definition: one AND and one parity per carrier and recipient."""
+    observed = bytes(rnd.getrandbits(1) for _ in h)
+    ha, va = array("Q", h), array("Q", vectors)
+    assert _native().score_linear(ha, observed, va) == REFERENCE.score_linear(ha, observed, va)
+    assert list(REFERENCE.score_linear(ha, observed, va)) == [
+        sum((bin(x & s).count("1") & 1) == o for x, o in zip(h, observed)) for s in vectors]
+    for s in vectors[:3]:
+        assert _native().linear_bits(ha, s) == REFERENCE.linear_bits(ha, s)
+
+
+@settings(max_examples=25)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=60), st.randoms(use_true_random=False),
+       st.integers(1, 6))
+def test_tardos_scoring_agrees(identities, rnd, m):
+    ids = array("Q", identities)
+    p = [rnd.uniform(0.01, 0.99) for _ in ids]
+    observed = bytes(rnd.getrandbits(1) for _ in ids)
+    up = array("d", ((1 - x) / x for x in p))
+    down = array("d", (x / (1 - x) for x in p))
+    keys = bytes(rnd.getrandbits(8) for _ in range(16 * m))
+    args = (ids, observed, codes.thresholds(p), up, down, keys)
+    assert _native().score_tardos(*args) == REFERENCE.score_tardos(*args)
+
+
+@pytest.mark.parametrize("code", ["unbiased", "tardos"])
+def test_scoring_many_recipients_finds_the_one_whose_bits_were_leaked(code):
+    rnd = random.Random(5)
+    identities = array("Q", (rnd.getrandbits(64) for _ in range(3000)))
+    c = codes.Code.of(code)
+    observed = codes.recipient_bits(KEY, "r7", identities, c)
+    observed = bytes(b ^ (rnd.random() < 0.1) for b in observed)  # 10% flips
+    recipients = [f"r{i}" for i in range(40)]
+    many = codes.score_many(KEY, recipients, identities, observed, c)
+    for r, got in zip(recipients, many):
+        mine = codes.recipient_bits(KEY, r, identities, c)
+        assert got.matches == sum(x == y for x, y in zip(mine, observed)) and got.carriers == 3000
+    best = max(range(40), key=lambda i: many[i].score)
+    assert recipients[best] == "r7" and many[best].log10_bound < -50
+    assert all(s.log10_bound > -9 for i, s in enumerate(many) if i != best)
+
+
+@settings(max_examples=30)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=50, unique=True), st.text(min_size=1, max_size=12))
+def test_linear_bits_are_the_parity_of_carrier_and_recipient_vectors(identities, recipient):
+    ids = array("Q", identities)
+    h = codes.carrier_vectors(KEY, ids)
+    s = codes.recipient_vector(KEY, recipient)
+    assert s != 0
+    expected = bytes(bin(x & s).count("1") % 2 for x in h)
+    assert codes.recipient_bits(KEY, recipient, ids, codes.Code.of("unbiased")) == expected
+    assert list(_native().score_linear(h, expected, array("Q", [s]))) == [len(ids)]

@@ -1,0 +1,85 @@
+"""The one protocol both backends implement: the native C core and the
+pure-Python reference. Everything above the backend calls these methods on
+`watermark.backend.BACKEND` and never asks which one it is.
+
+Inputs and outputs are flat buffers (bytes, bytearray, array) laid out as
+the C contract says (watermark/backend/contract.py, generated from
+csrc/watermark.h), so the two implementations are interchangeable and a
+test can hold them to identical output on the same input.
+"""
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import tree_sitter
+
+
+class Grammar(Protocol):
+    """What a backend needs of a loaded language (core.languages.Language)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def ts_language(self) -> tree_sitter.Language: ...
+    @property
+    def flags(self) -> array: ...  # uint16 WM_F_* per symbol
+    @property
+    def kind_hashes(self) -> array: ...  # uint64 per symbol
+    @property
+    def fields(self) -> array: ...  # uint16 per symbol: name field, or operator field
+    @property
+    def error_kind_hash(self) -> int: ...
+    def ts_language_address(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One file parsed, walked and hashed (struct wm_doc's content).
+
+    records: n_units packed struct wm_unit; hashes: exact, renamed,
+    skeleton of the whole file and its syntax digest; events (packed
+    struct wm_event) only when asked for."""
+
+    records: bytes
+    n_units: int
+    hashes: tuple[int, int, int, int]
+    n_nodes: int
+    has_error: bool
+    events: bytes | None = None
+    n_events: int = 0
+    n_idents: int = 0
+
+
+class Backend(Protocol):
+    """Every routine of the C core. `name` is "native" or "reference"."""
+
+    name: str
+
+    # ---- hashing (wm_xxh64.c, wm_normalize.c, wm_units.c) --------------------
+    def xxh64(self, data: bytes, seed: int = 0) -> int: ...
+    def seqhash(self, words: Sequence[int], seed: int) -> int: ...
+    def token_hash(self, text: bytes, flags: int) -> int: ...
+    def hash_units(self, events: bytes, n_events: int, units: bytearray, n_units: int,
+                   n_idents: int) -> None: ...
+
+    # ---- fingerprints (wm_fingerprint.c) -------------------------------------
+    def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False) -> Parsed: ...
+
+    # ---- the keyed PRF (wm_prf.c) --------------------------------------------
+    def siphash(self, key: bytes, data: bytes) -> int: ...
+    def prf(self, key: bytes, words: array, stride: int) -> array: ...
+
+    # ---- carriers (wm_carriers.c) --------------------------------------------
+    def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, classes: array,
+                   go: bool) -> tuple[array, array]: ...
+    def read_bits(self, source: bytes, gaps: array) -> bytearray: ...
+    def set_bits(self, source: bytes, gaps: array, bits: bytes) -> tuple[bytes, int, int]: ...
+
+    # ---- codes and scoring (wm_carriers.c) -----------------------------------
+    def linear_bits(self, h: array, vector: int) -> bytes: ...
+    def score_linear(self, h: array, observed: bytes, vectors: array) -> array: ...
+    def score_tardos(self, identities: array, observed: bytes, thresholds: array, up: array, down: array,
+                     recipient_keys: bytes) -> tuple[array, array]: ...

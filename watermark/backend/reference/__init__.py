@@ -1,0 +1,88 @@
+"""The pure-Python reference backend: every C routine in readable Python.
+
+It is the oracle the tests hold the C core to (identical output on random
+inputs and real files), the plain statement of each algorithm, and the
+backend in use with WATERMARK_PURE_PYTHON=1. One module per C source:
+
+  hashes    wm_xxh64.c, wm_normalize.c, the sequence hash, wm_prf.c
+  walk      wm_fingerprint.c, wm_units.c
+  carriers  wm_carriers.c: boundaries, reading and writing bits
+  scoring   wm_carriers.c: linear bits and the scorers
+"""
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+
+import tree_sitter
+
+from ...errors import WatermarkError
+from ..protocol import Grammar, Parsed
+from . import carriers, hashes, scoring, walk
+
+
+class ReferenceBackend:
+    """The Backend protocol in pure Python."""
+
+    name = "reference"
+
+    def xxh64(self, data: bytes, seed: int = 0) -> int:
+        return hashes.xxh64(data, seed)
+
+    def seqhash(self, words: Sequence[int], seed: int) -> int:
+        return hashes.seqhash(words, seed)
+
+    def token_hash(self, text: bytes, flags: int) -> int:
+        return hashes.token_hash(text, flags)
+
+    def hash_units(self, events: bytes, n_events: int, units: bytearray, n_units: int, n_idents: int) -> None:
+        if len(events) < n_events * walk.EVENT_STRUCT.size or len(units) < n_units * walk.UNIT_STRUCT.size:
+            raise ValueError("buffer shorter than its count")
+        raw = [walk.RawUnit(u.ev_begin, u.ev_end, u.start_byte, u.end_byte, u.start_row, u.end_row, u.name_start,
+                            u.name_end, u.parent, u.node, u.parent_node, u.symbol, bool(u.has_error))
+               for u in carriers.unpack_units(bytes(units), n_units)]
+        try:
+            walk.hash_units(walk.unpack_events(events, n_events), raw, n_idents)
+        except ValueError as exc:  # the C core answers WM_EINVAL
+            raise WatermarkError(f"hash_units: C core rejected its input ({exc})") from None
+        units[:n_units * walk.UNIT_STRUCT.size] = walk.pack_units(raw)
+
+    def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False) -> Parsed:
+        tree = tree_sitter.Parser(grammar.ts_language).parse(source)
+        w = walk.walk(tree, source, grammar.flags, grammar.kind_hashes, grammar.fields, grammar.error_kind_hash)
+        events = walk.pack_events(w.events) if with_events else None
+        return Parsed(walk.pack_units(w.units), len(w.units), w.file_hashes, w.n_nodes, w.has_error,
+                      events, len(w.events) if with_events else 0, w.n_idents if with_events else 0)
+
+    def siphash(self, key: bytes, data: bytes) -> int:
+        if len(key) != 16:
+            raise ValueError("SipHash keys are 16 bytes")
+        return hashes.siphash(key, data)
+
+    def prf(self, key: bytes, words: array, stride: int) -> array:
+        if len(key) != 16 or words.typecode != "Q" or stride <= 0 or len(words) % stride:
+            raise ValueError("prf: 16-byte key and whole runs of uint64 words")
+        return array("Q", (hashes.siphash(key, words[i:i + stride].tobytes()) for i in range(0, len(words), stride)))
+
+    def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, classes: array,
+                   go: bool) -> tuple[array, array]:
+        return carriers.boundaries(records, n_units, n_nodes, source, classes, go)
+
+    def read_bits(self, source: bytes, gaps: array) -> bytearray:
+        return carriers.read_bits(source, gaps)
+
+    def set_bits(self, source: bytes, gaps: array, bits: bytes) -> tuple[bytes, int, int]:
+        return carriers.set_bits(source, gaps, bytes(bits))
+
+    def linear_bits(self, h: array, vector: int) -> bytes:
+        return scoring.linear_bits(h, vector)
+
+    def score_linear(self, h: array, observed: bytes, vectors: array) -> array:
+        return scoring.score_linear(h, observed, vectors)
+
+    def score_tardos(self, identities: array, observed: bytes, thresholds: array, up: array, down: array,
+                     recipient_keys: bytes) -> tuple[array, array]:
+        return scoring.score_tardos(identities, observed, thresholds, up, down, recipient_keys)
+
+
+__all__ = ["ReferenceBackend"]

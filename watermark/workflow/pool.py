@@ -1,0 +1,149 @@
+"""Worker processes for per-file work, in order and in bounded memory, and
+the progress line that goes with them.
+
+Jobs are typed (`FileJob`) and so are the results each worker function
+returns (release.AnalysedFile, trace.ExtractedFile); the parent pairs every
+result with the tag it gave the job, so nothing travels as a positional
+tuple.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from ..errors import WatermarkError
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One file for a worker: its bytes, or a local path to read them from
+    (so a directory tree is read by the workers, not the parent)."""
+
+    path: str  # the path inside the tree, for messages and language detection
+    language: str | None
+    data: bytes | None = None
+    local: str | None = None
+
+    @property
+    def carried(self) -> int:
+        """Bytes this job carries to its worker."""
+        return len(self.data) if self.data is not None else 0
+
+    def load(self) -> bytes:
+        """The file's bytes (OSError if a local file cannot be read)."""
+        if self.data is not None:
+            return self.data
+        if self.local is None:
+            raise OSError(f"{self.path}: no data and no local file")
+        with open(self.local, "rb") as f:
+            return f.read()
+
+
+@dataclass
+class _Slot(Generic[R, T]):
+    tag: T
+    future: concurrent.futures.Future[R] | None
+    size: int
+
+
+def ordered_map(fn: Callable[[FileJob], R], items: Iterable[tuple[FileJob | None, T]], jobs: int, *,
+                per_job: int = 32, max_bytes: int = 64 << 20) -> Iterator[tuple[R | None, T]]:
+    """(fn(job), tag) for each (job, tag), in order, `jobs` processes at a
+    time; a None job passes (None, tag) through in its place.
+
+    At most `per_job` x jobs jobs, carrying at most `max_bytes` of data, are
+    in flight, so memory stays bounded while a large file at the head of the
+    line keeps one worker busy and the others work ahead."""
+    if jobs <= 1:
+        for job, tag in items:
+            yield (fn(job) if job is not None else None), tag
+        return
+    # fork is cheap and needs no `if __name__ == "__main__"` guard in the
+    # caller's script; a parent running other threads gets spawn instead
+    single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if single else "spawn")
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        window: deque[_Slot[R, T]] = deque()
+        in_flight = carried = 0
+
+        def head() -> tuple[R | None, T]:
+            nonlocal in_flight, carried
+            slot = window.popleft()
+            if slot.future is None:
+                return None, slot.tag
+            in_flight -= 1
+            carried -= slot.size
+            return slot.future.result(), slot.tag
+
+        try:
+            for job, tag in items:
+                if job is None:
+                    window.append(_Slot(tag, None, 0))
+                else:
+                    window.append(_Slot(tag, pool.submit(fn, job), job.carried))
+                    in_flight += 1
+                    carried += job.carried
+                while in_flight >= per_job * jobs or carried > max_bytes:
+                    yield head()
+            while window:
+                yield head()
+        except concurrent.futures.process.BrokenProcessPool:
+            raise WatermarkError("a worker process died (out of memory?); retry with fewer jobs") from None
+        except BaseException:
+            for slot in window:
+                if slot.future is not None:
+                    slot.future.cancel()
+            raise
+
+
+def check_jobs(jobs: int | None) -> int:
+    """Worker processes to use: `jobs`, or every core this process may use."""
+    if jobs is None:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:
+            return os.cpu_count() or 1
+    return max(1, int(jobs))
+
+
+class Progress:
+    """One status line on stderr, only when it is a terminal."""
+
+    def __init__(self, label: str, total: int | None = None, enabled: bool | None = None) -> None:
+        self.label, self.total, self.done, self.bytes = label, total, 0, 0
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._last = 0.0
+        self._start = time.monotonic()
+
+    def step(self, nbytes: int = 0) -> None:
+        self.done += 1
+        self.bytes += nbytes
+        now = time.monotonic()
+        if self.enabled and now - self._last > 0.1:
+            self._last = now
+            self._draw()
+
+    def _draw(self, end: str = "") -> None:
+        of = f"/{self.total}" if self.total else ""
+        bar = ""
+        if self.total:
+            filled = int(30 * min(self.done, self.total) / self.total)
+            bar = "[" + "#" * filled + "." * (30 - filled) + "] "
+        rate = self.bytes / max(time.monotonic() - self._start, 1e-9) / 1e6
+        sys.stderr.write(f"\r{self.label} {bar}{self.done}{of} files  {self.bytes / 1e6:.1f} MB  {rate:.1f} MB/s{end}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self._draw("\n")
