@@ -38,7 +38,7 @@ import baselines  # noqa: E402
 import watermark  # noqa: E402
 from watermark.backend import BACKEND  # noqa: E402
 from watermark.core import languages as _languages  # noqa: E402
-from watermark.core.marks import _select, check_density  # noqa: E402
+from watermark.core.marks import _select, density_for  # noqa: E402
 
 KEY = watermark.Key(bytes(range(100, 132)))
 GUILTY = "recipient-0"
@@ -122,7 +122,7 @@ def flip_carriers(src: bytes, language: str, fraction: float, rng: random.Random
                   density: float | None = None) -> bytes:
     """Toggle the blank line at a random `fraction` of the carriers."""
     fp = watermark.fingerprint(src, language=language)
-    chosen = _select(fp, KEY, check_density(density, language))
+    chosen = _select(fp, KEY, density_for(density, language))
     bits = bytes(bit ^ (rng.random() < fraction) for bit in BACKEND.read_bits(src, chosen.gaps))
     return BACKEND.set_bits(src, chosen.gaps, bits)[0]
 

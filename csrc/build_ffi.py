@@ -12,11 +12,14 @@ import sys
 
 from cffi import FFI
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import gen_contract  # noqa: E402
+from sources import SOURCES, source_digest  # noqa: E402
+
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 TS_INCLUDE = HERE / "vendor" / "tree-sitter" / "include"
 TS_SRC = HERE / "vendor" / "tree-sitter" / "src"  # internal headers: wm_fingerprint.c walks subtrees
-SOURCES = ["wm_xxh64.c", "wm_normalize.c", "wm_units.c", "wm_arena.c", "wm_fingerprint.c", "wm_prf.c", "wm_carriers.c"]
 
 
 def _cdef() -> str:
@@ -27,24 +30,9 @@ def _cdef() -> str:
 def _check_contract() -> None:
     """Refuse to build against a stale watermark/backend/contract.py (the
     Python side's copy of the header's constants and record layouts)."""
-    sys.path.insert(0, str(HERE))
-    try:
-        import gen_contract
-    finally:
-        sys.path.pop(0)
     module = ROOT / "watermark" / "backend" / "contract.py"
     if module.is_file() and module.read_text() != gen_contract.generate((HERE / "watermark.h").read_text()):
         raise SystemExit(f"{module} is out of date with csrc/watermark.h: run python3 csrc/gen_contract.py")
-
-
-def source_digest(root: pathlib.Path = HERE) -> str:
-    """Digest of the C contract and sources; compiled in, rechecked at import."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for name in ["watermark.h", "wm_internal.h", "wm_arena.h", *SOURCES]:
-        h.update(name.encode() + b"\0" + (root / name).read_bytes())
-    return h.hexdigest()[:16]
 
 
 def _rel(path: pathlib.Path) -> str:

@@ -87,6 +87,10 @@ def generate(text: str) -> str:
         "",
     ]
     seen = set()
+    for line in cdef(text).splitlines():
+        if line.startswith("#define") and not _DEFINE.match(line):
+            raise SystemExit(f"gen_contract: cannot read {line.strip()!r}: a contract constant is "
+                             "#define WM_NAME <decimal or hex integer, no suffix>")
     for name, value in _DEFINE.findall(cdef(text)):
         if name in seen:
             raise SystemExit(f"gen_contract: {name} is defined twice")

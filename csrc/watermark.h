@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 10
+#define WM_ABI_VERSION 11
 
 /* Seeds and markers of the hash definitions (format: changing one changes
  * every fingerprint, carrier identity and recipient bit; see CHANGELOG.md). */

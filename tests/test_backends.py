@@ -5,9 +5,10 @@ paper's vectors). One generic suite: a routine added to the protocol is
 added here once."""
 from __future__ import annotations
 
+import functools
+import math
 import os
 import random
-import struct
 import subprocess
 import sys
 from array import array
@@ -31,6 +32,7 @@ KEY = watermark.Key(bytes(range(32)))
 REFERENCE = ReferenceBackend()
 
 
+@functools.cache
 def _native():
     if backend.BACKEND.name == "native":
         return backend.BACKEND
@@ -88,6 +90,7 @@ def test_every_contract_constant_and_record_layout_is_the_compiled_extensions(na
 
 
 def test_pure_python_mode_runs_the_whole_api_on_the_reference():
+    _native()  # the comparison needs the C extension built
     code = ("import watermark, json, sys; data = open(sys.argv[1], 'rb').read();"
             "fp = watermark.fingerprint(data, path=sys.argv[1]); key = watermark.Key(bytes(range(32)));"
             "copy = watermark.embed(data, key, 'acme', path=sys.argv[1]);"
@@ -288,8 +291,11 @@ def test_gaps_outside_the_source_are_refused(which):
     with pytest.raises(watermark.WatermarkError):
         b.read_bits(b"a\nb\n", array("Q", [1, 2, 9]))
     with pytest.raises(watermark.WatermarkError):  # a unit whose range runs past the source
-        bad = struct.pack("<QQQIIIIIIIIiIIHBB", 0, 0, 0, 0, 0, 0, 99, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0)
+        bad = contract.UNIT_STRUCT.pack(*contract.UnitRecord(
+            exact=0, renamed=0, skeleton=0, ev_begin=0, ev_end=0, start_byte=0, end_byte=99, start_row=0, end_row=0,
+            name_start=0, name_end=0, parent=-1, node=0, parent_node=0, symbol=0, has_error=0, reserved=0))
         b.boundaries(bad + bad, 2, 1, b"x", array("H", [0]), True)
+    assert b.boundaries(bad, 1, 1, b"x", array("H", [0]), True) == (array("Q"), array("Q"))  # one unit: no pair
 
 
 # ---- the keyed PRF -----------------------------------------------------------------
@@ -350,9 +356,21 @@ def test_scoring_many_recipients_finds_the_one_whose_bits_were_leaked(code):
     observed = bytes(b ^ (rnd.random() < 0.1) for b in observed)  # 10% flips
     recipients = [f"r{i}" for i in range(40)]
     many = codes.score_many(KEY, recipients, identities, observed, c)
-    for r, got in zip(recipients, many):
+    p = codes.biases(KEY, identities, c.cutoff) if code == "tardos" else None
+    for r, got in zip(recipients, many):  # against the definitions, computed here
         mine = codes.recipient_bits(KEY, r, identities, c)
-        assert got.matches == sum(x == y for x, y in zip(mine, observed)) and got.carriers == 3000
+        matches = sum(x == y for x, y in zip(mine, observed))
+        assert (got.matches, got.carriers) == (matches, 3000)
+        if p is None:
+            assert got.log10_bound == pytest.approx(codes.binomial_tail_log10(3000, matches), abs=1e-12)
+            continue
+        score = 0.0
+        for x, y, pi in zip(mine, observed, p):  # Skoric's symmetric score
+            up, down = math.sqrt((1 - pi) / pi), math.sqrt(pi / (1 - pi))
+            score += (up if x else -down) if y else (down if not x else -up)
+        assert got.score == pytest.approx(score, abs=1e-6)
+        assert got.log10_bound == pytest.approx(
+            codes.bernstein_log10(3000, score, math.sqrt((1 - c.cutoff) / c.cutoff)), abs=1e-9)
     best = max(range(40), key=lambda i: many[i].score)
     assert recipients[best] == "r7" and many[best].log10_bound < -50
     assert all(s.log10_bound > -9 for i, s in enumerate(many) if i != best)

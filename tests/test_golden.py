@@ -63,7 +63,7 @@ def _key() -> watermark.Key:
     return watermark.Key.load(GOLDEN / "v0.1.0" / "vendor.key")
 
 
-@pytest.mark.parametrize("leak", ["globex", "merged"])
+@pytest.mark.parametrize("leak", ["globex", "merged", "hooli"])
 def test_a_registry_and_leaks_made_by_0_1_0_trace_exactly_as_0_1_0_traced_them(tmp_path, leak):
     want = json.loads((GOLDEN / "v0.1.0" / f"trace-{leak}.json").read_text())
     report = watermark.trace(GOLDEN / "v0.1.0" / f"leak-{leak}.tar.gz", _key(), _old_registry(tmp_path), jobs=1)
@@ -73,29 +73,41 @@ def test_a_registry_and_leaks_made_by_0_1_0_trace_exactly_as_0_1_0_traced_them(t
     assert [(s["recipient"], s["log10_bound"], s["matches"], s["carriers"], s["round"]) for s in want["accused"]] == \
         [(s.recipient, pytest.approx(s.log10_bound, abs=1e-9), s.matches, s.carriers, s.round)
          for s in report.accused]
-    top = [(s["recipient"], s["matches"], s["carriers"]) for s in want["ranking"]]
-    assert [(s.recipient, s.matches, s.carriers) for s in report.ranking[:len(top)]] == top
+    assert report.code == want["code"]
+    top = [(s["recipient"], s["matches"], s["carriers"], s["round"]) for s in want["ranking"]]
+    assert [(s.recipient, s.matches, s.carriers, s.round) for s in report.ranking[:len(top)]] == top
+    assert [s.log10_bound for s in report.ranking[:len(top)]] == \
+        [pytest.approx(s["log10_bound"], abs=1e-9) for s in want["ranking"]]
+    assert [s.score for s in report.ranking[:len(top)]] == \
+        [pytest.approx(s["score"], abs=1e-9) for s in want["ranking"]]
 
 
-def test_the_0_1_0_leak_of_one_recipient_names_it():
-    """The plain statement of the promise, apart from the exact figures."""
-    want = json.loads((GOLDEN / "v0.1.0" / "trace-globex.json").read_text())
-    assert [s["recipient"] for s in want["accused"]] == ["globex"]
-
-
-def test_a_registry_records_the_scheme_of_each_release(tmp_path):
+def test_a_0_1_0_registry_is_read_as_it_is_and_upgraded_by_the_first_write(tmp_path):
     db = _old_registry(tmp_path)
+    watermark.trace(GOLDEN / "v0.1.0" / "leak-globex.tar.gz", _key(), db, jobs=1)
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 1  # reading wrote no new schema
     with watermark.Registry(db) as registry:
-        infos = registry.releases()
-    assert {i.name: i.scheme for i in infos} == {"shop-1.0": 1, "shop-1.0-tardos": 1}
+        assert {i.name: i.scheme for i in registry.releases()} == {"shop-1.0": 1, "fixtures-1.0": 1}
+        # the same release analysed again today is the one 0.1.0 recorded (same digest): nothing to add
+        with watermark.Release.analyse(make_golden.ROOT / "examples" / "sample-release", _key(), name="shop-1.0",
+                                       jobs=1) as release:
+            assert registry.add_release(release) is False
+        assert registry.add_recipients("shop-1.0", ["new-customer"]) == 1
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert con.execute("SELECT name, scheme FROM releases ORDER BY name").fetchall() == \
+            [("fixtures-1.0", 1), ("shop-1.0", 1)]
+    again = watermark.trace(GOLDEN / "v0.1.0" / "leak-globex.tar.gz", _key(), db, jobs=1)
+    assert [s.recipient for s in again.accused] == ["globex"] and again.recipients_tested == 204
 
 
 def test_a_release_of_an_unknown_scheme_is_refused_with_one_line(tmp_path):
     db = _old_registry(tmp_path)
-    with watermark.Registry(db):
-        pass  # upgrades the 0.1.0 file in place
+    with watermark.Registry(db) as registry:
+        registry.add_recipients("shop-1.0", ["new-customer"])  # a write: upgrades the 0.1.0 file
     with sqlite3.connect(db) as con:
-        con.execute("UPDATE releases SET scheme = 99")
+        con.execute("UPDATE releases SET scheme = 99 WHERE name = 'fixtures-1.0'")
     with pytest.raises(watermark.RegistryError) as err:
         watermark.trace(GOLDEN / "v0.1.0" / "leak-globex.tar.gz", _key(), db, jobs=1)
     message = str(err.value)

@@ -83,7 +83,7 @@ def native_info() -> dict[str, object]:
         "scheme": SCHEME,
         "pure_python_requested": backend.pure_python_requested(),
     }
-    digest = getattr(backend.BACKEND, "build_digest", None)
+    digest = backend.BACKEND.build_digest()
     if digest is not None:
-        info["build_digest"] = digest()
+        info["build_digest"] = digest
     return info

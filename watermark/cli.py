@@ -21,7 +21,7 @@ from .core.keys import Key
 from .core.marks import check_density
 from .errors import KeyFileError, WatermarkError
 from .workflow.registry import Registry, default_path
-from .workflow.release import Release, check_recipient, read_recipients
+from .workflow.release import Release, check_recipient_name, read_recipients
 from .workflow.trace import trace
 
 EXIT_OK, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
@@ -44,7 +44,7 @@ def _registry(args: argparse.Namespace, create: bool) -> Registry:
 
 
 def _recipients(args: argparse.Namespace) -> list[str]:
-    names = [check_recipient(r) for r in args.recipient or []]
+    names = [check_recipient_name(r) for r in args.recipient or []]
     if getattr(args, "recipients_file", None):
         names += read_recipients(args.recipients_file)
     if not names:
@@ -194,7 +194,7 @@ def _trace(args: argparse.Namespace, recipients: list[str] | None = None) -> int
 
 
 def _verify(args: argparse.Namespace) -> int:
-    return _trace(args, recipients=[check_recipient(args.recipient_name)])
+    return _trace(args, recipients=[check_recipient_name(args.recipient_name)])
 
 
 def _registry_list(args: argparse.Namespace) -> int:
@@ -262,7 +262,7 @@ def _level(text: str) -> float:
 
 def _density(text: str) -> float:
     try:
-        return check_density(float(text), "go")
+        return float(check_density(float(text)))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

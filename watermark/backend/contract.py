@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-WM_ABI_VERSION = 10
+WM_ABI_VERSION = 11
 WM_SEED_TEXT = 0x74657874
 WM_SEED_EXACT = 0x65786163
 WM_SEED_RENAMED = 0x72656e61

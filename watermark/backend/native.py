@@ -45,11 +45,11 @@ def _check_build(ext: Any) -> None:
         raise NativeBuildError(f"watermark's C extension is stale (ABI {found}, this code needs "
                                f"{contract.WM_ABI_VERSION}); {_REBUILD}")
     csrc = pathlib.Path(__file__).resolve().parent.parent.parent / "csrc"
-    if (csrc / "build_ffi.py").is_file():  # a source checkout: the build must match it
-        spec = importlib.util.spec_from_file_location("_wm_build_ffi_digest", csrc / "build_ffi.py")
+    if (csrc / "sources.py").is_file():  # a source checkout: the build must match it
+        spec = importlib.util.spec_from_file_location("_wm_csrc_sources", csrc / "sources.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)  # build_ffi imports cffi only; loading it compiles nothing
+        spec.loader.exec_module(module)  # hashes the C sources; imports nothing else
         built = ext.ffi.string(ext.lib.wm_build_digest()).decode()
         if built != module.source_digest():
             raise NativeBuildError(f"watermark's C extension was built from other C sources than csrc/; {_REBUILD}")
@@ -96,7 +96,7 @@ class NativeBackend:
         self._ffi, self._lib = ext.ffi, ext.lib
         self._languages: dict[str, Any] = {}  # language name -> (wm_lang handle, grammar kept alive)
 
-    def build_digest(self) -> str:
+    def build_digest(self) -> str | None:
         return str(self._ffi.string(self._lib.wm_build_digest()).decode())
 
     # ---- hashing ---------------------------------------------------------------

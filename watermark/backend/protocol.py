@@ -58,6 +58,10 @@ class Backend(Protocol):
 
     name: str
 
+    def build_digest(self) -> str | None:
+        """Digest of the C sources the extension was built from (None: no extension)."""
+        ...
+
     # ---- hashing (wm_xxh64.c, wm_normalize.c, wm_units.c) --------------------
     def xxh64(self, data: bytes, seed: int = 0) -> int: ...
     def seqhash(self, words: Sequence[int], seed: int) -> int: ...

@@ -52,6 +52,10 @@ formatting, consistent renaming, reordering of functions, and edits or cuts
 more than one sibling away leave it unchanged: a 300-line excerpt or an
 edited function keeps most of its carriers. Repeated code (the same four
 siblings) repeats it, and the scorer counts each identity once.
+
+Here the rules become per-symbol classes (`rule_classes`, WM_C_* bits of
+the C contract); the backends apply them: csrc/wm_carriers.c, and its
+readable twin watermark/backend/reference/carriers.py.
 """
 from __future__ import annotations
 

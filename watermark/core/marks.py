@@ -45,14 +45,16 @@ class _Carriers:
         return len(self.identities)
 
 
-def check_density(density: float | None, language: str) -> float:
-    """The fraction of eligible boundaries to use: `density` in (0, 1], or
-    the language's default."""
-    if density is None:
-        return DEFAULT_DENSITY[language]
-    if not 0.0 < density <= 1.0:
+def check_density(density: float) -> float:
+    """A density: the fraction of eligible boundaries used, in (0, 1]."""
+    if isinstance(density, bool) or not isinstance(density, (int, float)) or not 0.0 < density <= 1.0:
         raise ValueError("density is a fraction in (0, 1]")
-    return float(density)
+    return density
+
+
+def density_for(density: float | None, language: str) -> float:
+    """`density` (checked), or the language's default."""
+    return DEFAULT_DENSITY[language] if density is None else float(check_density(density))
 
 
 def _select(fp: FileFingerprint, key: Key, density: float) -> _Carriers:
@@ -105,7 +107,7 @@ def embed(source: bytes | str, key: Key, recipient: str, *, language: str | None
     where = f"{path}: " if path else ""
     problem = syntax_problem(fp)
     if problem is None:
-        chosen = _select(fp, key, check_density(density, fp.language))
+        chosen = _select(fp, key, density_for(density, fp.language))
         marked, added, removed = BACKEND.set_bits(fp.source, chosen.gaps,
                                                   recipient_bits(key, recipient, chosen.identities, code))
         problem = marking_problem(fp, marked)
@@ -207,7 +209,7 @@ def extract(source: bytes | str, key: Key, *, language: str | None = None,
 
     Units with syntax errors are skipped, the rest is read."""
     fp = fingerprint(source, language=language, path=path)
-    chosen = _select(fp, key, check_density(density, fp.language))
+    chosen = _select(fp, key, density_for(density, fp.language))
     return Observations(chosen.identities, BACKEND.read_bits(fp.source, chosen.gaps))
 
 

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from .release import Release
 
 # 1: watermark 0.1.0. 2: releases.scheme (the scheme of their marks; 0.1.0's
-# releases are scheme 1). Opening an older registry upgrades it in place.
+# releases are scheme 1). An older registry is read as it is and upgraded in
+# place by the first write.
 SCHEMA_VERSION = 2
 DEFAULT_REGISTRY = "watermark.db"  # in the working directory; or $WATERMARK_REGISTRY
 
@@ -139,16 +140,10 @@ class Registry:
             if version > SCHEMA_VERSION:
                 raise RegistryError(f"{self.path}: registry schema {version} is newer than this watermark "
                                     f"(schema {SCHEMA_VERSION}); upgrade watermark")
-            if version < SCHEMA_VERSION:
-                with self._write() as db:  # a concurrent opener may have created or upgraded it meanwhile
-                    found = db.execute("PRAGMA user_version").fetchone()[0]
-                    if found == 0:
-                        for statement in _SCHEMA.split(";"):
-                            if statement.strip():
-                                db.execute(statement)
-                    elif found == 1:  # watermark 0.1.0: every release it recorded is scheme 1
-                        db.execute("ALTER TABLE releases ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1")
-                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._schema = version
+            if version == 0:
+                with self._write():  # creates the schema
+                    pass
         except sqlite3.DatabaseError as exc:
             raise RegistryError(f"{self.path}: not a usable registry database ({exc})") from None
         if mode.lower() != "wal":
@@ -164,23 +159,47 @@ class Registry:
         self.close()
 
     class _Txn:
-        def __init__(self, db: sqlite3.Connection) -> None:
-            self.db = db
+        """A write transaction; the first one brings an older schema up to date."""
+
+        def __init__(self, registry: Registry) -> None:
+            self.registry = registry
+            self.db = registry._db
 
         def __enter__(self) -> sqlite3.Connection:
             self.db.execute("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlocks
+            if self.registry._schema < SCHEMA_VERSION:
+                self.registry._upgrade()
             return self.db
 
         def __exit__(self, kind: object, *exc: object) -> None:
             self.db.execute("COMMIT" if kind is None else "ROLLBACK")
 
     def _write(self) -> _Txn:
-        return self._Txn(self._db)
+        return self._Txn(self)
+
+    def _upgrade(self) -> None:
+        """Create or upgrade the schema, inside a write transaction (another
+        process may have done it meanwhile: the version is read again)."""
+        found = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if found == 0:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+        elif found == 1:  # watermark 0.1.0: every release it recorded is scheme 1
+            self._db.execute("ALTER TABLE releases ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1")
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._schema = SCHEMA_VERSION
+
+    @property
+    def _scheme(self) -> str:
+        """The SQL of a release's scheme: schema 1 recorded none (all scheme 1)."""
+        return "r.scheme" if self._schema >= 2 else "1"
 
     # ---- releases ----------------------------------------------------------
 
     def _release_row(self, name: str) -> _ReleaseRow | None:
-        row = self._db.execute("SELECT id, key_id, digest, scheme FROM releases WHERE name = ?", (name,)).fetchone()
+        row = self._db.execute(f"SELECT r.id, r.key_id, r.digest, {self._scheme} FROM releases r WHERE r.name = ?",
+                               (name,)).fetchone()
         return None if row is None else _ReleaseRow(*row)
 
     def add_release(self, release: Release) -> bool:
@@ -213,7 +232,10 @@ class Registry:
         if row.key_id != release.key_id:
             raise RegistryError(f"release {release.name!r} was marked with key {row.key_id}, not with this key "
                                 f"({release.key_id}); use its key or another release name")
-        if row.digest != release.digest or row.scheme != SCHEME:
+        if row.scheme != SCHEME:
+            raise RegistryError(f"release {release.name!r} is registered with marks of scheme {row.scheme}, "
+                                f"this watermark makes scheme {SCHEME}; choose a new release name")
+        if row.digest != release.digest:
             raise RegistryError(f"release {release.name!r} is already registered with other content; "
                                 "choose a new release name")
 
@@ -254,7 +276,7 @@ class Registry:
         sql = ("SELECT r.name, r.created, r.key_id, r.code, r.cutoff, r.density, r.source, r.files, "
                "r.marked_files, r.carriers, r.digest, "
                "(SELECT COUNT(*) FROM recipients WHERE release_id = r.id), "
-               "(SELECT COUNT(*) FROM copies WHERE release_id = r.id), r.scheme FROM releases r")
+               f"(SELECT COUNT(*) FROM copies WHERE release_id = r.id), {self._scheme} FROM releases r")
         args: tuple = ()
         if key_id is not None:
             sql += " WHERE r.key_id = ?"

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 # ---- recipients ------------------------------------------------------------
 
-def check_recipient(name: str) -> str:
+def check_recipient_name(name: str) -> str:
     """A recipient name usable as a directory name and a registry key."""
     if not isinstance(name, str):
         raise TypeError("a recipient is a string")
@@ -71,7 +71,7 @@ def read_recipients(path: str | os.PathLike) -> list[str]:
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
-            names.append(check_recipient(line))
+            names.append(check_recipient_name(line))
     return names
 
 
@@ -79,7 +79,7 @@ def _distinct(recipients: str | Iterable[str]) -> list[str]:
     names = [recipients] if isinstance(recipients, str) else list(recipients)
     if not names:
         raise WatermarkError("no recipient given")
-    out = list(dict.fromkeys(check_recipient(n) for n in names))
+    out = list(dict.fromkeys(check_recipient_name(n) for n in names))
     return out
 
 
@@ -220,7 +220,8 @@ class Release:
             dens.update(density)
         elif density is not None:
             dens = {k: float(density) for k in dens}
-        dens = {lang: check_density(v, lang) for lang, v in dens.items()}
+        for v in dens.values():  # kept as given: the release digest hashes them
+            check_density(v)
         code = Code.of(code)
         jobs = check_jobs(jobs)
         spool = tempfile.TemporaryFile(prefix="watermark-release-")

@@ -38,14 +38,22 @@ class ReferenceBackend:
     def hash_units(self, events: bytes, n_events: int, units: bytearray, n_units: int, n_idents: int) -> None:
         if len(events) < n_events * walk.EVENT_STRUCT.size or len(units) < n_units * walk.UNIT_STRUCT.size:
             raise ValueError("buffer shorter than its count")
+        records = carriers.unpack_units(bytes(units), n_units)
         raw = [walk.RawUnit(u.ev_begin, u.ev_end, u.start_byte, u.end_byte, u.start_row, u.end_row, u.name_start,
-                            u.name_end, u.parent, u.node, u.parent_node, u.symbol, bool(u.has_error))
-               for u in carriers.unpack_units(bytes(units), n_units)]
+                            u.name_end, u.parent, u.node, u.parent_node, u.symbol, bool(u.has_error),
+                            u.exact, u.renamed, u.skeleton)
+               for u in records]
         try:
             walk.hash_units(walk.unpack_events(events, n_events), raw, n_idents)
-        except ValueError as exc:  # the C core answers WM_EINVAL
-            raise WatermarkError(f"hash_units: C core rejected its input ({exc})") from None
-        units[:n_units * walk.UNIT_STRUCT.size] = walk.pack_units(raw)
+        except ValueError:  # the C core answers WM_EINVAL
+            raise WatermarkError("hash_units: C core rejected its input (status -5)") from None
+        finally:  # only the three hashes are written, as the C writes them
+            for k, (u, r) in enumerate(zip(records, raw)):
+                walk.UNIT_STRUCT.pack_into(units, k * walk.UNIT_STRUCT.size,
+                                           *u._replace(exact=r.exact, renamed=r.renamed, skeleton=r.skeleton))
+
+    def build_digest(self) -> str | None:
+        return None
 
     def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False) -> Parsed:
         tree = tree_sitter.Parser(grammar.ts_language).parse(source)

@@ -49,6 +49,8 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
                go: bool) -> tuple[array, array]:
     """(words, gaps) of the eligible boundaries, as wm_boundaries."""
     src = source
+    if n_units < 2:  # as the C: nothing to pair, nothing checked
+        return array("Q"), array("Q")
     rows = unpack_units(records, n_units)
     for u in rows:
         if u.parent_node >= n_nodes or u.parent >= n_units or u.start_byte > u.end_byte or u.end_byte > len(src):
