@@ -4,8 +4,11 @@ Leaks are real corpus files marked for one recipient: single files, files
 the corpus ships under several paths, and groups of files from one directory
 (repeated code repeats carrier identities across files). Every leak is scored against innocent recipients;
 for a valid bound, the fraction of innocent trials with bound <= x must stay
-<= x for every x. The same trials are also scored without deduplicating
-repeated identities, to show why the scorer counts each identity once.
+<= x for every x. Bounds are two-sided (agreement or disagreement beyond
+chance); the same leaks with every bit complemented (what a keyless leaker
+gets by toggling every eligible boundary) are scored too, so both tails are
+exercised. The same trials are also scored without deduplicating repeated
+identities, to show why the scorer counts each identity once.
 
     python3 benchmarks/calibration.py [--leaks 500] [--innocents 200] [--json]
 """
@@ -61,17 +64,22 @@ def leaks(count: int, rng: random.Random) -> list[tuple[str, watermark.Observati
 
 def run(args) -> dict:
     rng = random.Random(5)
-    results = {"unbiased": [], "tardos": [], "unbiased, no dedup": []}
+    results: dict[str, list[float]] = {"unbiased": [], "unbiased, leak complemented": [], "tardos": [],
+                                       "tardos, leak complemented": [], "unbiased, no dedup": []}
     carriers = repeated = 0
     for _, obs in leaks(args.leaks, rng):
+        turned = watermark.Observations(obs.identities, bytes(1 - b for b in obs.bits))
         ids, bits = obs.distinct()
         carriers += len(obs)
         repeated += len(obs) - len(ids)
         for i in range(args.innocents):
             name = f"innocent-{rng.randrange(10**12)}"
             results["unbiased"].append(watermark.verify(obs, KEY, name).log10_bound)
-            if i % 4 == 0:  # the Tardos score is computed in Python: a quarter of the trials
+            results["unbiased, leak complemented"].append(watermark.verify(turned, KEY, name).log10_bound)
+            if i % 4 == 0:  # the Tardos biases cost a PRF each: a quarter of the trials
                 results["tardos"].append(watermark.verify(obs, KEY, name, code="tardos").log10_bound)
+                results["tardos, leak complemented"].append(
+                    watermark.verify(turned, KEY, name, code="tardos").log10_bound)
             raw = _codes.score(KEY, name, obs.identities, bytes(obs.bits), _codes.DEFAULT_CODE)
             results["unbiased, no dedup"].append(raw.log10_bound)
     table = {}

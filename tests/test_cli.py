@@ -9,6 +9,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from corpus import tool
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -185,3 +187,48 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
         assert "Traceback" not in r.stderr
     assert not (tmp_path.parent / "escape.go").exists()
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
+
+
+# --- keyless edits of a leaked copy ----------------------------------------------
+
+def _flip_eligible_boundaries(tree: Path, fraction: float, seed: int) -> None:
+    """A keyless attack: the eligibility rules are public, so a leaker can
+    toggle the blank line at any share of the eligible boundaries."""
+    import random
+
+    import watermark
+    from watermark.backend import BACKEND
+    from watermark.core import carriers
+
+    rng = random.Random(seed)
+    for path in sorted(tree.rglob("*")):
+        if path.suffix not in (".go", ".js"):
+            continue
+        fp = watermark.fingerprint(path.read_bytes(), path=str(path))
+        found = carriers.boundaries(fp)
+        bits = BACKEND.read_bits(fp.source, found.gaps)
+        path.write_bytes(BACKEND.set_bits(fp.source, found.gaps, bytes(b ^ (rng.random() < fraction) for b in bits))[0])
+
+
+@pytest.mark.parametrize("fraction", [1.0, 0.9])
+def test_a_copy_with_its_blank_lines_complemented_names_its_recipient(tmp_path, fraction):
+    """Every (or 90% of every) eligible boundary toggled: the copy disagrees
+    with its recipient's bits far beyond chance, and the two-sided score names
+    it; the other recipients stay at chance."""
+    import watermark
+
+    key = tmp_path / "k.key"
+    watermark.Key(bytes(range(32))).save(key)
+    db = str(tmp_path / "r.db")
+    r = run("embed", str(SAMPLE), "--out", str(tmp_path / "copies"), "--release", "s1", "--recipient", "acme-corp",
+            "--recipient", "globex", "--recipient", "initech", "--key-file", str(key), "--registry", db)
+    assert r.returncode == 0, r.stderr
+    leak = tmp_path / "copies" / "globex"
+    _flip_eligible_boundaries(leak, fraction, seed=3)
+    r = run("trace", str(leak), "--key-file", str(key), "--registry", db)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    rows = {line.split()[0]: line for line in r.stdout.splitlines() if line.startswith("  ") and "/" in line}
+    assert "ACCUSED (complemented copy)" in rows["globex"]
+    assert "ACCUSED" not in rows["acme-corp"] and "ACCUSED" not in rows["initech"]
+    doc = json.loads(run("trace", str(leak), "--key-file", str(key), "--registry", db, "--json").stdout)
+    assert [(s["recipient"], s["complemented"]) for s in doc["accused"]] == [("globex", True)]

@@ -1,6 +1,7 @@
 """The watermark on single files: keys, carriers, embed / extract / verify."""
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import stat
@@ -119,6 +120,31 @@ def test_a_real_sized_function_accuses_its_recipient_only():
     assert 70 <= len(wrong_key) <= 110 and not watermark.verify(wrong_key, OTHER_KEY, "alice").accused
     everywhere = watermark.extract(marked.source, OTHER_KEY, language="go", density=1.0)
     assert len(everywhere) == 120 and not watermark.verify(everywhere, OTHER_KEY, "alice").accused
+
+
+@pytest.mark.parametrize("code", ["unbiased", "tardos"])
+def test_a_complemented_copy_accuses_its_recipient_and_the_bound_is_two_sided(code):
+    """Every bit toggled: agreement nowhere is evidence as strong as agreement
+    everywhere (the same bound, on the other tail); others stay at chance."""
+    src = b"".join(b"a%d = f(%d);\nif (a%d) {\n  g();\n}\n" % (i, i, i) for i in range(400))
+    marked = watermark.embed(src, KEY, "alice", language="javascript", density=1.0, code=code)
+    obs = watermark.extract(marked.source, KEY, language="javascript", density=1.0)
+    flipped = watermark.Observations(obs.identities, bytes(1 - b for b in obs.bits))
+    straight, turned = (watermark.verify(o, KEY, "alice", code=code) for o in (obs, flipped))
+    assert straight.accused and not straight.complemented
+    assert turned.accused and turned.complemented and turned.matches == 0
+    if code == "unbiased":
+        assert turned.log10_bound == pytest.approx(straight.log10_bound)
+    assert not any(watermark.verify(o, KEY, "bob", code=code).accused for o in (obs, flipped))
+
+
+def test_two_sided_bounds_are_twice_the_smaller_tail():
+    assert _codes.two_sided_binomial_log10(10, 10) == pytest.approx(math.log10(2 * 2.0 ** -10))
+    assert _codes.two_sided_binomial_log10(10, 0) == _codes.two_sided_binomial_log10(10, 10)
+    assert 10 ** _codes.two_sided_binomial_log10(10, 2) == pytest.approx(2 * 56 / 1024)
+    assert _codes.two_sided_binomial_log10(10, 5) == 0.0  # capped at 1
+    assert _codes.two_sided_bernstein_log10(100, -30.0, 3.0) == _codes.two_sided_bernstein_log10(100, 30.0, 3.0) == \
+        pytest.approx(math.log10(2) - 900 / (2 * (100 + 30)) / math.log(10))
 
 
 def test_text_input_gives_text_output_and_carriers_sit_between_statements():

@@ -179,7 +179,7 @@ def _trace(args: argparse.Namespace, recipients: list[str] | None = None) -> int
     print(f"  {'recipient':<24} {'matches':>16} {'bound':>12}  verdict")
     for s in report.ranking[:args.top]:
         bound = f"1e{s.log10_bound:.1f}" if s.log10_bound < -300 else f"{s.bound:.3g}"
-        verdict = "ACCUSED" if s.accused else "-"
+        verdict = ("ACCUSED (complemented copy)" if s.complemented else "ACCUSED") if s.accused else "-"
         print(f"  {s.recipient:<24} {f'{s.matches}/{s.carriers}':>16} {bound:>12}  {verdict}")
     if len(report.ranking) > args.top:
         print(f"  ... {len(report.ranking) - args.top} more, none accused")

@@ -28,6 +28,17 @@ tardos    carrier i has a bias p_i = sin^2(r), r uniform on
           Bernstein's inequality bounds the tail:
           P(S >= s) <= exp(-s^2 / (2 (n + M s / 3))). Resists collusion of
           several recipients who merge their copies.
+
+Both codes are scored on both tails. Disagreement beyond chance is evidence
+exactly as agreement is: a leaker who complements the blank-line state of
+every eligible boundary (the rules are public; no key needed) leaves a copy
+that agrees with the recipient's bits nowhere. For an innocent the matches
+are Binomial(n, 1/2) (the score a sum of bounded zero-mean terms) whichever
+way the leaker turned them, so the two-sided bound is twice the smaller
+tail: 2 P(X >= max(m, n - m)) for the unbiased code, and
+2 exp(-s^2 / (2 (n + M |s| / 3))) for Tardos (every term lies in [-M, M]).
+`Score.complemented` says which tail: the copy holds the complement of the
+recipient's bits.
 """
 from __future__ import annotations
 
@@ -122,7 +133,8 @@ class Score:
     score: float  # unbiased: matching bits; tardos: the symmetric score
     matches: int
     carriers: int
-    log10_bound: float  # log10 of the false-accusation bound (<= 0)
+    log10_bound: float  # log10 of the two-sided false-accusation bound (<= 0)
+    complemented: bool = False  # the evidence is disagreement: the copy holds the complement
 
     @property
     def bound(self) -> float:
@@ -152,8 +164,8 @@ def score_many(key: Key, recipients: list[str], identities: array, observed: byt
         out = []
         for m in matches:
             if m not in tails:
-                tails[m] = binomial_tail_log10(n, m)
-            out.append(Score(m, m, n, tails[m]))
+                tails[m] = two_sided_binomial_log10(n, m)
+            out.append(Score(m, m, n, tails[m], 2 * m < n))
         return out
     p = biases(key, identities, code.cutoff)
     up = array("d", (math.sqrt((1 - pi) / pi) for pi in p))
@@ -161,7 +173,7 @@ def score_many(key: Key, recipients: list[str], identities: array, observed: byt
     keys = b"".join(key.recipient_key(r) for r in recipients)
     scores, matches = BACKEND.score_tardos(identities, observed, thresholds(p), up, down, keys)
     big = math.sqrt((1 - code.cutoff) / code.cutoff)
-    return [Score(s, m, n, bernstein_log10(n, s, big)) for s, m in zip(scores, matches)]
+    return [Score(s, m, n, two_sided_bernstein_log10(n, s, big), s < 0) for s, m in zip(scores, matches)]
 
 
 def binomial_tail_log10(n: int, m: int) -> float:
@@ -181,6 +193,21 @@ def binomial_tail_log10(n: int, m: int) -> float:
         return 0.0
     kl = q * math.log(2 * q) + ((1 - q) * math.log(2 * (1 - q)) if q < 1 else 0.0)
     return -n * kl / math.log(10)
+
+
+_LOG10_2 = math.log10(2)
+
+
+def two_sided_binomial_log10(n: int, m: int) -> float:
+    """log10 of the two-sided bound for m matches of n fair coins:
+    2 P(X >= max(m, n - m)), at most 1."""
+    return min(0.0, binomial_tail_log10(n, max(m, n - m)) + _LOG10_2)
+
+
+def two_sided_bernstein_log10(n: int, s: float, bound: float) -> float:
+    """log10 of Bernstein's two-sided bound on P(|S| >= |s|) for a sum of n
+    independent zero-mean, unit-variance terms each in [-bound, bound]."""
+    return min(0.0, bernstein_log10(n, abs(s), bound) + _LOG10_2)
 
 
 def bernstein_log10(n: int, s: float, bound: float) -> float:

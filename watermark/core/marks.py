@@ -230,18 +230,21 @@ class Verdict:
     accused: bool
     level: float
     code: str
+    complemented: bool = False  # accused by disagreement: the copy holds the complement of its bits
 
 
 def verify(observations: Observations, key: Key, recipient: str, *, level: float = 1e-9,
            code: Code | str | None = None) -> Verdict:
-    """Score `recipient` against observations (each carrier identity once)."""
+    """Score `recipient` against observations (each carrier identity once),
+    on both tails: a copy that agrees with the recipient's bits far less
+    often than chance (a complemented copy) accuses it too."""
     level = check_level(level)
     code = Code.of(code)
     identities, bits = observations.distinct()
     s: Score = score(key, recipient, identities, bits, code)
     accused = s.carriers > 0 and s.log10_bound <= math.log10(level)
     return Verdict(recipient, s.score, s.matches, s.carriers, s.bound, s.log10_bound, accused,
-                   level, code.name)
+                   level, code.name, s.complemented)
 
 
 __all__ = ["EmbedResult", "Observation", "Observations", "Verdict", "embed",

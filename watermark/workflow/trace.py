@@ -13,12 +13,15 @@
 3. Score: each identity counts once (`Observations.distinct`), and every
    recipient registered with the key's releases is scored in one C pass.
 4. Accuse: with N recipients and R rounds (R = 3, or 1 for one recipient), a recipient whose bound is at
-   most level / (N x R) is accused (the corrected bound reported is
-   min(1, N x R x bound): a union bound over every test made, so the chance
-   that any innocent is accused stays <= level). Later rounds find the other
-   contributors of a merged copy: they rescore the recipients not yet
-   accused on the carriers where the leak disagrees with every recipient
-   accused so far. For an innocent, those carriers are chosen from the leak
+   most level / (N x R) is accused. Each test is two-sided (codes: agreement
+   or disagreement beyond chance, so a complemented copy is named too), and
+   its bound is already twice the smaller tail; the corrected bound reported
+   is min(1, N x R x bound): a union bound over every test made, so the
+   chance that any innocent is accused stays <= level. Later rounds find the
+   other contributors of a merged copy: they rescore the recipients not yet
+   accused on the carriers that no recipient accused so far explains (where
+   the leak disagrees with it, or, for one accused on a complemented copy,
+   agrees with it). For an innocent, those carriers are chosen from the leak
    and the accused recipients' bits, which are independent of its own bits,
    so its matches there are again Binomial(n, 1/2) (unbiased code) and each
    round's bound holds.
@@ -243,24 +246,27 @@ def _rounds(key: Key, recipients: list[str], identities: array, bits: bytes, cod
         if not remaining or not len(ids):
             break
         scores = score_many(key, remaining, ids, obs, code)
-        newly = []
+        newly: list[tuple[str, bool]] = []  # accused in this round, and whether on a complemented copy
         for r, s in zip(remaining, scores):
             log10_bound = min(0.0, s.log10_bound + correction)
             suspicion = Suspicion(r, s.score, s.matches, s.carriers, 10.0 ** log10_bound, log10_bound,
-                                  s.carriers > 0 and log10_bound <= threshold, level, code.name, rnd)
+                                  s.carriers > 0 and log10_bound <= threshold, level, code.name,
+                                  complemented=s.complemented, round=rnd)
             if r not in best or suspicion.accused or (not best[r].accused and log10_bound < best[r].log10_bound):
                 best[r] = suspicion
             if suspicion.accused:
-                newly.append(r)
+                newly.append((r, s.complemented))
         if not newly:
             break
-        remaining = [r for r in remaining if r not in newly]
-        # keep the carriers where the leak disagrees with every accused recipient
+        accused_now = {r for r, _c in newly}
+        remaining = [r for r in remaining if r not in accused_now]
+        # keep the carriers no accused recipient explains: where the leak
+        # disagrees with its bits (agrees, for a complemented copy)
         disagree = bytearray(b"\x01") * len(ids)
-        for r in newly:
+        for r, complemented in newly:
             mine = recipient_bits(key, r, ids, code)
             for k, (x, y) in enumerate(zip(mine, obs)):
-                if x == y:
+                if (x == y) != complemented:
                     disagree[k] = 0
         keep = [k for k, d in enumerate(disagree) if d]
         ids, obs = array("Q", (ids[k] for k in keep)), bytes(obs[k] for k in keep)
