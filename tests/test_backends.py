@@ -361,16 +361,20 @@ def test_scoring_many_recipients_finds_the_one_whose_bits_were_leaked(code):
         mine = codes.recipient_bits(KEY, r, identities, c)
         matches = sum(x == y for x, y in zip(mine, observed))
         assert (got.matches, got.carriers) == (matches, 3000)
+        two = math.log10(2)  # both tails: twice the smaller one
         if p is None:
-            assert got.log10_bound == pytest.approx(codes.binomial_tail_log10(3000, matches), abs=1e-12)
+            tail = codes.binomial_tail_log10(3000, max(matches, 3000 - matches))
+            assert got.log10_bound == pytest.approx(min(0.0, tail + two), abs=1e-12)
+            assert got.complemented == (2 * matches < 3000)
             continue
         score = 0.0
         for x, y, pi in zip(mine, observed, p):  # Skoric's symmetric score
             up, down = math.sqrt((1 - pi) / pi), math.sqrt(pi / (1 - pi))
             score += (up if x else -down) if y else (down if not x else -up)
         assert got.score == pytest.approx(score, abs=1e-6)
-        assert got.log10_bound == pytest.approx(
-            codes.bernstein_log10(3000, score, math.sqrt((1 - c.cutoff) / c.cutoff)), abs=1e-9)
+        tail = codes.bernstein_log10(3000, abs(score), math.sqrt((1 - c.cutoff) / c.cutoff))
+        assert got.log10_bound == pytest.approx(min(0.0, tail + two), abs=1e-9)
+        assert got.complemented == (score < 0)
     best = max(range(40), key=lambda i: many[i].score)
     assert recipients[best] == "r7" and many[best].log10_bound < -50
     assert all(s.log10_bound > -9 for i, s in enumerate(many) if i != best)

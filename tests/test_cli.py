@@ -10,7 +10,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from corpus import tool
 
 FIXTURES = Path(__file__).parent / "fixtures"
