@@ -231,3 +231,47 @@ def test_a_copy_with_its_blank_lines_complemented_names_its_recipient(tmp_path, 
     assert "ACCUSED" not in rows["acme-corp"] and "ACCUSED" not in rows["initech"]
     doc = json.loads(run("trace", str(leak), "--key-file", str(key), "--registry", db, "--json").stdout)
     assert [(s["recipient"], s["complemented"]) for s in doc["accused"]] == [("globex", True)]
+
+
+def test_cli_options_are_checked_and_refused_in_one_line_naming_the_option(tmp_path):
+    cases = [
+        (["trace", "x", "--jobs", "0"], "--jobs: 0 is less than 1"),
+        (["trace", "x", "--jobs", "-3"], "--jobs: -3 is less than 1"),
+        (["trace", "x", "--top", "-1"], "--top: -1 is less than 0"),
+        (["trace", "x", "--level", "abc"], "--level: 'abc' is not a number"),
+        (["trace", "x", "--level", "2"], "--level: level is a probability"),
+        (["embed", "x", "--out", "y", "--recipient", "a", "--density", "x"], "--density: 'x' is not a number"),
+        (["embed", "x", "--out", "y", "--recipient", "a", "--jobs", "two"], "--jobs: 'two' is not a whole number"),
+        (["no-such-command"], "invalid choice"),
+        (["embed", "x"], "required: --out"),
+    ]
+    for args, message in cases:
+        r = run(*args)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert r.stderr.startswith("watermark: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert message in r.stderr, (args, r.stderr)
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.startswith("watermark 0.1.0 (scheme 1, ABI ")
+
+
+def test_cli_warns_about_a_key_others_can_read_and_a_release_with_nothing_marked(tmp_path):
+    import watermark
+
+    key = tmp_path / "k.key"
+    watermark.Key(bytes(range(32))).save(key)
+    key.chmod(0o644)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("no code here\n")
+    r = run("embed", str(empty), "--out", str(tmp_path / "c"), "--recipient", "a", "--key-file", str(key),
+            "--registry", str(tmp_path / "r.db"))
+    assert r.returncode == 0, r.stderr
+    warnings = r.stderr.strip().splitlines()
+    assert len(warnings) == 2 and all(w.startswith("watermark: warning: ") for w in warnings), warnings
+    assert "can be read by others (mode 644); run: chmod 600" in warnings[0]
+    assert "nothing was marked" in warnings[1]
+    assert "AAECAwQF" not in r.stderr + r.stdout  # never the key (its base64 starts so)
+    key.chmod(0o600)
+    again = run("embed", str(SAMPLE), "--out", str(tmp_path / "d"), "--recipient", "a", "--key-file", str(key),
+                "--registry", str(tmp_path / "r.db"))
+    assert again.returncode == 0 and again.stderr == "", again.stderr

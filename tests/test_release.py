@@ -383,3 +383,11 @@ def test_parallel_map_keeps_order_around_passed_through_items_within_its_budgets
     assert list(ordered_map(_double, items, 2, per_job=1, max_bytes=15)) == expected
     assert list(ordered_map(_double, items, 2)) == expected
     assert list(ordered_map(_double, items, 1)) == expected
+
+
+@pytest.mark.parametrize("jobs", [0, -3, 1.5, True])
+def test_a_number_of_jobs_that_is_not_a_positive_whole_number_is_refused(jobs):
+    with pytest.raises(ValueError, match="jobs is a number of worker processes"):
+        watermark.Release.analyse(SAMPLE, KEY, jobs=jobs)
+    with pytest.raises(ValueError, match="jobs is a number of worker processes"):
+        watermark.trace(b"package p\n", KEY, Path("no-such.db"), jobs=jobs)

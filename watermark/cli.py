@@ -13,12 +13,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, NoReturn
 
-from . import fingerprint, languages, native_info
+from . import __version__, fingerprint, languages, native_info
+from .backend import contract
 from .core.codes import check_level
 from .core.keys import Key
-from .core.marks import check_density
+from .core.marks import SCHEME, check_density
 from .errors import KeyFileError, WatermarkError
 from .workflow.registry import Registry, default_path
 from .workflow.release import Release, check_recipient_name, read_recipients
@@ -36,7 +37,18 @@ def _key(args: argparse.Namespace) -> Key:
     path = args.key_file or os.environ.get("WATERMARK_KEY_FILE")
     if not path:
         raise KeyFileError("no key: pass --key-file KEY_FILE or set WATERMARK_KEY_FILE")
-    return Key.load(path)
+    key = Key.load(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # read a moment ago; nothing to warn about
+        mode = 0
+    if mode & 0o077:  # like ssh: a secret others can read is no secret
+        _warn(f"key file {path} can be read by others (mode {mode & 0o777:o}); run: chmod 600 {path}")
+    return key
+
+
+def _warn(message: str) -> None:
+    print(f"watermark: warning: {message}", file=sys.stderr)
 
 
 def _registry(args: argparse.Namespace, create: bool) -> Registry:
@@ -109,6 +121,9 @@ def _embed(args: argparse.Namespace) -> int:
     with release:
         copies = release.embed(recipients, args.out, registry=registry, format=args.format)
     unmarked = release.unmarked()
+    if release.carriers == 0:
+        _warn(f"nothing was marked: {release.marked_files} files marked, 0 carriers in {args.src}; the copies "
+              "are identical and no leak of them can be traced")
     if args.json:
         _dump({"release": release.name, "key_id": release.key_id, "registry": str(registry.path),
                "files": len(release.files), "marked_files": release.marked_files, "carriers": release.carriers,
@@ -255,21 +270,49 @@ def _registry_option(p: argparse.ArgumentParser) -> None:
 
 def _level(text: str) -> float:
     try:
-        return check_level(float(text))
+        return check_level(_number(text))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _density(text: str) -> float:
     try:
-        return float(check_density(float(text)))
+        return float(check_density(_number(text)))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+
+
+def _count(least: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{value} is less than {least}")
+        return value
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, naming the option, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"watermark: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="watermark", description=__doc__.splitlines()[0],
-                                     epilog="exit codes: 0 success, 1 nothing found / not verified, 2 error")
+    parser = _Parser(prog="watermark", description=__doc__.splitlines()[0],
+                     epilog="exit codes: 0 success, 1 nothing found / not verified, 2 error")
+    parser.add_argument("--version", action="version", version=f"watermark {__version__} "
+                        f"(scheme {SCHEME}, ABI {contract.WM_ABI_VERSION})")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("keygen", help="create a new vendor key file (mode 0600, never overwritten)")
@@ -299,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["tar", "tar.gz", "zip"], help="several recipients: one archive each")
     p.add_argument("--density", type=_density, help="fraction of eligible boundaries used (default: per language)")
     p.add_argument("--code", choices=["unbiased", "tardos"], help="recipient code (default: unbiased)")
-    p.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", type=_count(1), help="worker processes (default: all cores)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     _key_option(p)
     _registry_option(p)
@@ -319,8 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
             _registry_option(p)
             p.add_argument("--level", type=_level, default=1e-9,
                            help="accuse when the corrected false-accusation bound is at most this (default 1e-9)")
-            p.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
-            p.add_argument("--top", type=int, default=10, help="recipients listed (default 10)")
+            p.add_argument("--jobs", type=_count(1), help="worker processes (default: all cores)")
+            p.add_argument("--top", type=_count(0), default=10, help="recipients listed (default 10)")
         p.set_defaults(run={"extract": _extract, "trace": _trace, "verify": _verify}[name])
 
     reg = sub.add_parser("registry", help="releases and recipients on record")

@@ -114,7 +114,9 @@ def check_jobs(jobs: int | None) -> int:
             return max(1, len(os.sched_getaffinity(0)))
         except AttributeError:
             return os.cpu_count() or 1
-    return max(1, int(jobs))
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs is a number of worker processes, at least 1 (not {jobs!r})")
+    return jobs
 
 
 class Progress:

@@ -163,13 +163,13 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
     (default: everyone registered with the key's releases). Raises
     RegistryError when no release in the registry was made with `key`."""
     level = check_level(level)
+    jobs = check_jobs(jobs)
     if not isinstance(registry, Registry):
         registry = Registry(registry, create=False)
     key_releases = registry.readable_releases(key.id)
     if not key_releases:
         raise RegistryError(f"{registry.path}: no release was marked with this key (key id {key.id}); "
                             "wrong key or wrong registry")
-    jobs = check_jobs(jobs)
     started = time.perf_counter()
     bar = Progress("reading", enabled=progress)
     per_file: list[tuple[str, str | None, str | None, array, bytes]] = []
