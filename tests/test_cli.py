@@ -275,3 +275,19 @@ def test_cli_warns_about_a_key_others_can_read_and_a_release_with_nothing_marked
     again = run("embed", str(SAMPLE), "--out", str(tmp_path / "d"), "--recipient", "a", "--key-file", str(key),
                 "--registry", str(tmp_path / "r.db"))
     assert again.returncode == 0 and again.stderr == "", again.stderr
+
+
+def test_a_source_folder_without_a_build_says_it_shadows_the_installed_package(tmp_path):
+    """From the root of a clone after a plain `pip install .`, `import
+    watermark` finds the unbuilt source folder first: the message says so."""
+    clone = tmp_path / "clone"
+    shutil.copytree(ROOT / "watermark", clone / "watermark", ignore=shutil.ignore_patterns("_native*", "__pycache__"))
+    shutil.copy(ROOT / "setup.py", clone / "setup.py")
+    env = {k: v for k, v in os.environ.items() if k not in ("WATERMARK_PURE_PYTHON", "PYTHONSAFEPATH")}
+    # as after a plain `pip install .`: no editable-install finder to fetch the extension from elsewhere
+    code = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'Editable' not in getattr(f, '__name__', "
+            "type(f).__name__)]; import watermark")
+    r = subprocess.run([sys.executable, "-c", code], cwd=clone, capture_output=True, text=True, env=env)
+    assert r.returncode != 0
+    last = r.stderr.strip().splitlines()[-1]
+    assert "NativeBuildError" in last and "shadows an installed watermark" in last and str(clone) in last
