@@ -155,6 +155,8 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
         tf.addfile(info)
     corrupt = tmp_path / "corrupt.zip"
     corrupt.write_bytes(b"PK\x03\x04" + b"\0" * 40)
+    text = tmp_path / "text.tar.gz"  # a text file with an archive's name
+    text.write_text("hello\n")
     inside = tmp_path / "tree"
     shutil.copytree(SAMPLE, inside)
     cases = [
@@ -166,6 +168,9 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
           "--registry", db], "climbs out"),
         (["embed", str(corrupt), "--out", str(tmp_path / "w"), "--recipient", "a", "--key-file", str(key),
           "--registry", db], "corrupt zip"),
+        (["embed", str(text), "--out", str(tmp_path / "t"), "--recipient", "a", "--key-file", str(key),
+          "--registry", db], "not a readable tar archive"),
+        (["trace", str(text), "--key-file", str(key), "--registry", db], "not a readable tar archive"),
         (["embed", str(inside), "--out", str(inside / "out"), "--recipient", "a", "--key-file", str(key),
           "--registry", db], "inside the input"),
         (["embed", str(SAMPLE), "--out", str(tmp_path / "v"), "--recipient", "../x", "--key-file", str(key),

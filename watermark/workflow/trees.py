@@ -180,8 +180,11 @@ class TarSource(Source):
             if self.fileobj is not None:
                 return tarfile.open(fileobj=self.fileobj, mode="r|*")
             return tarfile.open(self.path, mode="r:*")
+        except tarfile.ReadError:
+            raise TreeError(f"{self.describe}: not a readable tar archive (plain, gzip, bzip2 or xz)") from None
         except (tarfile.TarError, OSError, EOFError) as exc:
-            raise TreeError(f"{self.describe}: not a readable tar archive ({exc})") from None
+            why = " ".join(str(getattr(exc, "strerror", None) or exc).split())  # one line
+            raise TreeError(f"{self.describe}: not a readable tar archive ({why})") from None
 
     def entries(self) -> Iterator[Entry]:
         links: set[str] = set()
