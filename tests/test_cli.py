@@ -157,6 +157,8 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
     corrupt.write_bytes(b"PK\x03\x04" + b"\0" * 40)
     text = tmp_path / "text.tar.gz"  # a text file with an archive's name
     text.write_text("hello\n")
+    empty_db = tmp_path / "empty.db"
+    empty_db.write_bytes(b"")
     inside = tmp_path / "tree"
     shutil.copytree(SAMPLE, inside)
     cases = [
@@ -171,6 +173,9 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
         (["embed", str(text), "--out", str(tmp_path / "t"), "--recipient", "a", "--key-file", str(key),
           "--registry", db], "not a readable tar archive"),
         (["trace", str(text), "--key-file", str(key), "--registry", db], "not a readable tar archive"),
+        (["trace", str(tmp_path / "c"), "--key-file", str(key), "--registry", str(empty_db)],
+         "not a watermark registry"),
+        (["registry", "list", "--registry", str(empty_db)], "not a watermark registry"),
         (["embed", str(inside), "--out", str(inside / "out"), "--recipient", "a", "--key-file", str(key),
           "--registry", db], "inside the input"),
         (["embed", str(SAMPLE), "--out", str(tmp_path / "v"), "--recipient", "../x", "--key-file", str(key),
@@ -189,6 +194,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
         assert r.stderr.startswith("watermark: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert message in r.stderr, (message, r.stderr)
         assert "Traceback" not in r.stderr
+    assert empty_db.read_bytes() == b""  # a read command gives no file a schema
     assert not (tmp_path.parent / "escape.go").exists()
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
 

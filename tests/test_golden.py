@@ -101,9 +101,11 @@ def test_a_registry_and_leaks_made_by_0_1_0_trace_as_0_1_0_traced_them(tmp_path,
 
 def test_a_0_1_0_registry_is_read_as_it_is_and_upgraded_by_the_first_write(tmp_path):
     db = _old_registry(tmp_path)
+    before = db.read_bytes()
     watermark.trace(GOLDEN / "v0.1.0" / "leak-globex.tar.gz", _key(), db, jobs=1)
+    assert db.read_bytes() == before  # reading changed nothing, not even the journal mode
     with sqlite3.connect(db) as con:
-        assert con.execute("PRAGMA user_version").fetchone()[0] == 1  # reading wrote no new schema
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 1
     with watermark.Registry(db) as registry:
         assert {i.name: i.scheme for i in registry.releases()} == {"shop-1.0": 1, "fixtures-1.0": 1}
         # the same release analysed again today is the one 0.1.0 recorded (same digest): nothing to add

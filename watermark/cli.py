@@ -52,8 +52,8 @@ def _warn(message: str) -> None:
     print(f"watermark: warning: {message}", file=sys.stderr)
 
 
-def _registry(args: argparse.Namespace, create: bool) -> Registry:
-    return Registry(args.registry or default_path(), create=create)
+def _registry(args: argparse.Namespace, create: bool, readonly: bool = False) -> Registry:
+    return Registry(args.registry or default_path(), create=create, readonly=readonly)
 
 
 def _recipients(args: argparse.Namespace) -> list[str]:
@@ -176,7 +176,7 @@ def _suspect(name: str) -> str | bytes:
 
 def _trace(args: argparse.Namespace, recipients: list[str] | None = None) -> int:
     key = _key(args)
-    registry = _registry(args, create=False)
+    registry = _registry(args, create=False, readonly=True)
     report = trace(_suspect(args.suspect), key, registry, level=args.level, language=args.language,
                    jobs=args.jobs, recipients=recipients)
     found = bool(report.accused)
@@ -214,7 +214,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _registry_list(args: argparse.Namespace) -> int:
-    releases = _registry(args, create=False).releases()
+    releases = _registry(args, create=False, readonly=True).releases()
     if args.json:
         _dump([r.__dict__ for r in releases])
         return EXIT_OK
@@ -228,7 +228,7 @@ def _registry_list(args: argparse.Namespace) -> int:
 
 
 def _registry_show(args: argparse.Namespace) -> int:
-    reg = _registry(args, create=False)
+    reg = _registry(args, create=False, readonly=True)
     info = reg.release(args.name)
     recipients, copies = reg.recipients(release=args.name), reg.copies(args.name)
     files = reg.files(args.name) if args.files or args.json else []

@@ -123,20 +123,34 @@ def default_path() -> str:
 
 
 class Registry:
-    """Open (creating if needed) the registry database at `path`."""
+    """Open (creating if needed) the registry database at `path`.
 
-    def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True) -> None:
+    `readonly`: for reading only (trace, listing): the file is opened
+    read-only and never changed, not even its journal mode; it must already
+    be a registry."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
+                 readonly: bool = False) -> None:
         self.path = Path(path if path is not None else default_path())
-        if not create and not self.path.is_file():
+        self.readonly = readonly
+        if (readonly or not create) and not self.path.is_file():
             raise RegistryError(f"{self.path}: no such registry")
         if self.path.exists() and not self.path.is_file():
             raise RegistryError(f"{self.path}: not a registry file")
+        mode = "wal"
         try:
-            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            if readonly:
+                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=60,
+                                           isolation_level=None)
+            else:
+                self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             self._db.execute("PRAGMA busy_timeout = 60000")
-            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if not readonly:
+                mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             self._db.execute("PRAGMA foreign_keys = ON")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if readonly and version == 0:
+                raise RegistryError(f"{self.path}: not a watermark registry (empty, or another database)")
             if version > SCHEMA_VERSION:
                 raise RegistryError(f"{self.path}: registry schema {version} is newer than this watermark "
                                     f"(schema {SCHEMA_VERSION}); upgrade watermark")
@@ -166,6 +180,8 @@ class Registry:
             self.db = registry._db
 
         def __enter__(self) -> sqlite3.Connection:
+            if self.registry.readonly:
+                raise RegistryError(f"{self.registry.path}: opened for reading only")
             self.db.execute("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlocks
             if self.registry._schema < SCHEMA_VERSION:
                 self.registry._upgrade()

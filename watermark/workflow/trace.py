@@ -165,7 +165,7 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
     level = check_level(level)
     jobs = check_jobs(jobs)
     if not isinstance(registry, Registry):
-        registry = Registry(registry, create=False)
+        registry = Registry(registry, create=False, readonly=True)
     key_releases = registry.readable_releases(key.id)
     if not key_releases:
         raise RegistryError(f"{registry.path}: no release was marked with this key (key id {key.id}); "
