@@ -302,3 +302,18 @@ def test_a_source_folder_without_a_build_says_it_shadows_the_installed_package(t
     assert r.returncode != 0
     last = r.stderr.strip().splitlines()[-1]
     assert "NativeBuildError" in last and "shadows an installed watermark" in last and str(clone) in last
+
+
+def test_a_registry_with_a_damaged_page_is_refused_in_one_line(tmp_path):
+    golden = ROOT / "tests" / "golden" / "v0.1.0"
+    db = tmp_path / "registry.db"
+    data = bytearray((golden / "registry.db").read_bytes())
+    middle = 4096 * (len(data) // 4096 // 2)
+    data[middle:middle + 4096] = bytes(range(256)) * 16  # one page of garbage in the middle
+    db.write_bytes(bytes(data))
+    for args in (["trace", str(golden / "leak-globex.tar.gz"), "--key-file", str(golden / "vendor.key")],
+                 ["registry", "list"], ["registry", "show", "shop-1.0", "--files"]):
+        r = run(*args, "--registry", str(db))
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert r.stderr.startswith("watermark: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert "damaged or unreadable registry" in r.stderr and "restore it from a backup" in r.stderr

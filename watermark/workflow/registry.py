@@ -17,13 +17,14 @@ What it holds per release:
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import sqlite3
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from ..core.marks import SCHEME, SCHEMES_READ
 from ..errors import WatermarkError
@@ -114,6 +115,21 @@ class _ReleaseRow(NamedTuple):
     scheme: int
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _database_errors(method: _F) -> _F:
+    """A damaged, full or unreadable database file: one RegistryError
+    naming it and what to do, never sqlite3's exception."""
+    @functools.wraps(method)
+    def wrapper(self: Registry, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+    return cast(_F, wrapper)
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
@@ -165,6 +181,14 @@ class Registry:
 
     def close(self) -> None:
         self._db.close()
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> RegistryError:
+        text = " ".join(str(exc).split())
+        if "full" in text:
+            return RegistryError(f"{self.path}: disk full ({text}); nothing was recorded: free space and retry")
+        if "readonly" in text or "read-only" in text:
+            return RegistryError(f"{self.path}: cannot write the registry ({text})")
+        return RegistryError(f"{self.path}: damaged or unreadable registry ({text}); restore it from a backup")
 
     def __enter__(self) -> Registry:
         return self
@@ -255,6 +279,7 @@ class Registry:
             raise RegistryError(f"release {release.name!r} is already registered with other content; "
                                 "choose a new release name")
 
+    @_database_errors
     def check_release(self, name: str, key_id: str) -> None:
         """Raise unless `name` exists and belongs to `key_id`."""
         row = self._release_row(name)
@@ -263,6 +288,7 @@ class Registry:
         if row.key_id != key_id:
             raise RegistryError(f"release {name!r} was marked with key {row.key_id}, not with this key ({key_id})")
 
+    @_database_errors
     def add_recipients(self, release: str, recipients: Iterable[str]) -> int:
         """Register recipients of a release without writing copies; returns
         how many were new."""
@@ -276,6 +302,7 @@ class Registry:
                            ((row.id, n, _now()) for n in names))
             return db.total_changes - before
 
+    @_database_errors
     def add_copy(self, release: str, recipient: str, digest: str, output: str) -> None:
         row = self._release_row(release)
         if row is None:
@@ -288,6 +315,7 @@ class Registry:
 
     # ---- reading -----------------------------------------------------------
 
+    @_database_errors
     def releases(self, key_id: str | None = None) -> list[ReleaseInfo]:
         sql = ("SELECT r.name, r.created, r.key_id, r.code, r.cutoff, r.density, r.source, r.files, "
                "r.marked_files, r.carriers, r.digest, "
@@ -312,12 +340,14 @@ class Registry:
                     "upgrade watermark")
         return infos
 
+    @_database_errors
     def release(self, name: str) -> ReleaseInfo:
         for info in self.releases():
             if info.name == name:
                 return info
         raise RegistryError(f"{self.path}: no release named {name!r}")
 
+    @_database_errors
     def files(self, name: str) -> list[dict]:
         rows = self._db.execute(
             "SELECT f.path, f.kind, f.size, f.language, f.status, f.reason, f.carriers, f.sha256 "
@@ -325,6 +355,7 @@ class Registry:
         keys = ("path", "kind", "size", "language", "status", "reason", "carriers", "sha256")
         return [dict(zip(keys, row)) for row in rows]
 
+    @_database_errors
     def recipients(self, release: str | None = None, key_id: str | None = None) -> list[str]:
         """Recipients of one release, or of every release made with a key."""
         if release is not None:
@@ -335,6 +366,7 @@ class Registry:
                                     "WHERE r.key_id = ? ORDER BY c.name", (key_id,))
         return [r[0] for r in rows]
 
+    @_database_errors
     def copies(self, release: str) -> list[dict]:
         rows = self._db.execute("SELECT c.recipient, c.created, c.digest, c.output FROM copies c "
                                 "JOIN releases r ON r.id = c.release_id WHERE r.name = ? ORDER BY c.id", (release,))
@@ -343,10 +375,13 @@ class Registry:
     def carrier_files(self, key_id: str) -> Iterator[tuple[str, str, str, array]]:
         """(release, code, path, identities) of every marked file of the
         releases made with a key."""
-        rows = self._db.execute(
-            "SELECT r.name, r.code, f.path, f.identities FROM files f JOIN releases r ON r.id = f.release_id "
-            "WHERE r.key_id = ? AND f.identities IS NOT NULL", (key_id,))
-        for name, code, path, blob in rows:
-            ids = array("Q")
-            ids.frombytes(blob)
-            yield name, code, path, ids
+        try:
+            rows = self._db.execute(
+                "SELECT r.name, r.code, f.path, f.identities FROM files f JOIN releases r ON r.id = f.release_id "
+                "WHERE r.key_id = ? AND f.identities IS NOT NULL", (key_id,))
+            for name, code, path, blob in rows:
+                ids = array("Q")
+                ids.frombytes(blob)
+                yield name, code, path, ids
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
