@@ -317,3 +317,38 @@ def test_a_registry_with_a_damaged_page_is_refused_in_one_line(tmp_path):
         assert r.returncode == 2, (args, r.stdout, r.stderr)
         assert r.stderr.startswith("watermark: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert "damaged or unreadable registry" in r.stderr and "restore it from a backup" in r.stderr
+
+
+def test_hard_links_in_a_tar_are_copies_of_earlier_files_or_refused(tmp_path):
+    import io
+
+    import watermark
+
+    key = tmp_path / "k.key"
+    watermark.Key(bytes(range(32))).save(key)
+    code = b"package a\n\nfunc f() {\n\tx := 1\n\ty := 2\n\t_ = x + y\n}\n"
+
+    def archive(name: str, target: str):
+        path = tmp_path / f"{name}.tar"
+        with tarfile.open(path, "w") as tf:
+            info = tarfile.TarInfo("a.go")
+            info.size = len(code)
+            tf.addfile(info, io.BytesIO(code))
+            link = tarfile.TarInfo(name)
+            link.type, link.linkname = tarfile.LNKTYPE, target
+            tf.addfile(link)
+        return path
+
+    db = str(tmp_path / "r.db")
+    good = archive("b.go", "a.go")
+    r = run("embed", str(good), "--out", str(tmp_path / "copy"), "--recipient", "a", "--key-file", str(key),
+            "--registry", db)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "copy" / "b.go").read_bytes() == (tmp_path / "copy" / "a.go").read_bytes()
+    for target in ("/etc/passwd", "../../etc/passwd", "not-in-the-archive.go"):
+        bad = archive("link.go", target)
+        for args in (["embed", str(bad), "--out", str(tmp_path / "out"), "--recipient", "a"], ["trace", str(bad)]):
+            r = run(*args, "--key-file", str(key), "--registry", db)
+            assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+            assert "is a hard link to" in r.stderr and "Traceback" not in r.stderr
+        assert not (tmp_path / "out").exists()

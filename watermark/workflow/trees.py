@@ -188,6 +188,7 @@ class TarSource(Source):
 
     def entries(self) -> Iterator[Entry]:
         links: set[str] = set()
+        files: set[str] = set()  # regular files so far: what a hard link may point to
         try:
             with self._open() as tar:
                 for member in tar:
@@ -202,10 +203,21 @@ class TarSource(Source):
                         links.add(path)
                         yield Entry(path, "symlink", mode, target=member.linkname)
                     elif member.isfile() or member.islnk():
-                        data = _read_member(tar, member, self.describe)
+                        if member.islnk() and _link_target(member.linkname) not in files:
+                            raise TreeError(f"{self.describe}: entry {path!r} is a hard link to "
+                                            f"{member.linkname!r}, which is no earlier file of the archive; "
+                                            "refusing the archive")
+                        data = _read_member(tar, member, self.describe)  # a hard link: a copy of its target
+                        files.add(path)
                         yield Entry(path, "file", mode, len(data), mtime=member.mtime, reader=_held(data))
         except (tarfile.TarError, EOFError, zlib.error) as exc:
             raise TreeError(f"{self.describe}: corrupt tar archive ({exc})") from None
+
+
+def _link_target(name: str) -> str | None:
+    """A hard link's target as an archive path (None if it leaves the archive)."""
+    parts = [p for p in name.split("/") if p not in ("", ".")]  # as safe_path normalizes member names
+    return None if name.startswith("/") or ".." in parts else "/".join(parts)
 
 
 def _read_member(tar: tarfile.TarFile, member: tarfile.TarInfo, where: str) -> bytes:
