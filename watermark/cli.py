@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -391,8 +392,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM (timeout, systemd, docker, CI runners): stop like Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.run(args)
     except (WatermarkError, ValueError) as exc:
@@ -401,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("watermark: interrupted; nothing partial was left behind", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("watermark: terminated; nothing partial was left behind", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except BrokenPipeError:  # output piped into `head` and the like
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
@@ -408,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"watermark: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

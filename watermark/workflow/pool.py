@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -73,7 +74,8 @@ def ordered_map(fn: Callable[[FileJob], R], items: Iterable[tuple[FileJob | None
     # caller's script; a parent running other threads gets spawn instead
     single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if single else "spawn")
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_started,
+                                                initargs=(os.getpid(),)) as pool:
         window: deque[_Slot[R, T]] = deque()
         in_flight = carried = 0
 
@@ -105,6 +107,23 @@ def ordered_map(fn: Callable[[FileJob], R], items: Iterable[tuple[FileJob | None
                 if slot.future is not None:
                     slot.future.cancel()
             raise
+
+
+def _worker_started(parent: int) -> None:
+    """In each worker: die with the parent (a parent killed with SIGKILL
+    cannot stop its workers), and leave SIGINT / SIGTERM to the parent, which
+    stops the pool and cleans up."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # no prctl: the parent's shutdown still stops the workers
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def check_jobs(jobs: int | None) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import errno
+import glob
 import io
 import os
 import posixpath
@@ -513,6 +514,46 @@ def _zip_time(mtime: float | None) -> tuple[int, int, int, int, int, int]:
     return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
 
 
+_OWNER = ".wm-owner"  # in a staging folder: which process writes it
+
+
+def _process_token(pid: int) -> str | None:
+    """pid and start time of a live process (None if there is none): a pid
+    reused by a later process does not pass for the one that died."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        if os.path.isdir("/proc"):
+            return None
+        try:  # no /proc: whether the pid is alive at all
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return str(pid)
+    return f"{pid} {fields[19]}"  # field 22 of stat: the start time
+
+
+def remove_stale_staging(parent: Path, name: str) -> list[Path]:
+    """Remove the staging folders (`.NAME.wm-*`) that runs killed before
+    they could clean up left beside NAME: those whose writing process is
+    gone. Folders of live runs, and folders without an owner file (being
+    created, or not ours), are left alone."""
+    removed = []
+    for folder in parent.glob(f".{glob.escape(name)}.wm-*"):
+        try:
+            token = (folder / _OWNER).read_text().strip()
+            pid = int(token.split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        if _process_token(pid) != token:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 class Output:
     """The target of one embed call: a directory or an archive path, with
     one tree (`single`) or one tree per recipient (`OUT/<recipient>/`, or
@@ -527,8 +568,10 @@ class Output:
         if fmt is not None and fmt not in ("tar", "tar.gz", "zip"):
             raise TreeError(f"unknown archive format {fmt!r}; use tar, tar.gz or zip")
         parent = self.target.resolve().parent
+        self.removed_stale = remove_stale_staging(parent, self.target.name)
         try:
             self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.wm-", dir=parent))
+            (self.staging / _OWNER).write_text(_process_token(os.getpid()) or str(os.getpid()))
         except OSError as exc:
             raise _disk_error(exc, os.fspath(parent)) from None
         self.writers: dict[str, Writer] = {}
@@ -560,6 +603,7 @@ class Output:
             for w in self.writers.values():
                 w.finish()
             made = self.staging / ("copy." + self.fmt if self.fmt else "copy") if self.single else self.staging
+            (self.staging / _OWNER).unlink()
             if self.target.is_dir():
                 self.target.rmdir()  # empty, checked at the start
             os.replace(made, self.target)
