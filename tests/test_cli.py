@@ -352,3 +352,22 @@ def test_hard_links_in_a_tar_are_copies_of_earlier_files_or_refused(tmp_path):
             assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
             assert "is a hard link to" in r.stderr and "Traceback" not in r.stderr
         assert not (tmp_path / "out").exists()
+
+
+def test_a_fifo_in_the_source_is_listed_as_not_copied_with_why(tmp_path):
+    import watermark
+
+    key = tmp_path / "k.key"
+    watermark.Key(bytes(range(32))).save(key)
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLE, src)
+    os.mkfifo(src / "web" / "events.pipe")
+    r = run("embed", str(src), "--out", str(tmp_path / "copy"), "--recipient", "a", "--key-file", str(key),
+            "--registry", str(tmp_path / "r.db"))
+    assert r.returncode == 0, r.stderr
+    assert "  not copied: web/events.pipe: a FIFO: not copied" in r.stdout
+    assert not (tmp_path / "copy" / "web" / "events.pipe").exists() and (tmp_path / "copy" / "web" / "cart.js").exists()
+    # the same tree without the FIFO is the same release: a FIFO is not content
+    with watermark.Registry(tmp_path / "r.db") as registry:
+        with watermark.Release.analyse(SAMPLE, watermark.Key(bytes(range(32))), name=src.name, jobs=1) as plain:
+            assert registry.add_release(plain) is False

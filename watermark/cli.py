@@ -130,12 +130,15 @@ def _embed(args: argparse.Namespace) -> int:
         _dump({"release": release.name, "key_id": release.key_id, "registry": str(registry.path),
                "files": len(release.files), "marked_files": release.marked_files, "carriers": release.carriers,
                "unmarked": [{"path": f.path, "reason": f.reason} for f in unmarked],
+               "not_copied": [{"path": f.path, "reason": f.reason} for f in release.skipped()],
                "copies": [c.__dict__ for c in copies]})
         return EXIT_OK
     print(f"release {release.name}: {len(release.files)} entries, {release.marked_files} files marked, "
           f"{release.carriers} carriers (key {release.key_id}, registry {registry.path})")
     for f in unmarked:
         print(f"  left unmarked: {f.path}: {f.reason}")
+    for f in release.skipped():
+        print(f"  not copied: {f.path}: {f.reason}")
     for c in copies:
         print(f"  {c.recipient}: {c.output}  (+{c.lines_added} / -{c.lines_removed} blank lines)")
     return EXIT_OK

@@ -144,7 +144,7 @@ class ReleaseFile:
     sha256: str | None = None
     target: str = ""
     language: str | None = None
-    status: str = "copied"  # marked | copied | unmarked (a reason says why)
+    status: str = "copied"  # marked | copied | unmarked | skipped (not copied: a FIFO...); reason says why
     reason: str | None = None
     carriers: int = 0
     _spool: tuple[int, int] = field(default=(0, 0), repr=False)  # offset, carriers
@@ -195,6 +195,10 @@ class Release:
         """Files of a supported language left unmarked, with their reasons."""
         return [f for f in self.files if f.status in ("unmarked", "error")]
 
+    def skipped(self) -> list[ReleaseFile]:
+        """Entries not copied at all (FIFOs, sockets, devices), with what they are."""
+        return [f for f in self.files if f.status == "skipped"]
+
     def __repr__(self) -> str:
         return (f"Release({self.name!r}, {len(self.files)} entries, {self.marked_files} marked files, "
                 f"{self.carriers} carriers, key {self.key_id})")
@@ -243,6 +247,10 @@ class Release:
         try:
             for result, (entry, language) in ordered_map(analyse_file, jobs_of(), jobs):
                 f = ReleaseFile(entry.path, entry.kind, entry.mode, entry.size, target=entry.target)
+                if entry.kind == "special":  # FIFOs, sockets, devices: listed, not copied, not in the digest
+                    f.status, f.reason = "skipped", f"{entry.target}: not copied"
+                    files.append(f)
+                    continue
                 if result is None:  # copied as is
                     if entry.kind == "file":
                         data = entry.read()
@@ -313,6 +321,8 @@ class Release:
                 if f is None or f.kind != entry.kind:
                     raise TreeError(f"{self.source.describe}: {entry.path!r} changed since the analysis; analyse again")
                 seen += 1
+                if f.kind == "special":
+                    continue
                 data = entry.read() if entry.kind == "file" else None
                 if data is not None and hashlib.sha256(data).hexdigest() != f.sha256:
                     raise TreeError(f"{self.source.describe}: {entry.path!r} changed since the analysis; analyse again")

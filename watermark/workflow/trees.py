@@ -128,6 +128,15 @@ class FileSource(Source):
                     reader=_reader(self.path), local=os.fspath(self.path))
 
 
+def _special(mode: int) -> str:
+    """What a file that is neither a regular file, a directory nor a link is."""
+    for test, what in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return what
+    return "a special file"
+
+
 def _held(data: bytes) -> Callable[[], bytes]:
     return lambda: data
 
@@ -166,7 +175,8 @@ class DirectorySource(Source):
                 elif item.is_file(follow_symlinks=False):
                     yield Entry(path, "file", mode, st.st_size, mtime=st.st_mtime,
                                 reader=_reader(Path(item.path)), local=item.path)
-                # sockets, fifos, devices: not part of a source release
+                else:  # not part of a source release: listed, never copied
+                    yield Entry(path, "special", mode, target=_special(st.st_mode))
         yield from walk("")
 
 
@@ -203,6 +213,9 @@ class TarSource(Source):
                     elif member.issym():
                         links.add(path)
                         yield Entry(path, "symlink", mode, target=member.linkname)
+                    elif member.isfifo() or member.ischr() or member.isblk():
+                        what = "a FIFO" if member.isfifo() else "a device"
+                        yield Entry(path, "special", mode, target=what)
                     elif member.isfile() or member.islnk():
                         if member.islnk() and _link_target(member.linkname) not in files:
                             raise TreeError(f"{self.describe}: entry {path!r} is a hard link to "
