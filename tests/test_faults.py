@@ -42,6 +42,7 @@ def _processes_with(marker: str) -> list[int]:
 
 
 def _staging(out: Path) -> list[Path]:
+    """Staging folders and their owner files beside out."""
     return sorted(out.parent.glob(f".{out.name}.wm-*"))
 
 
@@ -75,10 +76,8 @@ def test_sigterm_stops_the_workers_leaves_nothing_and_says_so_in_one_line(tmp_pa
     run = _start(tmp_path, out)
     if phase == "analysis":
         assert _wait_for(lambda: len(_processes_with(str(out))) >= 3)  # the parent and its two workers
-        time.sleep(0.3)
-        assert not _staging(out)
     else:
-        assert _wait_for(lambda: bool(_staging(out)))  # copies are being written
+        assert _wait_for(lambda: len(_staging(out)) == 2)  # copies are being written
     run.send_signal(signal.SIGTERM)
     assert run.wait(60) == 128 + signal.SIGTERM
     stderr = run.stderr.read() if run.stderr else ""
@@ -87,16 +86,27 @@ def test_sigterm_stops_the_workers_leaves_nothing_and_says_so_in_one_line(tmp_pa
     assert not out.exists() and not _staging(out)
 
 
-def test_sigkill_leaves_no_worker_and_the_next_run_clears_the_dead_runs_staging(tmp_path):
+def test_sigkill_of_the_parent_kills_its_workers(tmp_path):
+    _tree(tmp_path / "src")
+    out = tmp_path / f"out-kill-workers-{os.getpid()}"
+    run = _start(tmp_path, out)
+    assert _wait_for(lambda: len(_processes_with(str(out))) >= 3)  # the parent and its two workers, analysing
+    workers = [p for p in _processes_with(str(out)) if p != run.pid]
+    assert workers
+    run.kill()
+    run.wait(30)
+    assert _wait_for(lambda: not any(p in _processes_with(str(out)) for p in workers), 10), _processes_with(str(out))
+
+
+def test_the_next_run_clears_the_staging_folder_a_killed_run_left(tmp_path):
     _tree(tmp_path / "src")
     out = tmp_path / f"out-kill-{os.getpid()}"
     run = _start(tmp_path, out)
-    assert _wait_for(lambda: bool(_staging(out)))
+    assert _wait_for(lambda: len(_staging(out)) == 2)  # the folder and its owner file: copies being written
     run.kill()
     run.wait(30)
-    assert _wait_for(lambda: not _processes_with(str(out)), 10), _processes_with(str(out))  # workers die too
     left = _staging(out)
-    assert left and not out.exists()  # SIGKILL cannot be cleaned up after...
+    assert len(left) == 2 and not out.exists()  # SIGKILL cannot be cleaned up after...
     again = _start(tmp_path, out)
     assert again.wait(300) == 0, again.stderr.read() if again.stderr else ""
     assert not _staging(out) and sorted(p.name for p in out.iterdir()) == RECIPIENTS  # ...but the next run does
@@ -105,13 +115,18 @@ def test_sigkill_leaves_no_worker_and_the_next_run_clears_the_dead_runs_staging(
 def test_a_live_runs_staging_is_never_taken_for_a_dead_ones(tmp_path):
     from watermark.workflow import trees
 
-    live = tmp_path / ".out.wm-live"
-    live.mkdir()
-    (live / ".wm-owner").write_text(trees._process_token(os.getpid()) or "")
-    dead = tmp_path / ".out.wm-dead"
-    dead.mkdir()
-    (dead / ".wm-owner").write_text(f"{os.getpid()} 1")  # this pid, another start time: a reused pid
-    foreign = tmp_path / ".out.wm-foreign"  # no owner file: not ours, or being created
-    foreign.mkdir()
-    assert trees.remove_stale_staging(tmp_path, "out") == [dead]
-    assert live.exists() and foreign.exists() and not dead.exists()
+    def staging(name: str, token: str | None) -> Path:
+        folder = tmp_path / f".out.wm-{name}"
+        folder.mkdir()
+        if token is not None:
+            Path(f"{folder}.owner").write_text(token)
+        return folder
+
+    here = trees._machine()
+    live = staging("live", trees._owner_token(os.getpid()))
+    reused = staging("reused", f"{here} {os.getpid()} 1")  # this pid, another start time: the owner is gone
+    elsewhere = staging("elsewhere", f"other-host - - {os.getpid()} 1")  # another machine: never judged
+    foreign = staging("foreign", None)  # no owner file: not ours
+    assert trees.remove_stale_staging(tmp_path, "out") == [reused]
+    assert live.exists() and elsewhere.exists() and foreign.exists() and not reused.exists()
+    assert not Path(f"{reused}.owner").exists() and Path(f"{live}.owner").exists()

@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -399,16 +400,27 @@ class _Terminated(BaseException):
     """SIGTERM (timeout, systemd, docker, CI runners): stop like Ctrl-C."""
 
 
+_terminating = False
+
+
 def _terminate(signum: int, frame: object) -> None:
+    global _terminating
+    _terminating = True
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not break the cleanup
     raise _Terminated
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.run(args)
     except (WatermarkError, ValueError) as exc:
+        if _terminating:  # a SIGTERM to the whole group: the workers died of it first
+            print("watermark: terminated; nothing partial was left behind", file=sys.stderr)
+            return 128 + signal.SIGTERM
         print(f"watermark: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -425,7 +437,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"watermark: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

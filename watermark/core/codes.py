@@ -134,7 +134,7 @@ class Score:
     matches: int
     carriers: int
     log10_bound: float  # log10 of the two-sided false-accusation bound (<= 0)
-    complemented: bool = False  # the evidence is disagreement: the copy holds the complement
+    complemented: bool = False  # which tail: fewer matches than chance (for an accused: a complemented copy)
 
     @property
     def bound(self) -> float:

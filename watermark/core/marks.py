@@ -230,7 +230,7 @@ class Verdict:
     accused: bool
     level: float
     code: str
-    complemented: bool = False  # accused by disagreement: the copy holds the complement of its bits
+    complemented: bool = False  # the bound is the lower tail's: fewer matches than chance (a complemented copy)
 
 
 def verify(observations: Observations, key: Key, recipient: str, *, level: float = 1e-9,

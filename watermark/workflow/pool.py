@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import operator
 import os
 import signal
 import sys
@@ -117,8 +118,11 @@ def _worker_started(parent: int) -> None:
         try:
             import ctypes
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # no prctl: the parent's shutdown still stops the workers
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+            prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+            prctl.restype = ctypes.c_int
+            prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except Exception:  # no ctypes or no prctl: the parent's shutdown still stops the workers
             pass
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
@@ -133,9 +137,13 @@ def check_jobs(jobs: int | None) -> int:
             return max(1, len(os.sched_getaffinity(0)))
         except AttributeError:
             return os.cpu_count() or 1
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+    try:
+        count = operator.index(jobs)  # any whole number type; not 1.5, not True
+    except TypeError:
+        count = 0
+    if isinstance(jobs, bool) or count < 1:
         raise ValueError(f"jobs is a number of worker processes, at least 1 (not {jobs!r})")
-    return jobs
+    return count
 
 
 class Progress:

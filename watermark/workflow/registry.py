@@ -175,12 +175,21 @@ class Registry:
                 with self._write():  # creates the schema
                     pass
         except sqlite3.DatabaseError as exc:
+            self._close_quietly()
             raise RegistryError(f"{self.path}: not a usable registry database ({exc})") from None
+        except RegistryError:
+            self._close_quietly()
+            raise
         if mode.lower() != "wal":
             raise RegistryError(f"{self.path}: cannot switch the database to WAL mode")
 
     def close(self) -> None:
         self._db.close()
+
+    def _close_quietly(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
 
     def _damaged(self, exc: sqlite3.DatabaseError) -> RegistryError:
         text = " ".join(str(exc).split())

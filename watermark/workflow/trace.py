@@ -28,6 +28,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -164,71 +165,72 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
     RegistryError when no release in the registry was made with `key`."""
     level = check_level(level)
     jobs = check_jobs(jobs)
-    if not isinstance(registry, Registry):
-        registry = Registry(registry, create=False, readonly=True)
-    key_releases = registry.readable_releases(key.id)
-    if not key_releases:
-        raise RegistryError(f"{registry.path}: no release was marked with this key (key id {key.id}); "
-                            "wrong key or wrong registry")
-    started = time.perf_counter()
-    bar = Progress("reading", enabled=progress)
-    per_file: list[tuple[str, str | None, str | None, array, bytes]] = []
-    try:
-        for got, path in ordered_map(extract_file, suspect_jobs(suspect, language), jobs):
-            assert got is not None
-            words = array("Q")
-            words.frombytes(got.words)
-            per_file.append((path, got.language, got.note, identities_of(key, words), got.bits))
-            bar.step(len(got.bits))
-    finally:
-        bar.close()
-    extracted = time.perf_counter()
-    if not per_file:
-        raise TreeError(f"{_describe(suspect)}: no Go or JavaScript file to read")
+    with contextlib.ExitStack() as opened:  # a registry opened here is closed here
+        if not isinstance(registry, Registry):
+            registry = opened.enter_context(Registry(registry, create=False, readonly=True))
+        key_releases = registry.readable_releases(key.id)
+        if not key_releases:
+            raise RegistryError(f"{registry.path}: no release was marked with this key (key id {key.id}); "
+                                "wrong key or wrong registry")
+        started = time.perf_counter()
+        bar = Progress("reading", enabled=progress)
+        per_file: list[tuple[str, str | None, str | None, array, bytes]] = []
+        try:
+            for got, path in ordered_map(extract_file, suspect_jobs(suspect, language), jobs):
+                assert got is not None
+                words = array("Q")
+                words.frombytes(got.words)
+                per_file.append((path, got.language, got.note, identities_of(key, words), got.bits))
+                bar.step(len(got.bits))
+        finally:
+            bar.close()
+        extracted = time.perf_counter()
+        if not per_file:
+            raise TreeError(f"{_describe(suspect)}: no Go or JavaScript file to read")
 
-    # which releases does it come from?
-    observed: set[int] = set()
-    for _p, _l, _n, ids, _b in per_file:
-        observed.update(ids)
-    overlap: dict[str, int] = {}
-    carriers_of: dict[str, set[int]] = {}
-    code_of = {r.name: Code(r.code, r.cutoff) for r in key_releases}
-    for name, _code, _path, ids in registry.carrier_files(key.id):
-        hit = observed.intersection(ids)
-        if hit:
-            overlap[name] = overlap.get(name, 0) + len(hit)
-            carriers_of.setdefault(name, set()).update(hit)
-    releases = sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0]))
-    boundaries = sum(len(ids) for _p, _l, _n, ids, _b in per_file)
-    if not releases:
-        return TraceReport(_describe(suspect), key.id, level, "unbiased", [], boundaries, 0, 0, [],
-                           [FileEvidence(p, lang, 0, note=note) for p, lang, note, _i, _b in per_file])
-    code = code_of[releases[0][0]]
-    usable = set().union(*(carriers_of[n] for n, _c in releases if code_of[n] == code))
-    if recipients is None:
-        recipients = sorted({r for info in key_releases if code_of[info.name] == code
-                             for r in registry.recipients(release=info.name)})
+        # which releases does it come from?
+        observed: set[int] = set()
+        for _p, _l, _n, ids, _b in per_file:
+            observed.update(ids)
+        overlap: dict[str, int] = {}
+        carriers_of: dict[str, set[int]] = {}
+        code_of = {r.name: Code(r.code, r.cutoff) for r in key_releases}
+        for name, _code, _path, ids in registry.carrier_files(key.id):
+            hit = observed.intersection(ids)
+            if hit:
+                overlap[name] = overlap.get(name, 0) + len(hit)
+                carriers_of.setdefault(name, set()).update(hit)
+        releases = sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0]))
+        boundaries = sum(len(ids) for _p, _l, _n, ids, _b in per_file)
+        if not releases:
+            return TraceReport(_describe(suspect), key.id, level, "unbiased", [], boundaries, 0, 0, [],
+                               [FileEvidence(p, lang, 0, note=note) for p, lang, note, _i, _b in per_file])
+        code = code_of[releases[0][0]]
+        usable = set().union(*(carriers_of[n] for n, _c in releases if code_of[n] == code))
+        if recipients is None:
+            recipients = sorted({r for info in key_releases if code_of[info.name] == code
+                                 for r in registry.recipients(release=info.name)})
 
-    obs = Observations()
-    for _p, _l, _n, ids, bits in per_file:
-        keep = [k for k, i in enumerate(ids) if i in usable]
-        obs = obs + Observations(array("Q", (ids[k] for k in keep)), bytes(bits[k] for k in keep))
-    identities, bits = obs.distinct()
-    ranking = _rounds(key, recipients, identities, bits, code, level)
+        obs = Observations()
+        for _p, _l, _n, ids, bits in per_file:
+            keep = [k for k, i in enumerate(ids) if i in usable]
+            obs = obs + Observations(array("Q", (ids[k] for k in keep)), bytes(bits[k] for k in keep))
+        identities, bits = obs.distinct()
+        ranking = _rounds(key, recipients, identities, bits, code, level)
 
-    accused = [s.recipient for s in ranking if s.accused]
-    files = []
-    for path, lang, note, ids, fbits in per_file:
-        keep = [k for k, i in enumerate(ids) if i in usable]
-        fids, fb = array("Q", (ids[k] for k in keep)), bytes(fbits[k] for k in keep)
-        matches = {}
-        for r in accused[:10]:
-            mine = recipient_bits(key, r, fids, code)
-            matches[r] = sum(1 for x, y in zip(mine, fb) if x == y)
-        files.append(FileEvidence(path, lang, len(fids), matches, note))
-    seconds = {"extract": extracted - started, "score": time.perf_counter() - extracted}
-    return TraceReport(_describe(suspect), key.id, level, code.name, releases, boundaries, len(identities),
-                       len(recipients), ranking, files, seconds)
+        accused = [s.recipient for s in ranking if s.accused]
+        files = []
+        for path, lang, note, ids, fbits in per_file:
+            keep = [k for k, i in enumerate(ids) if i in usable]
+            fids, fb = array("Q", (ids[k] for k in keep)), bytes(fbits[k] for k in keep)
+            matches = {}
+            for r in accused[:10]:
+                mine = recipient_bits(key, r, fids, code)
+                matches[r] = sum(1 for x, y in zip(mine, fb) if x == y)
+            files.append(FileEvidence(path, lang, len(fids), matches, note))
+        seconds = {"extract": extracted - started, "score": time.perf_counter() - extracted}
+        return TraceReport(_describe(suspect), key.id, level, code.name, releases, boundaries, len(identities),
+                           len(recipients), ranking, files, seconds)
 
 
 def _rounds(key: Key, recipients: list[str], identities: array, bits: bytes, code: Code,

@@ -18,6 +18,7 @@ import os
 import posixpath
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import tarfile
@@ -527,42 +528,70 @@ def _zip_time(mtime: float | None) -> tuple[int, int, int, int, int, int]:
     return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
 
 
-_OWNER = ".wm-owner"  # in a staging folder: which process writes it
+_OWNER_SUFFIX = ".owner"  # beside each staging folder: which process writes it
 
 
-def _process_token(pid: int) -> str | None:
-    """pid and start time of a live process (None if there is none): a pid
-    reused by a later process does not pass for the one that died."""
+def _machine() -> str:
+    """Host, boot and pid namespace of this process: a token from anywhere
+    else (another host on a shared disk, a container) is never judged."""
+    def read(path: str, how: Callable[[str], str]) -> str:
+        try:
+            return how(path).strip().replace(" ", "_") or "-"
+        except OSError:
+            return "-"
+    return " ".join((socket.gethostname().replace(" ", "_") or "-",
+                     read("/proc/sys/kernel/random/boot_id", lambda p: Path(p).read_text()),
+                     read("/proc/self/ns/pid", os.readlink)))
+
+
+def _start_time(pid: int) -> str | None:
+    """A process's start time (field 22 of /proc/PID/stat), None if unknown."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _owner_token(pid: int) -> str:
+    return f"{_machine()} {pid} {_start_time(pid) or '-'}"
+
+
+def _gone(token: str) -> bool:
+    """Whether the process a token names is certainly dead: same host, boot
+    and pid namespace, and no process with that pid and start time (a reused
+    pid has another). Anything unsure counts as alive."""
+    parts = token.split()
+    if len(parts) != 5 or " ".join(parts[:3]) != _machine() or not parts[3].isdigit():
+        return False
+    pid, started = int(parts[3]), parts[4]
+    if started != "-":
+        return _start_time(pid) != started
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
     except OSError:
-        if os.path.isdir("/proc"):
-            return None
-        try:  # no /proc: whether the pid is alive at all
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            pass
-        return str(pid)
-    return f"{pid} {fields[19]}"  # field 22 of stat: the start time
+        return False
+    return False
 
 
 def remove_stale_staging(parent: Path, name: str) -> list[Path]:
     """Remove the staging folders (`.NAME.wm-*`) that runs killed before
-    they could clean up left beside NAME: those whose writing process is
-    gone. Folders of live runs, and folders without an owner file (being
-    created, or not ours), are left alone."""
+    they could clean up left beside NAME: those whose owner file names a
+    process that is gone. Folders of live runs, of other machines, and
+    without an owner file are left alone."""
     removed = []
-    for folder in parent.glob(f".{glob.escape(name)}.wm-*"):
+    for owner in parent.glob(f".{glob.escape(name)}.wm-*{_OWNER_SUFFIX}"):
         try:
-            token = (folder / _OWNER).read_text().strip()
-            pid = int(token.split()[0])
-        except (OSError, ValueError, IndexError):
+            token = owner.read_text()
+        except OSError:
             continue
-        if _process_token(pid) != token:
-            shutil.rmtree(folder, ignore_errors=True)
+        if not _gone(token):
+            continue
+        folder = Path(str(owner)[:-len(_OWNER_SUFFIX)])
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            owner.unlink(missing_ok=True)
             removed.append(folder)
     return removed
 
@@ -582,10 +611,16 @@ class Output:
             raise TreeError(f"unknown archive format {fmt!r}; use tar, tar.gz or zip")
         parent = self.target.resolve().parent
         self.removed_stale = remove_stale_staging(parent, self.target.name)
-        try:
-            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.wm-", dir=parent))
-            (self.staging / _OWNER).write_text(_process_token(os.getpid()) or str(os.getpid()))
+        try:  # the owner file first, so that no staging folder is ever without one
+            fd, owner = tempfile.mkstemp(prefix=f".{self.target.name}.wm-", suffix=_OWNER_SUFFIX, dir=parent)
+            with os.fdopen(fd, "w") as f:
+                f.write(_owner_token(os.getpid()))
+            self.owner = Path(owner)
+            self.staging = Path(owner[:-len(_OWNER_SUFFIX)])
+            self.staging.mkdir()
         except OSError as exc:
+            if hasattr(self, "owner"):
+                self.owner.unlink(missing_ok=True)
             raise _disk_error(exc, os.fspath(parent)) from None
         self.writers: dict[str, Writer] = {}
         try:
@@ -616,7 +651,6 @@ class Output:
             for w in self.writers.values():
                 w.finish()
             made = self.staging / ("copy." + self.fmt if self.fmt else "copy") if self.single else self.staging
-            (self.staging / _OWNER).unlink()
             if self.target.is_dir():
                 self.target.rmdir()  # empty, checked at the start
             os.replace(made, self.target)
@@ -625,8 +659,10 @@ class Output:
             raise _disk_error(exc, os.fspath(self.target)) from None
         if self.staging.exists():
             shutil.rmtree(self.staging, ignore_errors=True)
+        self.owner.unlink(missing_ok=True)
 
     def abort(self) -> None:
         for w in self.writers.values():
             w.discard()
         shutil.rmtree(self.staging, ignore_errors=True)
+        self.owner.unlink(missing_ok=True)
