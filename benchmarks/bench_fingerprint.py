@@ -70,8 +70,7 @@ def bench_language(language: str, repeat: int, hash_sample: int) -> dict:
         c_s += best(lambda ev=ev, n_ev=n_ev, buf=buf, n_units=n_units, n_idents=n_idents:
                     BACKEND.hash_units(ev, n_ev, buf, n_units, n_idents), repeat)
         events = walk.unpack_events(ev, n_ev)
-        raw = [walk.RawUnit(r.ev_begin, r.ev_end, r.start_byte, r.end_byte, r.start_row, r.end_row, r.name_start,
-                            r.name_end, r.parent, r.node, r.parent_node, r.symbol, False)
+        raw = [walk.RawUnit(**r._asdict())
                for r in map(contract.UnitRecord._make, contract.UNIT_STRUCT.iter_unpack(doc.records))]
         start = time.perf_counter()
         walk.hash_units(events, raw, n_idents)

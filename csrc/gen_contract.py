@@ -83,6 +83,7 @@ def generate(text: str) -> str:
         "from __future__ import annotations",
         "",
         "import struct",
+        "from dataclasses import dataclass",
         "from typing import NamedTuple",
         "",
     ]
@@ -100,6 +101,9 @@ def generate(text: str) -> str:
         cls = _class_name(name)
         lines += ["", "", f"class {cls}(NamedTuple):", f'    """struct {name}, field by field."""', ""]
         lines += [f"    {f}: int" for f, _t in fields]
+        lines += ["", "", "@dataclass", f"class {cls.replace('Record', 'Fields')}:",
+                  f'    """struct {name} as a mutable record (the reference builds them in place)."""', ""]
+        lines += [f"    {f}: int = 0" for f, _t in fields]
         lines += ["", "", f"{cls.upper().replace('RECORD', '')}_STRUCT = struct.Struct({_layout(name, fields)!r})"
                   f"  # struct {name}"]
     return "\n".join(lines) + "\n"

@@ -168,7 +168,7 @@ def event_trees(draw):
 
 
 def _units(ranges) -> bytearray:
-    return bytearray(walk.pack_units([walk.RawUnit(b, e, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, False) for b, e in ranges]))
+    return bytearray(walk.pack_units([walk.RawUnit(ev_begin=b, ev_end=e, parent=-1) for b, e in ranges]))
 
 
 @given(event_trees())

@@ -6,6 +6,7 @@ against the compiled extension at import; a test and the build check this file i
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 from typing import NamedTuple
 
 WM_ABI_VERSION = 11
@@ -62,6 +63,16 @@ class EventRecord(NamedTuple):
     op: int
 
 
+@dataclass
+class EventFields:
+    """struct wm_event as a mutable record (the reference builds them in place)."""
+
+    kind: int = 0
+    text: int = 0
+    ident: int = 0
+    op: int = 0
+
+
 EVENT_STRUCT = struct.Struct('<QQiI')  # struct wm_event
 
 
@@ -85,6 +96,29 @@ class UnitRecord(NamedTuple):
     symbol: int
     has_error: int
     reserved: int
+
+
+@dataclass
+class UnitFields:
+    """struct wm_unit as a mutable record (the reference builds them in place)."""
+
+    exact: int = 0
+    renamed: int = 0
+    skeleton: int = 0
+    ev_begin: int = 0
+    ev_end: int = 0
+    start_byte: int = 0
+    end_byte: int = 0
+    start_row: int = 0
+    end_row: int = 0
+    name_start: int = 0
+    name_end: int = 0
+    parent: int = 0
+    node: int = 0
+    parent_node: int = 0
+    symbol: int = 0
+    has_error: int = 0
+    reserved: int = 0
 
 
 UNIT_STRUCT = struct.Struct('<QQQIIIIIIIIiIIHBB')  # struct wm_unit

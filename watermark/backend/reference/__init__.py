@@ -39,10 +39,7 @@ class ReferenceBackend:
         if len(events) < n_events * walk.EVENT_STRUCT.size or len(units) < n_units * walk.UNIT_STRUCT.size:
             raise ValueError("buffer shorter than its count")
         records = carriers.unpack_units(bytes(units), n_units)
-        raw = [walk.RawUnit(u.ev_begin, u.ev_end, u.start_byte, u.end_byte, u.start_row, u.end_row, u.name_start,
-                            u.name_end, u.parent, u.node, u.parent_node, u.symbol, bool(u.has_error),
-                            u.exact, u.renamed, u.skeleton)
-               for u in records]
+        raw = [walk.RawUnit(**u._asdict()) for u in records]
         try:
             walk.hash_units(walk.unpack_events(events, n_events), raw, n_idents)
         except ValueError:  # the C core answers WM_EINVAL

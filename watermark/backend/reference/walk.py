@@ -33,6 +33,7 @@ from ..contract import (
     WM_SEED_SYNTAX,
     WM_SEED_TEXT,
     EventRecord,
+    UnitFields,
     UnitRecord,
 )
 from ..contract import (
@@ -46,27 +47,9 @@ from ..contract import (
 )
 from .hashes import SeqHash, _round, normalize_token, seqhash, xxh64
 
-
-@dataclass
-class RawUnit:
-    """A unit as the walk produces it (mirrors struct wm_unit)."""
-
-    ev_begin: int
-    ev_end: int
-    start_byte: int
-    end_byte: int
-    start_row: int
-    end_row: int
-    name_start: int
-    name_end: int
-    parent: int
-    node: int
-    parent_node: int
-    symbol: int
-    has_error: bool
-    exact: int = 0
-    renamed: int = 0
-    skeleton: int = 0
+# A unit as the walk builds it, field by field as struct wm_unit (the contract's
+# mutable record: the walk fills ev_end, names and hashes in as it goes).
+RawUnit = UnitFields
 
 
 @dataclass
@@ -83,14 +66,7 @@ class Walk:
 
 def pack_units(units: list[RawUnit]) -> bytes:
     """RawUnits as packed struct wm_unit records (fields by name)."""
-    return b"".join(
-        UNIT_STRUCT.pack(*UnitRecord(
-            exact=u.exact, renamed=u.renamed, skeleton=u.skeleton, ev_begin=u.ev_begin, ev_end=u.ev_end,
-            start_byte=u.start_byte, end_byte=u.end_byte, start_row=u.start_row, end_row=u.end_row,
-            name_start=u.name_start, name_end=u.name_end, parent=u.parent, node=u.node,
-            parent_node=u.parent_node, symbol=u.symbol, has_error=int(u.has_error), reserved=0))
-        for u in units
-    )
+    return b"".join(UNIT_STRUCT.pack(*(getattr(u, f) for f in UnitRecord._fields)) for u in units)
 
 
 def pack_events(events: list[tuple[int, int, int, int]]) -> bytes:
@@ -330,7 +306,7 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], kind_hashe
     while stack:
         leave()
 
-    whole = RawUnit(0, len(events), 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, False)
+    whole = RawUnit(ev_begin=0, ev_end=len(events), parent=-1)
     hash_units(events, units + [whole], len(idents))
     digest = seqhash(syntax, WM_SEED_SYNTAX)
     return Walk(events, units, len(idents), n_nodes,
