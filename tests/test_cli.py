@@ -311,7 +311,11 @@ def test_a_registry_with_a_damaged_page_is_refused_in_one_line(tmp_path):
     middle = 4096 * (len(data) // 4096 // 2)
     data[middle:middle + 4096] = bytes(range(256)) * 16  # one page of garbage in the middle
     db.write_bytes(bytes(data))
-    for args in (["trace", str(golden / "leak-globex.tar.gz"), "--key-file", str(golden / "vendor.key")],
+    import watermark
+
+    key = tmp_path / "k.key"  # mode 0600: the checked-out golden key file may be readable by others
+    watermark.Key.load(golden / "vendor.key").save(key)
+    for args in (["trace", str(golden / "leak-globex.tar.gz"), "--key-file", str(key)],
                  ["registry", "list"], ["registry", "show", "shop-1.0", "--files"]):
         r = run(*args, "--registry", str(db))
         assert r.returncode == 2, (args, r.stdout, r.stderr)
