@@ -24,6 +24,7 @@ MODULE = HERE.parent / "watermark" / "backend" / "contract.py"
 # C type -> (struct format character, size); the records use fixed-width types only
 _TYPES = {"uint64_t": ("Q", 8), "int64_t": ("q", 8), "uint32_t": ("I", 4), "int32_t": ("i", 4),
           "uint16_t": ("H", 2), "int16_t": ("h", 2), "uint8_t": ("B", 1), "int8_t": ("b", 1)}
+_MUTABLE = {"wm_unit"}  # records the reference walk fills in field by field
 _DEFINE = re.compile(r"^#define\s+(WM_\w+)\s+(-?(?:0x[0-9a-fA-F]+|\d+))\b", re.M)
 _STRUCT = re.compile(r"typedef\s+struct\s+(wm_\w+)\s*\{(.*?)\}\s*(\w+)\s*;", re.S)
 _FIELD = re.compile(r"^\s*(\w+)\s+(\w+)\s*;", re.M)
@@ -101,9 +102,10 @@ def generate(text: str) -> str:
         cls = _class_name(name)
         lines += ["", "", f"class {cls}(NamedTuple):", f'    """struct {name}, field by field."""', ""]
         lines += [f"    {f}: int" for f, _t in fields]
-        lines += ["", "", "@dataclass", f"class {cls.replace('Record', 'Fields')}:",
-                  f'    """struct {name} as a mutable record (the reference builds them in place)."""', ""]
-        lines += [f"    {f}: int = 0" for f, _t in fields]
+        if name in _MUTABLE:
+            lines += ["", "", "@dataclass", f"class {cls.replace('Record', 'Fields')}:",
+                      f'    """struct {name} as a mutable record (the reference builds them in place)."""', ""]
+            lines += [f"    {f}: int = 0" for f, _t in fields]
         lines += ["", "", f"{cls.upper().replace('RECORD', '')}_STRUCT = struct.Struct({_layout(name, fields)!r})"
                   f"  # struct {name}"]
     return "\n".join(lines) + "\n"

@@ -63,16 +63,6 @@ class EventRecord(NamedTuple):
     op: int
 
 
-@dataclass
-class EventFields:
-    """struct wm_event as a mutable record (the reference builds them in place)."""
-
-    kind: int = 0
-    text: int = 0
-    ident: int = 0
-    op: int = 0
-
-
 EVENT_STRUCT = struct.Struct('<QQiI')  # struct wm_event
 
 

@@ -136,11 +136,6 @@ def marking_problem(fp: FileFingerprint, marked: bytes) -> str | None:
     return None
 
 
-def read_bits(src: bytes, gaps: array) -> bytearray:
-    """The bit each carrier gap holds: 1 if it holds a blank line."""
-    return BACKEND.read_bits(src, gaps)
-
-
 def flipped(fp: FileFingerprint, found: carriers.Boundaries) -> bytes:
     """fp's file with every eligible boundary flipped (blank line added
     where there is none, removed where there is one)."""

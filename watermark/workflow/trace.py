@@ -36,10 +36,11 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
+from ..backend import BACKEND
 from ..core import languages
 from ..core.codes import Code, check_level, recipient_bits, score_many
 from ..core.keys import Key
-from ..core.marks import Observations, Verdict, identities_of, read_bits
+from ..core.marks import Observations, Verdict, identities_of
 from ..errors import UnsupportedLanguageError
 from .pool import FileJob, Progress, check_jobs, ordered_map
 from .registry import Registry, RegistryError
@@ -129,7 +130,7 @@ def extract_file(job: FileJob) -> ExtractedFile:
             return ExtractedFile(lang, got)
         fp, found = got
         note = "syntax errors: units with errors skipped" if fp.has_error else None
-        result = ExtractedFile(lang, note, found.words.tobytes(), bytes(read_bits(fp.source, found.gaps)))
+        result = ExtractedFile(lang, note, found.words.tobytes(), bytes(BACKEND.read_bits(fp.source, found.gaps)))
         if best is None or len(result.bits) > len(best.bits):
             best = result
     assert best is not None

@@ -42,7 +42,7 @@ class Entry:
     """One member of a tree; `read()` returns a file's bytes."""
 
     path: str
-    kind: str  # "file", "dir" or "symlink"
+    kind: str  # "file", "dir", "symlink", or "special" (FIFO, socket, device: listed, never copied)
     mode: int  # permission bits
     size: int = 0
     target: str = ""  # a symlink's target, as stored
@@ -218,7 +218,7 @@ class TarSource(Source):
                         what = "a FIFO" if member.isfifo() else "a device"
                         yield Entry(path, "special", mode, target=what)
                     elif member.isfile() or member.islnk():
-                        if member.islnk() and _link_target(member.linkname) not in files:
+                        if member.islnk() and _link_target(member.linkname, self.describe) not in files:
                             raise TreeError(f"{self.describe}: entry {path!r} is a hard link to "
                                             f"{member.linkname!r}, which is no earlier file of the archive; "
                                             "refusing the archive")
@@ -229,10 +229,12 @@ class TarSource(Source):
             raise TreeError(f"{self.describe}: corrupt tar archive ({exc})") from None
 
 
-def _link_target(name: str) -> str | None:
+def _link_target(name: str, where: str) -> str | None:
     """A hard link's target as an archive path (None if it leaves the archive)."""
-    parts = [p for p in name.split("/") if p not in ("", ".")]  # as safe_path normalizes member names
-    return None if name.startswith("/") or ".." in parts else "/".join(parts)
+    try:
+        return safe_path(name, where)
+    except TreeError:
+        return None
 
 
 def _read_member(tar: tarfile.TarFile, member: tarfile.TarInfo, where: str) -> bytes:
@@ -462,10 +464,25 @@ class DirectoryWriter(Writer):
                 os.utime(path, (mtime, mtime))
 
 
-class ZipWriter(Writer):
+class _ArchiveWriter(Writer):
+    """An archive being written: finished by closing it."""
+
+    _archive: zipfile.ZipFile | tarfile.TarFile
+
+    def finish(self) -> None:
+        self._archive.close()
+
+    def discard(self) -> None:
+        try:
+            self._archive.close()
+        except Exception:  # closing a half-written archive during cleanup
+            pass
+
+
+class ZipWriter(_ArchiveWriter):
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
+        self._zip = self._archive = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
 
     def add(self, entry: Entry, data: bytes | None = None) -> None:
         kind = {"dir": stat.S_IFDIR, "symlink": stat.S_IFLNK}.get(entry.kind, stat.S_IFREG)
@@ -476,20 +493,11 @@ class ZipWriter(Writer):
         payload = entry.target.encode("utf-8", "surrogateescape") if entry.kind == "symlink" else (data or b"")
         self._zip.writestr(info, payload)
 
-    def finish(self) -> None:
-        self._zip.close()
 
-    def discard(self) -> None:
-        try:
-            self._zip.close()
-        except Exception:  # closing a half-written archive during cleanup
-            pass
-
-
-class TarWriter(Writer):
+class TarWriter(_ArchiveWriter):
     def __init__(self, path: Path, compressed: bool) -> None:
         self.path = path
-        self._tar = tarfile.open(path, "w:gz" if compressed else "w", format=tarfile.PAX_FORMAT)
+        self._tar = self._archive = tarfile.open(path, "w:gz" if compressed else "w", format=tarfile.PAX_FORMAT)
 
     def add(self, entry: Entry, data: bytes | None = None) -> None:
         info = tarfile.TarInfo(entry.path)
@@ -506,15 +514,6 @@ class TarWriter(Writer):
             payload = data or b""
             info.size = len(payload)
             self._tar.addfile(info, io.BytesIO(payload))
-
-    def finish(self) -> None:
-        self._tar.close()
-
-    def discard(self) -> None:
-        try:
-            self._tar.close()
-        except Exception:  # closing a half-written archive during cleanup
-            pass
 
 
 def archive_writer(path: Path, fmt: str) -> Writer:
