@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 11
+#define WM_ABI_VERSION 12
 
 /* Seeds and markers of the hash definitions (format: changing one changes
  * every fingerprint, carrier identity and recipient bit; see CHANGELOG.md). */
@@ -181,12 +181,18 @@ int wm_doc_has_error(const wm_doc *doc);
  * identity: renamed A, renamed B, renamed the sibling before A and the
  * sibling after B (0 where there is none), and the occurrence index of
  * those four in the file; gaps gets 3 (end of A, end of A's line break,
- * start of B's line); both must hold n_units entries. go: 1 for Go's rules,
- * 0 for JavaScript's. */
+ * start of B's line); both must hold n_units entries. flags: WM_B_GO for
+ * Go's rules (else JavaScript's), WM_B_LENIENT to read a suspect copy:
+ * A's line may end in comments, and the gap may hold comment and blank
+ * lines in any order; its bit is whether any line of it is blank (or holds
+ * only an empty `//`), and gaps[3k+1], gaps[3k+2] delimit the first such
+ * line (equal when there is none). Identity words never depend on flags. */
 #define WM_IDENTITY_WORDS 5
+#define WM_B_GO 1
+#define WM_B_LENIENT 2
 int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nodes,
                   const char *src, size_t len, const uint16_t *classes,
-                  uint32_t n_symbols, int go, uint64_t *words, uint64_t *gaps,
+                  uint32_t n_symbols, int flags, uint64_t *words, uint64_t *gaps,
                   size_t *n_out);
 /* bits[k] = 1 iff carrier gap k holds a blank line. */
 int wm_read_bits(const char *src, size_t len, const uint64_t *gaps, size_t n,

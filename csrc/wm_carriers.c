@@ -58,6 +58,62 @@ static int gap_scan(const char *s, size_t i, size_t end, size_t *line_end, size_
     return 1;
 }
 
+/* The lenient gap (reading a suspect copy; mirrors
+ * reference/carriers._lenient_gap): A's line end may hold `;`/`,` and
+ * comments; then lines of blanks and comments in any order, then B's
+ * indentation (comments allowed before B). A line is blank when it holds
+ * nothing but blanks or an empty `//`. Sets [*blank_start, *blank_end) to
+ * the first blank line (both at A's line end when there is none) and
+ * *commented when a comment with text stands after A's line. */
+static int lenient_scan(const char *s, size_t i, size_t end, size_t *blank_start, size_t *blank_end,
+                        int *commented) {
+    while (i < end && is_blank(s[i])) i++;
+    if (i < end && (s[i] == ';' || s[i] == ',')) i++;
+    int first = 1, content = 0, found = 0;
+    size_t line = i;
+    *commented = 0;
+    while (i < end) {
+        char c = s[i];
+        if (is_blank(c) || c == '\r') {
+            i++;
+        } else if (c == '\n') {
+            i++;
+            if (first) {
+                first = 0;
+                *blank_start = *blank_end = i;
+            } else if (!content && !found) {
+                found = 1;
+                *blank_start = line;
+                *blank_end = i;
+            }
+            line = i;
+            content = 0;
+        } else if (c == '/' && i + 1 < end && s[i + 1] == '/') {
+            size_t k = i + 2;
+            while (k < end && s[k] != '\n') {
+                if (!is_blank(s[k]) && s[k] != '\r') content = 1;
+                k++;
+            }
+            if (!first && content) *commented = 1;
+            i = k;
+        } else if (c == '/' && i + 1 < end && s[i + 1] == '*') {
+            size_t k = i + 2;
+            while (k + 1 < end && !(s[k] == '*' && s[k + 1] == '/')) k++;
+            if (k + 1 >= end) return 0;
+            for (size_t m = i; m < k; m++)
+                if (s[m] == '\n') { /* a block over several lines: none of them blank */
+                    if (first) { first = 0; *blank_start = *blank_end = m + 1; }
+                }
+            content = 1;
+            if (!first) *commented = 1;
+            i = k + 2;
+        } else {
+            return 0;
+        }
+    }
+    return !first;
+}
+
 static inline int ident_start(unsigned char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c >= 0x80;
 }
@@ -179,8 +235,9 @@ static uint32_t *window_count(window_slot *t, size_t mask, const uint64_t w[4]) 
 
 WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nodes,
                             const char *src, size_t len, const uint16_t *classes,
-                            uint32_t n_symbols, int go, uint64_t *words, uint64_t *gaps,
+                            uint32_t n_symbols, int flags, uint64_t *words, uint64_t *gaps,
                             size_t *n_out) {
+    const int go = flags & WM_B_GO, lenient = flags & WM_B_LENIENT;
     *n_out = 0;
     if (n_units < 2) return WM_OK;
     uint32_t *last = malloc((size_t)n_nodes * sizeof *last);
@@ -238,9 +295,12 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
         while (a_end > a->start_byte && (is_blank(src[a_end - 1]) || src[a_end - 1] == '\r' ||
                                          src[a_end - 1] == '\n'))
             a_end--;
-        if ((!go || a_end < a->end_byte) && ends_in_comment(src, a->start_byte, a_end)) continue;
+        if (!lenient && (!go || a_end < a->end_byte) && ends_in_comment(src, a->start_byte, a_end)) continue;
         int comment_lines;
-        if (a_end > b_start || !gap_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines))
+        if (a_end > b_start)
+            continue;
+        if (lenient ? !lenient_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines)
+                    : !gap_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines))
             continue;
         if (go) {
             if (b->parent < 0) continue; /* top-level declarations */

@@ -27,6 +27,7 @@ from .errors import KeyFileError, WatermarkError
 from .workflow.registry import Registry, default_path
 from .workflow.release import Release, check_recipient_name, read_recipients
 from .workflow.trace import trace
+from .workflow.trees import ARCHIVE_FORMATS
 
 EXIT_OK, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
 
@@ -334,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("embed", help="mark a source tree for one or more recipients")
     p.add_argument("src", metavar="SRC",
-                   help="directory, .tar/.tar.gz/.tgz/.zip archive, file, or git repository with --rev")
+                   help="directory, .tar/.tar.gz/.tar.xz/.tar.bz2/.zip archive, file, or git repository with --rev")
     p.add_argument("--out", required=True, metavar="OUT",
                    help="one recipient: the copy (a directory, or an archive by its suffix); several: OUT/<recipient>/")
     p.add_argument("--release", metavar="NAME", help="release name in the registry (default: SRC's base name)")
@@ -345,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude", action="append", metavar="GLOB", help="do not mark matching files (repeatable)")
     p.add_argument("--no-default-excludes", action="store_true",
                    help="also mark node_modules, vendor, testdata, third_party and *.min.js")
-    p.add_argument("--format", choices=["tar", "tar.gz", "zip"], help="several recipients: one archive each")
+    p.add_argument("--format", choices=list(ARCHIVE_FORMATS), help="several recipients: one archive each")
     p.add_argument("--density", type=_density, help="fraction of eligible boundaries used (default: per language)")
     p.add_argument("--code", choices=["unbiased", "tardos"], help="recipient code (default: unbiased)")
     p.add_argument("--jobs", type=_count(1), help="worker processes (default: all cores)")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -57,14 +58,19 @@ def fingerprint_vector(data: bytes, path: str) -> dict:
     }
 
 
+# The boundaries embed marks: extract reads leniently since 0.2 (more
+# boundaries than the eligible ones), and lenient=False reads as 0.1.0 did.
+_STRICT = {"lenient": False} if "lenient" in inspect.signature(watermark.extract).parameters else {}
+
+
 def mark_vector(data: bytes, path: str) -> dict:
-    every = watermark.extract(data, GOLDEN_KEY, path=path, density=1.0)
-    chosen = watermark.extract(data, GOLDEN_KEY, path=path)
+    every = watermark.extract(data, GOLDEN_KEY, path=path, density=1.0, **_STRICT)
+    chosen = watermark.extract(data, GOLDEN_KEY, path=path, **_STRICT)
     recipients = {}
     for code in CODES:
         for r in RECIPIENTS:
             copy = watermark.embed(data, GOLDEN_KEY, r, path=path, code=code)
-            seen = watermark.extract(copy.source, GOLDEN_KEY, path=path)
+            seen = watermark.extract(copy.source, GOLDEN_KEY, path=path, **_STRICT)
             recipients[f"{code}/{r}"] = {
                 "sha256": hashlib.sha256(copy.source).hexdigest(),
                 "carriers": copy.carriers, "lines_added": copy.lines_added, "lines_removed": copy.lines_removed,

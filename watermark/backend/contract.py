@@ -9,7 +9,7 @@ import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
-WM_ABI_VERSION = 11
+WM_ABI_VERSION = 12
 WM_SEED_TEXT = 0x74657874
 WM_SEED_EXACT = 0x65786163
 WM_SEED_RENAMED = 0x72656e61
@@ -52,6 +52,8 @@ WM_C_GO_ELEMENT = 1024
 WM_C_GO_KEYED = 2048
 WM_C_GO_COMMENTED = 4096
 WM_IDENTITY_WORDS = 5
+WM_B_GO = 1
+WM_B_LENIENT = 2
 
 
 class EventRecord(NamedTuple):

@@ -175,7 +175,7 @@ class NativeBackend:
     # ---- carriers --------------------------------------------------------------------
 
     def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, classes: array,
-                   go: bool) -> tuple[array, array]:
+                   flags: int) -> tuple[array, array]:
         ffi = self._ffi
         if len(records) < n_units * contract.UNIT_STRUCT.size:
             raise ValueError("records shorter than their count")
@@ -184,7 +184,7 @@ class NativeBackend:
         count = ffi.new("size_t *")
         _check(self._lib.wm_boundaries(
             ffi.from_buffer("wm_unit[]", records), n_units, n_nodes, source, len(source),
-            ffi.from_buffer("uint16_t[]", classes), len(classes), int(go),
+            ffi.from_buffer("uint16_t[]", classes), len(classes), flags,
             ffi.from_buffer("uint64_t[]", words, require_writable=True),
             ffi.from_buffer("uint64_t[]", gaps, require_writable=True), count), "boundaries")
         n = count[0]

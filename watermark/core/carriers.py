@@ -66,6 +66,8 @@ from dataclasses import dataclass
 
 from ..backend import BACKEND
 from ..backend.contract import (
+    WM_B_GO,
+    WM_B_LENIENT,
     WM_C_ASSIGNMENT,
     WM_C_EXPRESSION,
     WM_C_GO_COMMENTED,
@@ -139,8 +141,19 @@ class Boundaries:
         return len(self.gaps) // 3
 
 
-def boundaries(fp: FileFingerprint) -> Boundaries:
-    """The eligible boundaries of a fingerprinted file."""
+def boundaries(fp: FileFingerprint, *, lenient: bool = False) -> Boundaries:
+    """The eligible boundaries of a fingerprinted file.
+
+    lenient (reading a suspect copy, never marking): A's line may end in
+    comments, and comment lines and blank lines may stand in the gap in any
+    order; the bit is whether any line of the gap is blank or holds only an
+    empty `//`. A leaker's comment line above each blank line, or `//` after
+    every line, then hides nothing. Boundaries that only leniency makes
+    eligible are no release carriers, and trace drops them; where a
+    release's own gap holds a comment line and then a blank line, a lenient
+    read says 1 whatever the recipient: noise, independent of every
+    recipient's bits, so no innocent's bound moves."""
+    flags = (WM_B_GO if fp.language == "go" else 0) | (WM_B_LENIENT if lenient else 0)
     words, gaps = BACKEND.boundaries(fp.records, fp.unit_count, fp.node_count, fp.source,
-                                     rule_classes(fp.language), fp.language == "go")
+                                     rule_classes(fp.language), flags)
     return Boundaries(words, gaps)

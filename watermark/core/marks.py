@@ -7,6 +7,7 @@ observed bits (extract) -> deduplicated observations -> score and bound
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from array import array
 from collections.abc import Iterator, Sequence
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from typing import NamedTuple, overload
 
 from ..backend import BACKEND
-from . import carriers
+from ..errors import SourceError, UnsupportedLanguageError
+from . import carriers, languages, reading
 from .codes import Code, Score, check_level, prf, recipient_bits, score
 from .fingerprint import FileFingerprint, fingerprint
 from .keys import Key
@@ -74,11 +76,17 @@ def keyed_carriers(key: Key, words: array, gaps: array, density: float) -> _Carr
     if not len(words):
         return _Carriers(array("Q"), array("Q"))
     identities = identities_of(key, words)
-    threshold = int(density * _TWO64)
-    picks = prf(key.subkey(b"wm-carrier-pick"), identities, 1)
-    chosen = [k for k, u in enumerate(picks) if u < threshold]
+    chosen = picked(key, identities, density)
     return _Carriers(array("Q", (identities[k] for k in chosen)),
                      array("Q", (g for k in chosen for g in gaps[3 * k:3 * k + 3])))
+
+
+def picked(key: Key, identities: array, density: float) -> list[int]:
+    """Indexes of the identities that are carriers: a keyed PRF of each,
+    below `density`."""
+    threshold = int(density * _TWO64)
+    picks = prf(key.subkey(b"wm-carrier-pick"), identities, 1)
+    return [k for k, u in enumerate(picks) if u < threshold]
 
 
 @dataclass(frozen=True)
@@ -199,13 +207,31 @@ class Observations(Sequence[Observation]):
 
 
 def extract(source: bytes | str, key: Key, *, language: str | None = None,
-            path: str | None = None, density: float | None = None) -> Observations:
+            path: str | None = None, density: float | None = None, lenient: bool = True) -> Observations:
     """Read the bit at every carrier of one (possibly edited) file.
 
+    Reading is lenient (core/reading): damaged bytes, odd line ends, filler
+    comments and comment lines in gaps do not hide a bit, and a file without
+    a language or path is read as the language it parses best as. With
+    `lenient=False`, exactly the carriers `embed` would mark are read.
     Units with syntax errors are skipped, the rest is read."""
-    fp = fingerprint(source, language=language, path=path)
-    chosen = _select(fp, key, density_for(density, fp.language))
-    return Observations(chosen.identities, BACKEND.read_bits(fp.source, chosen.gaps))
+    if not lenient:
+        fp = fingerprint(source, language=language, path=path)
+        chosen = _select(fp, key, density_for(density, fp.language))
+        return Observations(chosen.identities, BACKEND.read_bits(fp.source, chosen.gaps))
+    data = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else bytes(source)
+    if language is None and path is not None:
+        with contextlib.suppress(UnsupportedLanguageError):
+            language = languages.spec_for(None, path).name
+    lang = languages.spec_for(language, None).name if language else reading.guess_language(data, least=0.0)
+    if lang is None:
+        raise SourceError(f"{path + ': ' if path else ''}neither Go nor JavaScript")
+    got = reading.read(data, lang, path)
+    if isinstance(got, str):
+        raise SourceError(f"{path + ': ' if path else ''}{got}")
+    identities = identities_of(key, got.words) if len(got.words) else array("Q")
+    keep = picked(key, identities, density_for(density, lang))
+    return Observations(array("Q", (identities[k] for k in keep)), bytes(got.bits[k] for k in keep))
 
 
 @dataclass(frozen=True)

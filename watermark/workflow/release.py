@@ -209,7 +209,7 @@ class Release:
                 default_excludes: bool = True, density: float | dict[str, float] | None = None,
                 code: Code | str | None = None, jobs: int | None = None,
                 progress: bool | None = None) -> Release:
-        """Analyse a tree: a directory, a tar / tar.gz / zip archive, a single
+        """Analyse a tree: a directory, a tar (plain, gz, xz, bz2) / zip archive, a single
         file, or with `rev` a git revision of the repository at `source`.
 
         include / exclude: globs selecting the files to mark (see Selector);
@@ -295,8 +295,9 @@ class Release:
         """Write a marked copy for each recipient.
 
         One recipient: `out` is the copy (a directory, or an archive named
-        .tar / .tar.gz / .tgz / .zip). Several: `out/<recipient>/` each, or
-        `out/<recipient>.<format>` with `format` "tar", "tar.gz" or "zip".
+        .tar / .tar.gz / .tgz / .tar.xz / .tar.bz2 / .zip). Several:
+        `out/<recipient>/` each, or `out/<recipient>.<format>` with `format`
+        one of trees.ARCHIVE_FORMATS ("tar", "tar.gz", "tar.xz", "tar.bz2", "zip").
         Nothing appears at `out` unless every copy is complete. With a
         registry, the release and its recipients are recorded before any
         copy is written, and each copy after."""

@@ -36,15 +36,13 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from ..backend import BACKEND
-from ..core import languages
+from ..core import languages, reading
 from ..core.codes import Code, check_level, recipient_bits, score_many
 from ..core.keys import Key
 from ..core.marks import Observations, Verdict, identities_of
 from ..errors import UnsupportedLanguageError
 from .pool import FileJob, Progress, check_jobs, ordered_map
 from .registry import Registry, RegistryError
-from .release import read_boundaries
 from .trees import Source, TreeError, is_vcs
 
 ROUNDS = 3  # first scoring plus two rounds for further contributors of a merged copy
@@ -116,32 +114,34 @@ class ExtractedFile:
 
 
 def extract_file(job: FileJob) -> ExtractedFile:
-    """Worker: every eligible boundary of one file and the bit it holds; a
-    file of unknown language is read as each language, keeping the one with
-    the most boundaries."""
+    """Worker: every boundary of one file, read leniently (core/reading),
+    and the bit it holds. A file of unknown language (no extension of one,
+    or text passed as bytes) is read as the language it parses best as;
+    language None in the result: it is neither."""
     try:
         data = job.load()
     except OSError as exc:
         return ExtractedFile(job.language, f"cannot read ({exc.strerror or exc})")
-    best: ExtractedFile | None = None
-    for lang in [job.language] if job.language else languages.languages():
-        got = read_boundaries(data, lang, job.path)
-        if isinstance(got, str):
-            return ExtractedFile(lang, got)
-        fp, found = got
-        note = "syntax errors: units with errors skipped" if fp.has_error else None
-        result = ExtractedFile(lang, note, found.words.tobytes(), bytes(BACKEND.read_bits(fp.source, found.gaps)))
-        if best is None or len(result.bits) > len(best.bits):
-            best = result
-    assert best is not None
-    return best
+    lang = job.language or reading.guess_language(data, least=0.0 if job.path == "<text>" else 0.8)
+    if lang is None:
+        return ExtractedFile(None, "not Go or JavaScript")
+    got = reading.read(data, lang, job.path)
+    if isinstance(got, str):
+        return ExtractedFile(lang, got)
+    notes = ([f"read as {lang} by its content"] if job.language is None else []) + list(got.notes)
+    if got.has_error:
+        notes.append("syntax errors: units with errors skipped")
+    return ExtractedFile(lang, "; ".join(notes) or None, got.words.tobytes(), got.bits)
 
 
-def suspect_jobs(suspect: str | os.PathLike | bytes, language: str | None) -> Iterator[tuple[FileJob, str]]:
-    """(job, path) per file to read: paths with a supported extension, or
-    (for text and --language) everything given."""
+def suspect_jobs(suspect: str | os.PathLike | bytes,
+                 language: str | None) -> Iterator[tuple[FileJob, tuple[str, bool]]]:
+    """(job, (path, guessed)) per file to read: every regular file of the
+    suspect. Files without the extension of a supported language (a leaker
+    may rename `.js` to `.ts`, `.go` to `.go.txt`) are read by their
+    content, and dropped when they are neither Go nor JavaScript."""
     if isinstance(suspect, (bytes, bytearray, memoryview)):
-        yield FileJob("<text>", language, bytes(suspect)), "<text>"
+        yield FileJob("<text>", language, bytes(suspect)), ("<text>", language is None)
         return
     src = Source.open(suspect)
     for entry in src.entries():
@@ -152,8 +152,9 @@ def suspect_jobs(suspect: str | os.PathLike | bytes, language: str | None) -> It
             try:
                 lang = languages.spec_for(None, entry.path).name
             except UnsupportedLanguageError:
-                continue
-        yield FileJob(entry.path, lang, None if entry.local else entry.read(), entry.local), entry.path
+                lang = None
+        job = FileJob(entry.path, lang, None if entry.local else entry.read(), entry.local)
+        yield job, (entry.path, lang is None)
 
 
 def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str | os.PathLike, *, level: float = 1e-9,
@@ -177,8 +178,10 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
         bar = Progress("reading", enabled=progress)
         per_file: list[tuple[str, str | None, str | None, array, bytes]] = []
         try:
-            for got, path in ordered_map(extract_file, suspect_jobs(suspect, language), jobs):
+            for got, (path, guessed) in ordered_map(extract_file, suspect_jobs(suspect, language), jobs):
                 assert got is not None
+                if guessed and got.language is None and path != "<text>":
+                    continue  # a file that is not code
                 words = array("Q")
                 words.frombytes(got.words)
                 per_file.append((path, got.language, got.note, identities_of(key, words), got.bits))

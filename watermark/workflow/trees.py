@@ -56,18 +56,21 @@ class Entry:
         return self.reader()
 
 
-ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".zip")
+# archive formats by name suffix, and the tarfile write mode of each tar
+_SUFFIXES = {".tar": "tar", ".tar.gz": "tar.gz", ".tgz": "tar.gz", ".tar.xz": "tar.xz", ".txz": "tar.xz",
+             ".tar.bz2": "tar.bz2", ".tbz2": "tar.bz2", ".tbz": "tar.bz2", ".zip": "zip"}
+_TAR_MODES = {"tar": "w", "tar.gz": "w:gz", "tar.xz": "w:xz", "tar.bz2": "w:bz2"}
+ARCHIVE_FORMATS = (*_TAR_MODES, "zip")
+ARCHIVE_SUFFIXES = tuple(_SUFFIXES)
 
 
 def archive_format(path: str | os.PathLike) -> str | None:
-    """"tar", "tar.gz" or "zip" by the name's suffix; None for anything else."""
+    """"tar", "tar.gz", "tar.xz", "tar.bz2" or "zip" by the name's suffix;
+    None for anything else."""
     name = os.fspath(path).lower()
-    if name.endswith((".tar.gz", ".tgz")):
-        return "tar.gz"
-    if name.endswith(".tar"):
-        return "tar"
-    if name.endswith(".zip"):
-        return "zip"
+    for suffix, fmt in _SUFFIXES.items():
+        if name.endswith(suffix):
+            return fmt
     return None
 
 
@@ -495,9 +498,9 @@ class ZipWriter(_ArchiveWriter):
 
 
 class TarWriter(_ArchiveWriter):
-    def __init__(self, path: Path, compressed: bool) -> None:
+    def __init__(self, path: Path, fmt: str) -> None:
         self.path = path
-        self._tar = self._archive = tarfile.open(path, "w:gz" if compressed else "w", format=tarfile.PAX_FORMAT)
+        self._tar = self._archive = tarfile.open(path, _TAR_MODES[fmt], format=tarfile.PAX_FORMAT)  # type: ignore[call-overload]
 
     def add(self, entry: Entry, data: bytes | None = None) -> None:
         info = tarfile.TarInfo(entry.path)
@@ -517,8 +520,8 @@ class TarWriter(_ArchiveWriter):
 
 
 def archive_writer(path: Path, fmt: str) -> Writer:
-    """A writer of one archive: "zip", "tar" or "tar.gz"."""
-    return ZipWriter(path) if fmt == "zip" else TarWriter(path, fmt == "tar.gz")
+    """A writer of one archive of an ARCHIVE_FORMATS format."""
+    return ZipWriter(path) if fmt == "zip" else TarWriter(path, fmt)
 
 
 def _zip_time(mtime: float | None) -> tuple[int, int, int, int, int, int]:
@@ -606,8 +609,8 @@ class Output:
         self.target = Path(target)
         self.single = len(recipients) == 1
         self.fmt = archive_format(self.target) if self.single else fmt
-        if fmt is not None and fmt not in ("tar", "tar.gz", "zip"):
-            raise TreeError(f"unknown archive format {fmt!r}; use tar, tar.gz or zip")
+        if fmt is not None and fmt not in ARCHIVE_FORMATS:
+            raise TreeError(f"unknown archive format {fmt!r}; use {', '.join(ARCHIVE_FORMATS)}")
         parent = self.target.resolve().parent
         self.removed_stale = remove_stale_staging(parent, self.target.name)
         try:  # the owner file first, so that no staging folder is ever without one

@@ -70,8 +70,8 @@ class ReferenceBackend:
         return array("Q", (hashes.siphash(key, words[i:i + stride].tobytes()) for i in range(0, len(words), stride)))
 
     def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, classes: array,
-                   go: bool) -> tuple[array, array]:
-        return carriers.boundaries(records, n_units, n_nodes, source, classes, go)
+                   flags: int) -> tuple[array, array]:
+        return carriers.boundaries(records, n_units, n_nodes, source, classes, flags)
 
     def read_bits(self, source: bytes, gaps: array) -> bytearray:
         return carriers.read_bits(source, gaps)

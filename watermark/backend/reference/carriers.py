@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from ...errors import WatermarkError
 from ..contract import (
     UNIT_STRUCT,
+    WM_B_GO,
+    WM_B_LENIENT,
     WM_C_ASSIGNMENT,
     WM_C_EXPRESSION,
     WM_C_GO_COMMENTED,
@@ -46,9 +48,11 @@ def unpack_units(records: bytes, n_units: int) -> list[UnitRecord]:
 
 
 def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classes: Sequence[int],
-               go: bool) -> tuple[array, array]:
-    """(words, gaps) of the eligible boundaries, as wm_boundaries."""
+               flags: int) -> tuple[array, array]:
+    """(words, gaps) of the eligible boundaries, as wm_boundaries (flags:
+    WM_B_GO, WM_B_LENIENT)."""
     src = source
+    go, lenient = bool(flags & WM_B_GO), bool(flags & WM_B_LENIENT)
     if n_units < 2:  # as the C: nothing to pair, nothing checked
         return array("Q"), array("Q")
     rows = unpack_units(records, n_units)
@@ -91,9 +95,11 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
         if not ca & cb & WM_C_SIBLINGS:
             continue
         a_end, b_start = _content_end(src, a.start_byte, a.end_byte), b.start_byte
-        if (not go or a_end < a.end_byte) and _ends_in_comment(src, a.start_byte, a_end):  # JS; Go case clauses
+        if not lenient and (not go or a_end < a.end_byte) and _ends_in_comment(src, a.start_byte, a_end):
+            continue  # JS; Go case clauses
+        if a_end > b_start:
             continue
-        gap = _gap(src, a_end, b_start)
+        gap = _lenient_gap(src, a_end, b_start) if lenient else _gap(src, a_end, b_start)
         if gap is None:
             continue
         if go:
@@ -101,7 +107,7 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
                 continue
             if cb & WM_C_IF_NIL and ca & WM_C_ASSIGNMENT and _GO_IF_NIL.match(src, b_start):
                 continue
-            if ca & cb & WM_C_GO_LIST and _INDENT.fullmatch(src, gap[1], b_start):  # no comment line before B
+            if ca & cb & WM_C_GO_LIST and not gap[2]:  # no comment line before B
                 if (ca | cb) & WM_C_GO_COMMENTED:
                     continue
                 if ca & WM_C_GO_FIELD and (a.name_end > a.name_start or
@@ -124,23 +130,64 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
             if cb & WM_C_PROPERTY and not _starts_line(src, rows[first_sibling[b.parent_node]].start_byte):
                 continue
         words.extend((*window, occurrence))
-        gaps.extend((a_end, *gap))
+        gaps.extend((a_end, gap[0], gap[1]))
     return words, gaps
 
 
-def _gap(src: bytes, a_end: int, b_start: int) -> tuple[int, int] | None:
-    """(end of A's line break, start of the first line that is not blank) if
-    [a_end, b_start) is an eligible gap: A's line end, blank lines, comment
-    lines, B's indentation. The carrier's blank lines are those between the
-    two offsets, above any comment, so they never separate a comment from
-    the unit it documents."""
+def _gap(src: bytes, a_end: int, b_start: int) -> tuple[int, int, bool] | None:
+    """(end of A's line break, start of the first line that is not blank,
+    whether comments stand before B) if [a_end, b_start) is an eligible
+    gap: A's line end, blank lines, comment lines, B's indentation. The
+    carrier's blank lines are those between the two offsets, above any
+    comment, so they never separate a comment from the unit it documents."""
     head = _LINE_END.match(src, a_end, b_start)
     if head is None:
         return None
     last_line = _BLANK_LINES.match(src, head.end(), b_start).end()  # type: ignore[union-attr]  # matches ""
     if _COMMENT_LINES.fullmatch(src, last_line, b_start) is None:
         return None
-    return head.end(), last_line
+    return head.end(), last_line, not _INDENT.fullmatch(src, last_line, b_start)
+
+
+# A lenient gap's lines: A's line end (`;`/`,`, comments), then blank or
+# comment lines in any order, then B's indentation (comments allowed).
+_LENIENT_HEAD = re.compile(rb"[ \t]*[;,]?")
+_LENIENT_TOKEN = re.compile(rb"[ \t\r]+|\n|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/")
+
+
+def _lenient_gap(src: bytes, a_end: int, b_start: int) -> tuple[int, int, bool] | None:
+    """(start, end) of the first blank line of a gap read leniently (both
+    at the end of A's line when none is blank), and whether a comment with
+    text stands after A's line; None if the gap holds anything but blanks
+    and comments, or no line break. A line holding only an empty `//` is
+    blank. As wm_carriers.c's lenient_scan."""
+    pos = _LENIENT_HEAD.match(src, a_end, b_start).end()  # type: ignore[union-attr]  # matches ""
+    first, content, commented = True, False, False
+    blank: tuple[int, int] | None = None
+    line_end = line = pos
+    while pos < b_start:
+        token = _LENIENT_TOKEN.match(src, pos, b_start)
+        if token is None:
+            return None
+        text, pos = token.group(), token.end()
+        if text == b"\n":
+            if first:
+                first, line_end = False, pos
+            elif not content and blank is None:
+                blank = (line, pos)
+            line, content = pos, False
+        elif text.startswith(b"//"):
+            content = content or bool(text[2:].strip(b" \t\r"))
+            commented = commented or (not first and content)
+        elif text.startswith(b"/*"):
+            if first and b"\n" in text:
+                first, line_end = False, token.start() + text.index(b"\n") + 1
+            content = True
+            commented = commented or not first
+    if first:
+        return None
+    start, end = blank if blank is not None else (line_end, line_end)
+    return start, end, commented
 
 
 def _content_end(src: bytes, start: int, end: int) -> int:

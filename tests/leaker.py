@@ -1,0 +1,167 @@
+"""A leaker's keyless edits of a marked copy, for tests and benchmarks/attacks.py.
+
+Each attack takes a copy (a tree on disk) and rewrites it in place, as one
+line of `sed`, a rename or a repack would: no key, and the code builds and
+runs the same. Collusion merges take several copies of one release.
+"""
+from __future__ import annotations
+
+import base64
+import random
+import re
+import shutil
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+CODE = (".go", ".js")
+
+
+def code_files(tree: Path) -> list[Path]:
+    return sorted(p for p in tree.rglob("*") if p.is_file() and p.name.endswith(CODE))
+
+
+def _each(tree: Path, edit: Callable[[bytes, str], bytes], only: str | None = None) -> None:
+    for path in code_files(tree):
+        lang = "go" if path.suffix == ".go" else "javascript"
+        if only is None or only == lang:
+            path.write_bytes(edit(path.read_bytes(), lang))
+
+
+# ---- comments -----------------------------------------------------------------
+
+def comment_above_blank_lines(tree: Path, text: str = "//") -> None:
+    """An empty `//` line (or `text`) above every blank line."""
+    line = text.encode()
+
+    def edit(data: bytes, _lang: str) -> bytes:
+        out, prev_blank = [], True
+        for row in data.split(b"\n"):
+            blank = not row.strip()
+            if blank and not prev_blank:
+                indent = re.match(rb"[ \t]*", out[-1]).group() if out else b""
+                out.append(indent + line)
+            out.append(row)
+            prev_blank = blank
+        return b"\n".join(out)
+    _each(tree, edit)
+
+
+def comment_after_every_line(tree: Path, text: str = "//") -> None:
+    """`sed 's|$| //|'`: a comment after every line, blank lines included."""
+    _each(tree, lambda data, _lang: re.sub(rb"$", b" " + text.encode(), data, flags=re.MULTILINE))
+
+
+# ---- line terminators -------------------------------------------------------------
+
+def line_ends(tree: Path, go: bytes = b"\r\r\n", js: bytes = b"\r") -> None:
+    """Every line break of Go files as `go`, of JavaScript files as `js`
+    (`\\r\\r\\n` builds with go; lone `\\r`, U+2028, `\\f\\n`, `\\v\\n` run with node)."""
+    _each(tree, lambda data, lang: data.replace(b"\n", go if lang == "go" else js))
+
+
+# ---- damaged bytes ----------------------------------------------------------------
+
+def damaged_comment(tree: Path, byte: bytes = b"\0") -> None:
+    """One NUL (or invalid UTF-8) byte in a trailing comment of each file."""
+    def edit(data: bytes, _lang: str) -> bytes:
+        return data.replace(b"\n", b" // " + byte + b"\n", 1)
+    _each(tree, edit)
+
+
+# ---- packaging ----------------------------------------------------------------------
+
+def bundle(tree: Path, out: Path, map_bytes: int = 17 * 1024 * 1024) -> Path:
+    """Every JavaScript file concatenated into one bundle with an inline
+    source map of `map_bytes` (a bundler's output: over the marking limit)."""
+    parts = [p.read_bytes() for p in code_files(tree) if p.suffix == ".js"]
+    blob = base64.b64encode(random.Random(1).randbytes(map_bytes * 3 // 4))
+    out.write_bytes(b"\n".join(parts) + b"\n//# sourceMappingURL=data:application/json;base64," + blob + b"\n")
+    return out
+
+
+def rename_extensions(tree: Path) -> None:
+    """`.js` to `.ts`, `.go` to `.go.txt`."""
+    for path in code_files(tree):
+        path.rename(path.with_suffix(".ts") if path.suffix == ".js" else path.with_name(path.name + ".txt"))
+
+
+def repack(tree: Path, out: Path, mode: str = "w:xz") -> Path:
+    """The tree as a .tar.xz (or another tarfile mode)."""
+    with tarfile.open(out, mode) as tar:
+        tar.add(tree, arcname=tree.name)
+    return out
+
+
+# ---- collusion ----------------------------------------------------------------------
+
+def _gap_states(path: Path) -> tuple[bytes, object, bytes]:
+    import watermark
+    from watermark.backend import BACKEND
+    from watermark.core import carriers
+    fp = watermark.fingerprint(path.read_bytes(), path=str(path))
+    found = carriers.boundaries(fp)
+    return fp.source, found.gaps, bytes(BACKEND.read_bits(fp.source, found.gaps))
+
+
+STRATEGIES = ("random", "majority", "minority", "min", "max", "xor", "interleave")
+
+
+def merge(copies: list[Path], out: Path, strategy: str, seed: int = 0) -> Path:
+    """A merged copy of several recipients' copies of one release: at each
+    eligible boundary where the copies differ, the blank line of a random
+    copy, the majority, the minority, none (min), one (max), the XOR of
+    them; or (interleave) each file whole from one copy in turn."""
+    rng = random.Random(seed)
+    from watermark.backend import BACKEND
+    shutil.copytree(copies[0], out)
+    for k, path in enumerate(code_files(out)):
+        rel = path.relative_to(out)
+        if strategy == "interleave":
+            shutil.copyfile(copies[k % len(copies)] / rel, path)
+            continue
+        states = [_gap_states(c / rel) for c in copies]
+        src, gaps, _ = states[0]
+        columns = list(zip(*(s[2] for s in states)))
+        if any(len(s[2]) != len(columns) for s in states):
+            continue
+        bits = bytearray()
+        for col in columns:
+            ones = sum(col)
+            if ones in (0, len(col)):
+                bit = col[0]
+            elif strategy == "random":
+                bit = rng.choice(col)
+            elif strategy == "majority":
+                bit = int(2 * ones > len(col)) if 2 * ones != len(col) else rng.getrandbits(1)
+            elif strategy == "minority":
+                bit = int(2 * ones < len(col)) if 2 * ones != len(col) else rng.getrandbits(1)
+            elif strategy == "min":
+                bit = 0
+            elif strategy == "max":
+                bit = 1
+            elif strategy == "xor":
+                bit = ones & 1
+            else:
+                raise ValueError(f"unknown strategy {strategy!r}")
+            bits.append(bit)
+        path.write_bytes(BACKEND.set_bits(src, gaps, bytes(bits))[0])
+    return out
+
+
+def xor_copies(copies: list[Path], out: Path) -> Path:
+    """The attack of issue 10: a blank line exactly where the copies differ
+    (for two copies, the XOR of their gap states), none where they agree."""
+    from watermark.backend import BACKEND
+    shutil.copytree(copies[0], out)
+    for path in code_files(out):
+        rel = path.relative_to(out)
+        states = [_gap_states(c / rel) for c in copies]
+        src, gaps, _ = states[0]
+        cols = list(zip(*(s[2] for s in states)))
+        path.write_bytes(BACKEND.set_bits(src, gaps, bytes(int(len(set(c)) > 1) for c in cols))[0])
+    return out
+
+
+__all__ = ["STRATEGIES", "bundle", "code_files", "comment_above_blank_lines", "comment_after_every_line",
+           "damaged_comment", "line_ends", "merge", "rename_extensions", "repack", "xor_copies"]

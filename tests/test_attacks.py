@@ -1,0 +1,115 @@
+"""A leaker's keyless edits (issue 10's table), each through the CLI: the
+copy still names its recipient, and no one else.
+
+Every attack runs on globex's copy of the sample release (3 recipients).
+Besides the accusation, each attacked file must still be read: its release
+carriers found, and (nearly) all of them agreeing with globex's bits.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import leaker
+import pytest
+
+import watermark
+
+SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample-release"
+RECIPIENTS = ("acme-corp", "globex", "initech")
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "watermark", *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """(copies, key file, registry) of the sample release for RECIPIENTS."""
+    tmp = tmp_path_factory.mktemp("release")
+    key = tmp / "k.key"
+    watermark.Key(bytes(range(32))).save(key)
+    db = tmp / "r.db"
+    r = run("embed", str(SAMPLE), "--out", str(tmp / "copies"), "--release", "s1",
+            *(a for name in RECIPIENTS for a in ("--recipient", name)), "--key-file", str(key), "--registry", str(db))
+    assert r.returncode == 0, r.stderr
+    return tmp / "copies", key, db
+
+
+def trace(release, suspect: Path) -> dict:
+    _copies, key, db = release
+    r = run("trace", str(suspect), "--key-file", str(key), "--registry", str(db), "--json")
+    doc = json.loads(r.stdout)
+    assert r.returncode == (0 if doc["accused"] else 1), r.stderr  # 1: nobody accused
+    assert "Traceback" not in r.stderr
+    return doc
+
+
+def assert_names_globex(doc: dict, files: int | None = None) -> None:
+    assert [s["recipient"] for s in doc["accused"]] == ["globex"], doc["ranking"][:3]
+    assert not doc["accused"][0]["complemented"]
+    read = [f for f in doc["files"] if f["carriers"]]
+    if files is not None:
+        assert len(read) == files, doc["files"]
+    for f in read:  # every file read, and read right
+        assert f["matches"]["globex"] >= 0.9 * f["carriers"], f
+
+
+def leak(release, tmp_path: Path) -> Path:
+    copies, _key, _db = release
+    out = tmp_path / "leak"
+    shutil.copytree(copies / "globex", out)
+    return out
+
+
+def code_count() -> int:
+    return len(leaker.code_files(SAMPLE))
+
+
+@pytest.mark.parametrize("attack", [
+    pytest.param(lambda t: leaker.comment_above_blank_lines(t), id="empty-comment-above-blank-lines"),
+    pytest.param(lambda t: leaker.comment_above_blank_lines(t, "// ---"), id="comment-above-blank-lines"),
+    pytest.param(lambda t: leaker.comment_after_every_line(t), id="comment-after-every-line"),
+    pytest.param(lambda t: leaker.comment_after_every_line(t, "// x"), id="filler-after-every-line"),
+    pytest.param(lambda t: leaker.line_ends(t, b"\r\r\n", b"\r\n"), id="go-crcrlf"),
+    pytest.param(lambda t: leaker.line_ends(t, b"\n", b"\r"), id="js-lone-cr"),
+    pytest.param(lambda t: leaker.line_ends(t, b"\n", "\u2028".encode()), id="js-u2028"),
+    pytest.param(lambda t: leaker.line_ends(t, b"\n", b"\f\n"), id="js-formfeed"),
+    pytest.param(lambda t: leaker.line_ends(t, b"\v\n", b"\v\n"), id="vtab"),
+    pytest.param(lambda t: leaker.damaged_comment(t, b"\0"), id="nul-in-comment"),
+    pytest.param(lambda t: leaker.damaged_comment(t, b"\xff"), id="invalid-utf8-in-comment"),
+    pytest.param(lambda t: leaker.rename_extensions(t), id="renamed-extensions"),
+])
+def test_a_keyless_edit_of_every_file_still_names_the_recipient(release, tmp_path, attack):
+    suspect = leak(release, tmp_path)
+    attack(suspect)
+    assert_names_globex(trace(release, suspect), files=code_count())
+
+
+@pytest.mark.parametrize("mode", ["w:xz", "w:bz2"])
+def test_a_copy_repacked_as_tar_xz_or_bz2_is_read(release, tmp_path, mode):
+    suspect = leaker.repack(leak(release, tmp_path), tmp_path / f"leak.tar.{mode[2:]}", mode)
+    assert_names_globex(trace(release, suspect), files=code_count())
+
+
+def test_a_bundle_over_the_marking_limit_with_an_inline_source_map_is_read(release, tmp_path):
+    suspect = leaker.bundle(leak(release, tmp_path), tmp_path / "bundle.js")
+    assert suspect.stat().st_size > 16 * 1024 * 1024
+    doc = trace(release, suspect)
+    assert_names_globex(doc, files=1)
+    assert "source map comment dropped" in doc["files"][0]["note"]
+
+
+def test_lenient_reading_accuses_no_innocent_of_an_unmarked_copy(release, tmp_path):
+    """The original, attacked as above, matches nobody: leniency reads bits,
+    it does not make evidence."""
+    suspect = tmp_path / "orig"
+    shutil.copytree(SAMPLE, suspect)
+    leaker.comment_after_every_line(suspect)
+    leaker.line_ends(suspect, b"\r\r\n", b"\r")
+    doc = trace(release, suspect)
+    assert doc["accused"] == []
+    assert doc["carriers"] > 50

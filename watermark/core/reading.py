@@ -1,0 +1,205 @@
+"""Reading a suspect copy: lenient where embedding is strict.
+
+A leak is whatever a leaker made of the marked copy. `embed` only marks
+what it can prove safe; reading must find the bits under every cheap,
+keyless disguise that leaves the code building the same:
+
+  * damaged bytes: NUL bytes and invalid UTF-8 (inside a comment or a
+    string they break nothing) are replaced for parsing; UTF-16 with a
+    byte order mark is decoded;
+  * line terminators: `\\r\\n`, `\\r\\r\\n`, lone `\\r` (and, for JavaScript,
+    U+2028 / U+2029) become `\\n`; `\\f` and `\\v` become spaces;
+  * filler comments: one comment text appended to a large share of lines
+    (` // x`) is removed; empty `//` lines and comment lines in a gap are
+    read past by the lenient boundaries (`carriers.boundaries(lenient=
+    True)`); inline source maps are dropped;
+  * size: files over the marking limit are read up to READ_MAX_BYTES, in
+    pieces of at most PIECE_BYTES split where a line starts at column 0,
+    so memory stays bounded by a piece's parse;
+  * language: a file whose extension is unknown or wrong is read as the
+    language it parses best as (`guess_language`).
+
+Every change here alters layout or comments only, so the identities of
+carriers (hashes of syntax, never of layout) survive. Whatever is read,
+an innocent's bits stay independent of it: leniency can cost a guilty
+recipient evidence (noise), never accuse an innocent.
+"""
+from __future__ import annotations
+
+import re
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+
+from ..backend import BACKEND
+from ..errors import SourceError
+from . import carriers, languages
+from .fingerprint import fingerprint
+from .source import MAX_SOURCE_BYTES
+
+READ_MAX_BYTES = 256 * 1024 * 1024  # a suspect file beyond this is not read
+PIECE_BYTES = 4 * 1024 * 1024  # pieces of a file over the marking limit
+_GUESS_BYTES = 256 * 1024  # the prefix a language guess parses
+_FILLER_SHARE = 0.3  # a trailing comment on this share of the lines is filler
+_FILLER_MIN = 8
+
+_CR_LF = re.compile(rb"\r+\n")
+_SEPARATORS = re.compile(b"\xe2\x80[\xa8\xa9]")  # U+2028, U+2029 in UTF-8
+_SOURCE_MAP = re.compile(rb"^[ \t]*(?://[#@][ \t]*source(?:Mapping)?URL=[^\n]*"
+                         rb"|/\*[#@][ \t]*source(?:Mapping)?URL=[^*]*\*/)[ \t]*$", re.MULTILINE)
+_TRAILING = re.compile(rb"//(?:[^/\n]|/(?!/))*$", re.MULTILINE)  # a line's last `//` to its end
+_TOP_LEVEL = re.compile(rb"\n(?=[^\s}\])])")
+_BLANK_LINE = re.compile(rb"\n[ \t]*(?=\n)")
+_COMMENT_THEN_BLANK = re.compile(rb"^[ \t]*(?://|/\*|\*)[^\n]*\n[ \t]*$", re.MULTILINE)
+_DISGUISED_SHARE = 0.5  # of blank lines right below a comment line: a leaker put them there
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What was read in one suspect file: identity words (IDENTITY_WORDS
+    per boundary) and bits of every boundary found leniently, and what was
+    done to read it."""
+
+    language: str
+    words: array
+    bits: bytes
+    notes: tuple[str, ...] = ()
+    has_error: bool = False
+
+
+def readable(data: bytes, language: str) -> tuple[bytes, list[str]]:
+    """`data` as text the lenient reader parses, and what was changed."""
+    notes: list[str] = []
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+            notes.append("decoded from UTF-16")
+        except UnicodeDecodeError:
+            pass
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+        damaged = data.count(b"\0")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", "replace")
+        damaged = text.count("\ufffd") - data.count("\ufffd".encode()) + data.count(b"\0")
+        data = text.encode("utf-8")
+    if damaged:
+        data = data.replace(b"\0", "\ufffd".encode())
+        notes.append(f"{damaged} NUL or invalid UTF-8 byte{'s' if damaged != 1 else ''} replaced")
+    odd = b"\r" in data.replace(b"\r\n", b"") or b"\r\r" in data or b"\f" in data or b"\v" in data
+    if language == "javascript" and _SEPARATORS.search(data):
+        data = _SEPARATORS.sub(b"\n", data)
+        odd = True
+    if odd:
+        # `\r\r\n` and `\r\n` end one line; any other `\r` ends one too
+        data = _CR_LF.sub(b"\n", data).replace(b"\r", b"\n").replace(b"\f", b" ").replace(b"\v", b" ")
+        notes.append("line ends normalized")
+    if b"sourceMappingURL" in data or b"sourceURL" in data:
+        data, n = _SOURCE_MAP.subn(b"", data)
+        if n:
+            notes.append("source map comment dropped")
+    data, filler = _without_filler(data)
+    if filler:
+        notes.append(f"filler comment {filler!r} removed from every line")
+    return data, notes
+
+
+def _without_filler(data: bytes) -> tuple[bytes, str | None]:
+    """`data` without a trailing comment text that ends a large share of its
+    lines, and that text (None when there is none)."""
+    if data.count(b"//") < _FILLER_MIN:
+        return data, None
+    lines = data.count(b"\n") + 1
+    counts = Counter(m.group().rstrip() for m in _TRAILING.finditer(data))
+    if not counts:
+        return data, None
+    text, n = counts.most_common(1)[0]
+    if n < max(_FILLER_MIN, _FILLER_SHARE * lines) or not text[2:].strip():
+        return data, None  # an empty `//` is read past by the lenient boundaries
+    pattern = re.compile(rb"[ \t]*" + re.escape(text) + rb"[ \t]*$", re.MULTILINE)
+    return pattern.sub(b"", data), text.decode("utf-8", "replace")
+
+
+def pieces(data: bytes) -> list[bytes]:
+    """`data` cut into pieces of at most about PIECE_BYTES, each starting at
+    a line that starts at column 0 (a top-level declaration, mostly)."""
+    if len(data) <= MAX_SOURCE_BYTES:
+        return [data]
+    out, start = [], 0
+    while len(data) - start > PIECE_BYTES:
+        cut = _TOP_LEVEL.search(data, start + PIECE_BYTES // 2, start + PIECE_BYTES)
+        end = cut.start() + 1 if cut else data.rfind(b"\n", start, start + PIECE_BYTES) + 1
+        if end <= start:
+            end = start + PIECE_BYTES  # one line longer than a piece
+        out.append(data[start:end])
+        start = end
+    out.append(data[start:])
+    return out
+
+
+def read(data: bytes, language: str, path: str | None = None) -> Reading | str:
+    """Every boundary of one suspect file, read leniently, or why nothing
+    can be read."""
+    if len(data) > READ_MAX_BYTES:
+        return f"{len(data)} bytes is over the {READ_MAX_BYTES} byte limit for reading one file"
+    text, notes = readable(data, language)
+    words, bits = array("Q"), bytearray()
+    has_error = False
+    parts = pieces(text)
+    for part in parts:
+        try:
+            fp = fingerprint(part, language=language, path=path)
+        except SourceError as exc:
+            return str(exc)
+        found = carriers.boundaries(fp, lenient=True)
+        words.extend(found.words)
+        bits += _bits(fp.source, found.gaps)
+        has_error = has_error or fp.has_error
+    if len(parts) > 1:
+        notes.append(f"read in {len(parts)} pieces")
+    return Reading(language, words, bytes(bits), tuple(notes), has_error)
+
+
+def _bits(src: bytes, gaps: array) -> bytearray:
+    """The lenient bits of a file's gaps. A gap whose first blank line comes
+    after a comment line is ambiguous: a leaker may have put the comment
+    above the carrier's blank line, or the release had "comment, blank
+    line, B" (a section comment) there, the same for every recipient. It
+    reads 1 only in a file where most blank lines lie right below a comment
+    line (a leaker's work: natural code has few), else as `embed` wrote it:
+    the blank line right below A's line decides."""
+    bits = BACKEND.read_bits(src, gaps)
+    ambiguous = [k for k, bit in enumerate(bits) if bit and src.count(b"\n", gaps[3 * k], gaps[3 * k + 1]) >= 2]
+    if ambiguous:
+        blanks = len(_BLANK_LINE.findall(src))
+        if len(_COMMENT_THEN_BLANK.findall(src)) <= _DISGUISED_SHARE * blanks:
+            for k in ambiguous:
+                bits[k] = 0
+    return bits
+
+
+def guess_language(data: bytes, *, least: float = 0.8) -> str | None:
+    """The language a file of unknown or wrong extension is written in: the
+    one whose parse of (a prefix of) it has the most units without errors,
+    if they are at least `least` of its units and it has a boundary; None
+    for text that is neither, and for binary data."""
+    head = data[:_GUESS_BYTES]
+    if b"\0" in head[:8192] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # binary
+    best, best_good = None, 0
+    for lang in languages.languages():
+        text, _notes = readable(head, lang)
+        try:
+            fp = fingerprint(text, language=lang)
+        except SourceError:
+            continue
+        units = fp.units
+        good = sum(1 for u in units if not u.has_error)
+        if good > best_good and good >= least * len(units) and len(carriers.boundaries(fp, lenient=True)):
+            best, best_good = lang, good
+    return best
+
+
+__all__ = ["PIECE_BYTES", "READ_MAX_BYTES", "Reading", "guess_language", "pieces", "read", "readable"]
