@@ -10,6 +10,14 @@ gets by toggling every eligible boundary) are scored too, so both tails are
 exercised. The same trials are also scored without deduplicating repeated
 identities, to show why the scorer counts each identity once.
 
+Phantom recipients (core/collusion.py) are calibrated the same way: for each
+leak, every pair of 40 innocents and the guilty recipient is scored as the
+phantom s_a XOR s_b (each pair test's two-sided bound, before correction);
+and the decoder is run on the leak as it is and on the XOR of the guilty
+recipient's and another recipient's codewords (a two-colluder XOR merge):
+it must split the phantom into exactly the recipients who made it, never
+into a set with an innocent.
+
     python3 benchmarks/calibration.py [--leaks 500] [--innocents 200] [--json]
 """
 from __future__ import annotations
@@ -17,6 +25,7 @@ from __future__ import annotations
 import math
 import random
 import sys
+from array import array
 from collections import defaultdict
 from pathlib import Path
 
@@ -25,6 +34,7 @@ import _corpora  # noqa: E402
 
 import watermark  # noqa: E402
 from watermark.core import codes as _codes  # noqa: E402
+from watermark.core import collusion as _collusion  # noqa: E402
 
 KEY = watermark.Key(bytes(range(50, 82)))
 LEVELS = (1e-1, 1e-2, 1e-3, 1e-4)  # 100,000 trials resolve x down to 1e-4 (>= 10 expected)
@@ -58,7 +68,7 @@ def leaks(count: int, rng: random.Random) -> list[tuple[str, watermark.Observati
             for _path, data in group:
                 marked = watermark.embed(data, KEY, guilty, language=language)
                 obs = obs + watermark.extract(marked.source, KEY, language=language)
-            out.append((f"{language}:{len(group)} files", obs))
+            out.append((guilty, obs))
     return out
 
 
@@ -67,7 +77,11 @@ def run(args) -> dict:
     results: dict[str, list[float]] = {"unbiased": [], "unbiased, leak complemented": [], "tardos": [],
                                        "tardos, leak complemented": [], "unbiased, no dedup": []}
     carriers = repeated = 0
-    for _, obs in leaks(args.leaks, rng):
+    pair_bounds: list[float] = []
+    decoded = {"leaks decoded": 0, "xor leaks": 0, "xor leaks split into their makers": 0,
+               "sets with an innocent": 0}
+    for guilty, obs in leaks(args.leaks, rng):
+        _phantoms(guilty, obs, rng, pair_bounds, decoded)
         turned = watermark.Observations(obs.identities, bytes(1 - b for b in obs.bits))
         ids, bits = obs.distinct()
         carriers += len(obs)
@@ -86,8 +100,36 @@ def run(args) -> dict:
     for name, bounds in results.items():
         n = len(bounds)
         table[name] = {"trials": n, **{f"{x:g}": sum(b <= math.log10(x) for b in bounds) / n for x in LEVELS}}
+    n = len(pair_bounds)
+    table["unbiased phantom pairs, per pair test"] = {
+        "trials": n, **{f"{x:g}": sum(b <= math.log10(x) for b in pair_bounds) / n for x in LEVELS}}
     return {"leaks": args.leaks, "observations": carriers, "repeated identities": repeated,
-            "fraction of trials with bound <= x": table}
+            "fraction of trials with bound <= x": table, "decoder": decoded}
+
+
+def _phantoms(guilty: str, obs: watermark.Observations, rng: random.Random, pair_bounds: list[float],
+              decoded: dict[str, int]) -> None:
+    """Pair tests and the decoder on one leak (see the module docstring)."""
+    ids, bits = obs.distinct()
+    if not len(ids):
+        return
+    names = [guilty] + [f"innocent-{rng.randrange(10**12)}" for _ in range(40)]
+    vectors = array("Q", (_codes.recipient_vector(KEY, r) for r in names))
+    h = _codes.carrier_vectors(KEY, ids)
+    pv, _pairs = _collusion.pair_vectors(vectors)
+    n = len(ids)
+    pair_bounds.extend(_codes.two_sided_binomial_log10(n, m) for m in _collusion.matches(h, bits, pv))
+    xor = bytes(a ^ b for a, b in zip(bits, _codes.linear_bits(h, vectors[1])))  # names[1] colludes
+    for leak, makers in ((bits, None), (xor, (0, 1))):
+        phantom = _collusion.solve(h, leak)
+        if phantom is None or phantom.matches < 0.75 * n:
+            continue
+        decoded["leaks decoded"] += 1
+        sets = list(_collusion.decompose(phantom.vector, vectors))
+        if makers is not None:
+            decoded["xor leaks"] += 1
+            decoded["xor leaks split into their makers"] += sets == [makers]
+        decoded["sets with an innocent"] += sum(1 for s in sets if s != makers)
 
 
 def render(report: dict) -> None:
@@ -97,6 +139,8 @@ def render(report: dict) -> None:
     print("|---|---:|" + "---:|" * len(LEVELS))
     for name, row in report["fraction of trials with bound <= x"].items():
         print(f"| {name} | {row['trials']:,} | " + " | ".join(f"{row[f'{x:g}']:.5f}" for x in LEVELS) + " |")
+    print()
+    print("decoder: " + ", ".join(f"{k} {v:,}" for k, v in report["decoder"].items()))
 
 
 if __name__ == "__main__":

@@ -93,6 +93,30 @@ def repack(tree: Path, out: Path, mode: str = "w:xz") -> Path:
     return out
 
 
+# ---- a release to collude on ------------------------------------------------------
+
+def synthetic_go(root: Path, functions: int = 100, statements: int = 30, seed: int = 0) -> Path:
+    """A gofmt-clean Go package of `functions` functions of `statements`
+    distinct statements each (5,000 lines, about 2,350 carriers): big enough
+    for collusion tests without the corpora."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    lines = ["package synth", ""]
+    for f in range(functions):
+        lines.append(f"func f{f}(a, b int) int {{")
+        lines.append("\tx := a + b")
+        for _ in range(statements):
+            op = rng.choice(["+", "-", "*", "^", "|", "&"])
+            lines.append(rng.choice([f"\tx = x {op} {rng.randrange(1, 10**6)}",
+                                     f"\tb = b {op} (x >> {rng.randrange(1, 60)})",
+                                     f"\ta = a {op} b {op} {rng.randrange(1, 10**6)}"]))
+            if rng.random() < 0.5:
+                lines.append("")
+        lines += ["\treturn x + a + b", "}", ""]
+    (root / "synth.go").write_text("\n".join(lines))
+    return root
+
+
 # ---- collusion ----------------------------------------------------------------------
 
 def _gap_states(path: Path) -> tuple[bytes, object, bytes]:
@@ -104,14 +128,18 @@ def _gap_states(path: Path) -> tuple[bytes, object, bytes]:
     return fp.source, found.gaps, bytes(BACKEND.read_bits(fp.source, found.gaps))
 
 
-STRATEGIES = ("random", "majority", "minority", "min", "max", "xor", "interleave")
+STRATEGIES = ("random", "majority", "minority", "min", "max", "xor", "differ", "interleave")
 
 
 def merge(copies: list[Path], out: Path, strategy: str, seed: int = 0) -> Path:
-    """A merged copy of several recipients' copies of one release: at each
-    eligible boundary where the copies differ, the blank line of a random
-    copy, the majority, the minority, none (min), one (max), the XOR of
-    them; or (interleave) each file whole from one copy in turn."""
+    """A merged copy of several recipients' copies of one release. At each
+    eligible boundary where the copies differ: the blank line of a random
+    copy, the majority (ties at random), the minority, none (min), one
+    (max); where they agree, that state. Or, ignoring agreement: "xor"
+    (the parity of the copies' gap states) and "differ" (a blank line
+    exactly where the copies differ, none where they agree; for two
+    copies the same as xor). Or (interleave) each file whole from one copy
+    in turn."""
     rng = random.Random(seed)
     from watermark.backend import BACKEND
     shutil.copytree(copies[0], out)
@@ -128,7 +156,11 @@ def merge(copies: list[Path], out: Path, strategy: str, seed: int = 0) -> Path:
         bits = bytearray()
         for col in columns:
             ones = sum(col)
-            if ones in (0, len(col)):
+            if strategy == "xor":
+                bit = ones & 1
+            elif strategy == "differ":
+                bit = int(0 < ones < len(col))
+            elif ones in (0, len(col)):
                 bit = col[0]
             elif strategy == "random":
                 bit = rng.choice(col)
@@ -140,8 +172,6 @@ def merge(copies: list[Path], out: Path, strategy: str, seed: int = 0) -> Path:
                 bit = 0
             elif strategy == "max":
                 bit = 1
-            elif strategy == "xor":
-                bit = ones & 1
             else:
                 raise ValueError(f"unknown strategy {strategy!r}")
             bits.append(bit)
@@ -149,19 +179,5 @@ def merge(copies: list[Path], out: Path, strategy: str, seed: int = 0) -> Path:
     return out
 
 
-def xor_copies(copies: list[Path], out: Path) -> Path:
-    """The attack of issue 10: a blank line exactly where the copies differ
-    (for two copies, the XOR of their gap states), none where they agree."""
-    from watermark.backend import BACKEND
-    shutil.copytree(copies[0], out)
-    for path in code_files(out):
-        rel = path.relative_to(out)
-        states = [_gap_states(c / rel) for c in copies]
-        src, gaps, _ = states[0]
-        cols = list(zip(*(s[2] for s in states)))
-        path.write_bytes(BACKEND.set_bits(src, gaps, bytes(int(len(set(c)) > 1) for c in cols))[0])
-    return out
-
-
 __all__ = ["STRATEGIES", "bundle", "code_files", "comment_above_blank_lines", "comment_after_every_line",
-           "damaged_comment", "line_ends", "merge", "rename_extensions", "repack", "xor_copies"]
+           "damaged_comment", "line_ends", "merge", "rename_extensions", "repack", "synthetic_go"]

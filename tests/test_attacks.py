@@ -113,3 +113,57 @@ def test_lenient_reading_accuses_no_innocent_of_an_unmarked_copy(release, tmp_pa
     doc = trace(release, suspect)
     assert doc["accused"] == []
     assert doc["carriers"] > 50
+
+
+# --- collusion: merged copies of several recipients ------------------------------
+
+INNOCENTS = [f"innocent-{k:03d}" for k in range(200)]
+
+
+@pytest.fixture(scope="module")
+def big_release(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """(copies, key file, registry): a synthetic Go package (about 2,350
+    carriers) marked for 5 recipients, with 200 more registered."""
+    tmp = tmp_path_factory.mktemp("big")
+    src = leaker.synthetic_go(tmp / "src")
+    key = tmp / "k.key"
+    watermark.Key(bytes(range(1, 33))).save(key)
+    db = tmp / "r.db"
+    names = [f"colluder-{k}" for k in range(5)]  # 205 recipients: decoding searches sets of 2 to 4
+    r = run("embed", str(src), "--out", str(tmp / "copies"), "--release", "synth-1", "--recipients-file",
+            str(_names(tmp, names)), "--key-file", str(key), "--registry", str(db))
+    assert r.returncode == 0, r.stderr
+    r = run("registry", "add-recipients", "--release", "synth-1", "--recipients-file", str(_names(tmp, INNOCENTS)),
+            "--registry", str(db))
+    assert r.returncode == 0, r.stderr
+    return tmp / "copies", key, db
+
+
+def _names(tmp: Path, names: list[str]) -> Path:
+    path = tmp / f"names-{len(names)}.txt"
+    path.write_text("\n".join(names) + "\n")
+    return path
+
+
+def test_two_colluders_writing_a_blank_line_where_their_copies_differ_are_named(release, tmp_path):
+    """Issue 10: the XOR of two copies is the codeword of a phantom recipient
+    s_1 XOR s_2; scoring pairs names both."""
+    copies, _key, _db = release
+    suspect = leaker.merge([copies / "globex", copies / "initech"], tmp_path / "xor", "differ")
+    doc = trace(release, suspect)
+    assert sorted(s["recipient"] for s in doc["accused"]) == ["globex", "initech"]
+    for s in doc["accused"]:
+        assert s["test"] in ("pair", "decoded") and s["combined"] in (["globex"], ["initech"])
+
+
+@pytest.mark.parametrize("strategy,colluders", [("minority", 3), ("xor", 3), ("xor", 2), ("differ", 3), ("xor", 4),
+                                                ("minority", 5), ("majority", 5), ("random", 5), ("interleave", 5)])
+def test_colluders_merging_their_copies_are_named_and_no_innocent(big_release, tmp_path, strategy, colluders):
+    copies, _key, _db = big_release
+    names = [f"colluder-{k}" for k in range(colluders)]
+    suspect = leaker.merge([copies / n for n in names], tmp_path / "merged", strategy, seed=colluders)
+    doc = trace(big_release, suspect)
+    accused = {s["recipient"] for s in doc["accused"]}
+    assert accused and accused <= set(names), (accused, doc["ranking"][:3])
+    if strategy == "xor" or (strategy == "minority" and colluders == 3):
+        assert accused == set(names)  # decoded: the phantom s_1 ^ ... ^ s_c splits into all of them

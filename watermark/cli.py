@@ -26,7 +26,7 @@ from .core.marks import SCHEME, check_density
 from .errors import KeyFileError, WatermarkError
 from .workflow.registry import Registry, default_path
 from .workflow.release import Release, check_recipient_name, read_recipients
-from .workflow.trace import trace
+from .workflow.trace import Suspicion, trace
 from .workflow.trees import ARCHIVE_FORMATS
 
 EXIT_OK, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
@@ -196,23 +196,40 @@ def _trace(args: argparse.Namespace, recipients: list[str] | None = None) -> int
     names = ", ".join(f"{n} ({c} carriers)" for n, c in report.releases)
     print(f"suspect {report.suspect}: matches release {names}")
     print(f"{report.carriers} distinct carriers scored for {report.recipients_tested} recipients "
-          f"(code {report.code}, level {report.level:g}, bounds corrected for every recipient tested)")
+          f"(code {report.code}, level {report.level:g}, bounds corrected for every recipient "
+          f"{'and combination ' if report.code == 'unbiased' and report.recipients_tested > 1 else ''}tested)")
     print()
     print(f"  {'recipient':<24} {'matches':>16} {'bound':>12}  verdict")
     for s in report.ranking[:args.top]:
         bound = f"1e{s.log10_bound:.1f}" if s.log10_bound < -300 else f"{s.bound:.3g}"
-        verdict = ("ACCUSED (complemented copy)" if s.complemented else "ACCUSED") if s.accused else "-"
-        print(f"  {s.recipient:<24} {f'{s.matches}/{s.carriers}':>16} {bound:>12}  {verdict}")
+        print(f"  {s.recipient:<24} {f'{s.matches}/{s.carriers}':>16} {bound:>12}  {_verdict(s)}")
     if len(report.ranking) > args.top:
         print(f"  ... {len(report.ranking) - args.top} more, none accused")
+    for d in report.decoded:
+        if not d["accused"]:
+            print(f"  the copy is the XOR of the codewords of {', '.join(d['recipients'])} "
+                  f"({d['matches']}/{d['carriers']} carriers), but that bound (1e{d['log10_bound']:.1f}) "
+                  "is above the level: too many sets of that size are registered to accuse them")
     if report.accused:
         print()
-        print("per-file evidence (matching bits / carriers):")
+        combined = any(a.combined for a in report.accused)
+        print("per-file evidence (matching bits / carriers"
+              f"{'; one accused through a combination matches its own bits about half the time' if combined else ''}):")
         for f in report.files:
             if f.carriers:
                 ev = "  ".join(f"{r} {m}/{f.carriers}" for r, m in f.matches.items())
                 print(f"  {f.path}: {ev}")
     return EXIT_OK if found else EXIT_NOTHING
+
+
+def _verdict(s: Suspicion) -> str:
+    """The verdict column: why a recipient is accused."""
+    if not s.accused:
+        return "-"
+    why = ["complemented copy"] if s.complemented else []
+    if s.combined:
+        why.append(f"{'decoded ' if s.test == 'decoded' else ''}XOR of codewords with {', '.join(s.combined)}")
+    return f"ACCUSED ({'; '.join(why)})" if why else "ACCUSED"
 
 
 def _verify(args: argparse.Namespace) -> int:

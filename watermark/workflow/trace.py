@@ -36,8 +36,16 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from ..core import languages, reading
-from ..core.codes import Code, check_level, recipient_bits, score_many
+from ..core import collusion, languages, reading
+from ..core.codes import (
+    Code,
+    carrier_vectors,
+    check_level,
+    recipient_bits,
+    recipient_vector,
+    score_many,
+    two_sided_binomial_log10,
+)
 from ..core.keys import Key
 from ..core.marks import Observations, Verdict, identities_of
 from ..errors import UnsupportedLanguageError
@@ -46,15 +54,24 @@ from .registry import Registry, RegistryError
 from .trees import Source, TreeError, is_vcs
 
 ROUNDS = 3  # first scoring plus two rounds for further contributors of a merged copy
+# Shares of the level (weighted Bonferroni) when phantom recipients are
+# searched too (unbiased code, several recipients): own bits, pairs, decoded.
+SINGLES_SHARE, PAIRS_SHARE, DECODED_SHARE = 0.5, 0.25, 0.25
 
 
 @dataclass(frozen=True)
 class Suspicion(Verdict):
     """One recipient's verdict in a trace: `bound` and `log10_bound` are
-    corrected for every test made (N recipients x rounds); `round` is the
-    round that gave it."""
+    corrected for every test made (N recipients x rounds, or every
+    combination searched, over the family's share of the level); `round`
+    is the round that gave it. `test` says which family: "single" (the
+    recipient's own bits), "pair" or "decoded" (a phantom: the XOR of this
+    recipient's codeword and those of `combined`, core/collusion.py);
+    matches and carriers are then the phantom's."""
 
     round: int = 1
+    test: str = "single"
+    combined: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,9 @@ class TraceReport:
     ranking: list[Suspicion]  # every recipient, most suspect first
     files: list[FileEvidence]
     seconds: dict[str, float] = field(default_factory=dict)  # "extract", "score": wall time
+    # sets of recipients whose codewords XOR to the leak (decoded, accused or
+    # not): {"recipients", "log10_bound", "matches", "carriers", "complemented"}
+    decoded: list[dict] = field(default_factory=list)
 
     @property
     def accused(self) -> list[Suspicion]:
@@ -98,6 +118,7 @@ class TraceReport:
             "accused": [asdict(s) for s in self.accused],
             "ranking": [asdict(s) for s in self.ranking[:top]],
             "files": [asdict(f) for f in self.files],
+            "decoded": self.decoded,
             "seconds": self.seconds,
         }
 
@@ -220,7 +241,11 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
             keep = [k for k, i in enumerate(ids) if i in usable]
             obs = obs + Observations(array("Q", (ids[k] for k in keep)), bytes(bits[k] for k in keep))
         identities, bits = obs.distinct()
-        ranking = _rounds(key, recipients, identities, bits, code, level)
+        phantoms = code.name == "unbiased" and len(recipients) > 1
+        ranking = _rounds(key, recipients, identities, bits, code, level, SINGLES_SHARE if phantoms else 1.0)
+        decoded: list[dict] = []
+        if phantoms:
+            ranking = _with_phantoms(ranking, key, recipients, identities, bits, level, decoded)
 
         accused = [s.recipient for s in ranking if s.accused]
         files = []
@@ -234,16 +259,17 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
             files.append(FileEvidence(path, lang, len(fids), matches, note))
         seconds = {"extract": extracted - started, "score": time.perf_counter() - extracted}
         return TraceReport(_describe(suspect), key.id, level, code.name, releases, boundaries, len(identities),
-                           len(recipients), ranking, files, seconds)
+                           len(recipients), ranking, files, seconds, decoded)
 
 
 def _rounds(key: Key, recipients: list[str], identities: array, bits: bytes, code: Code,
-            level: float) -> list[Suspicion]:
+            level: float, share: float = 1.0) -> list[Suspicion]:
     """Score, accuse, and rescore the rest where the leak disagrees with
-    everyone accused so far (see the module docstring)."""
+    everyone accused so far (see the module docstring); `share` of the
+    level is theirs."""
     rounds = ROUNDS if len(recipients) > 1 else 1
     n_tests = max(1, len(recipients)) * rounds
-    correction = math.log10(n_tests)
+    correction = math.log10(n_tests) - math.log10(share)
     threshold = math.log10(level)
     best: dict[str, Suspicion] = {}
     remaining = list(recipients)
@@ -277,6 +303,62 @@ def _rounds(key: Key, recipients: list[str], identities: array, bits: bytes, cod
         keep = [k for k, d in enumerate(disagree) if d]
         ids, obs = array("Q", (ids[k] for k in keep)), bytes(obs[k] for k in keep)
     return sorted(best.values(), key=lambda s: (not s.accused, s.log10_bound, -s.score, s.recipient))
+
+
+def _log10_sum(a: float, b: float) -> float:
+    """log10(10^a + 10^b)."""
+    hi, lo = max(a, b), min(a, b)
+    return hi + math.log10(1.0 + 10.0 ** (lo - hi))
+
+
+def _with_phantoms(ranking: list[Suspicion], key: Key, recipients: list[str], identities: array, bits: bytes,
+                   level: float, decoded: list[dict]) -> list[Suspicion]:
+    """The ranking, with recipients accused through phantom recipients (XOR
+    combinations of codewords, core/collusion.py) added where they were not
+    accused on their own bits; every set the leak decodes into is appended
+    to `decoded`, accused or not."""
+    n = len(identities)
+    if n == 0:
+        return ranking
+    threshold = math.log10(level)
+    vectors = array("Q", (recipient_vector(key, r) for r in recipients))
+    h = carrier_vectors(key, identities)
+    found: dict[str, Suspicion] = {}
+
+    def offer(members: tuple[int, ...], matches: int, log10_bound: float, test: str, complemented: bool) -> None:
+        names = [recipients[k] for k in members]
+        for name in names:
+            got = Suspicion(name, matches, matches, n, 10.0 ** log10_bound, log10_bound, True, level, "unbiased",
+                            complemented, round=1, test=test, combined=tuple(x for x in names if x != name))
+            if name not in found or log10_bound < found[name].log10_bound:
+                found[name] = got
+
+    pairs = math.comb(len(recipients), 2)
+    if pairs <= collusion.MAX_PAIR_SCORING:
+        pv, pair_members = collusion.pair_vectors(vectors)
+        correction = math.log10(pairs) - math.log10(PAIRS_SHARE)
+        span = collusion.span_log10(pairs) - math.log10(PAIRS_SHARE)
+        tails: dict[int, float] = {}
+        for k, m in enumerate(collusion.matches(h, bits, pv)):
+            if abs(2 * m - n) < 8:  # nowhere near evidence: skip the tail
+                continue
+            if m not in tails:
+                tails[m] = min(0.0, _log10_sum(two_sided_binomial_log10(n, m) + correction, span))
+            if tails[m] <= threshold:
+                offer(pair_members[k], m, tails[m], "pair", 2 * m < n)
+    phantom = collusion.solve(h, bits)
+    if phantom is not None and phantom.matches >= 0.75 * n:
+        for members in collusion.decompose(phantom.vector, vectors):
+            bound = collusion.decoded_log10_bound(len(recipients), len(members), DECODED_SHARE)
+            decoded.append({"recipients": [recipients[k] for k in members], "log10_bound": bound,
+                            "matches": phantom.matches, "carriers": n, "complemented": phantom.complemented,
+                            "accused": bound <= threshold})
+            if bound <= threshold:
+                offer(members, phantom.matches, bound, "decoded", phantom.complemented)
+    if not found:
+        return ranking
+    merged = [s if s.accused or s.recipient not in found else found[s.recipient] for s in ranking]
+    return sorted(merged, key=lambda s: (not s.accused, s.log10_bound, -s.score, s.recipient))
 
 
 def _describe(suspect: str | os.PathLike | bytes | bytearray | memoryview) -> str:

@@ -1,0 +1,202 @@
+"""Colluders against the linear (unbiased) code: phantom recipients.
+
+The unbiased code is linear over GF(2): recipient r's bit at carrier i is
+h_i . s_r. Whatever rule c colluders use to merge their copies (a function
+f of their c bits at each carrier: majority, minority, XOR, "a blank line
+where we differ", ...), f is either correlated with one colluder's bits -
+which the ordinary score sees, on either tail - or with the parity of some
+subset S of them, which is the codeword of a *phantom recipient*
+XOR_{j in S} s_j. So a merged copy is traced by scoring XOR combinations of
+registered recipients as if they were recipients:
+
+pairs    every s_a XOR s_b is scored like a recipient (the C scorer, one
+         pass): catches any merge correlated with a pair, e.g. the XOR of
+         two copies (agreement 100%) or "a blank line where three copies
+         differ" (75%).
+decoded  for merges that are exactly linear (the XOR of 2 to 5 copies; for
+         3 copies that is also the minority), the phantom vector itself is
+         solved for from the leak: y_i = h_i . s XOR c over GF(2), 65
+         unknowns, by Gaussian elimination on random subsets of the
+         carriers (so misread carriers do not spoil it). The solution s* is
+         then split into 2 to 5 registered vectors, meet in the middle
+         (MAX_DECODE: how large a registry each size is searched in).
+
+Bounds (rigorous, no assumption on how the leak was made):
+  * pair {a, b} with a innocent: s_a is a uniform 64-bit PRF output,
+    independent of the leak, of every h_i and of s_b, so s_a XOR s_b is
+    uniform. Unless it falls in the span of the (at most g) vectors the
+    leak was made from - probability 2^g / 2^64 - its bits are fair coins
+    independent of the leak, and its matches Binomial(n, 1/2). Per pair:
+    two-sided tail + 2^g / 2^64; we take g = SPAN_COPIES = 8 (a leak
+    merged from up to 8 copies: the term is 1.4e-11 per 10^6 pairs).
+  * decoded {a, b, ...} with a innocent: s* is a function of the leak and
+    the h_i only, independent of s_a, so P(s_a = s* XOR s_b XOR ...) =
+    2^-64 for each set searched: the bound of a set of k is C(N, k) x
+    2^-64 over its share, whatever the agreement (which is reported). With
+    64-bit vectors this caps what decoding can name: at N = 1,000, sets of
+    3 reach 1e-10, sets of 4 only 5e-8 (see the README's code table).
+Each family is corrected for every combination it searched and gets its
+share of the level (trace.py: singles 1/2, pairs 1/4, decoded 1/4).
+"""
+from __future__ import annotations
+
+import math
+import random
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import combinations
+
+from ..backend import BACKEND
+
+SPAN_COPIES = 8  # g above: the span term assumes a merge of at most this many copies
+MAX_PAIR_SCORING = 2_000_000  # pairs scored by brute force at most (N about 2,000)
+_UNKNOWNS = 65  # the 64 bits of s and the complement c
+_SAMPLE = 96  # equations per elimination
+_TRIES = 300
+_LOG10_TWO64 = 64 * math.log10(2)
+
+
+@dataclass(frozen=True)
+class Phantom:
+    """A solution of the leak as a linear codeword: y = h . vector XOR
+    complemented, holding at `matches` of `carriers`."""
+
+    vector: int
+    complemented: bool
+    matches: int
+    carriers: int
+
+
+def _parity(x: int) -> int:
+    return x.bit_count() & 1
+
+
+def _solve(rows: list[tuple[int, int]]) -> int | None:
+    """x with parity(mask & x) == rhs for every row, free variables 0; None
+    if the rows contradict each other."""
+    basis: dict[int, tuple[int, int]] = {}  # leading bit -> (mask, rhs)
+    for mask, rhs in rows:
+        while mask:
+            lead = mask.bit_length() - 1
+            if lead not in basis:
+                basis[lead] = (mask, rhs)
+                break
+            bm, br = basis[lead]
+            mask, rhs = mask ^ bm, rhs ^ br
+        else:
+            if rhs:
+                return None
+    x = 0
+    for lead in sorted(basis):
+        mask, rhs = basis[lead]
+        x |= (rhs ^ _parity(mask & x & ~(1 << lead))) << lead
+    return x
+
+
+def solve(h: array, bits: bytes, *, seed: int = 0, tries: int = _TRIES) -> Phantom | None:
+    """The linear codeword (vector, complement) that agrees with the leak
+    best, found by eliminating on random subsets of the carriers; None with
+    too few carriers to determine one (fewer than _SAMPLE)."""
+    n = len(h)
+    if n < _SAMPLE:
+        return None
+    rng = random.Random(seed)
+    top = 1 << 64
+    best: Phantom | None = None
+    for _ in range(tries):
+        picks = rng.sample(range(n), _SAMPLE)
+        x = _solve([(h[i] | top, bits[i] & 1) for i in picks])
+        if x is None:
+            continue
+        vector, complemented = x & (top - 1), bool(x >> 64)
+        if vector == 0:
+            continue
+        m = matches(h, bits, array("Q", [vector]))[0]
+        agree = n - m if complemented else m
+        if best is None or agree > best.matches:
+            best = Phantom(vector, complemented, agree, n)
+        if best.matches >= 0.97 * n:
+            break
+    return best
+
+
+def matches(h: array, bits: bytes, vectors: array) -> array:
+    """Matching bits of each (phantom) vector's codeword with the leak."""
+    return BACKEND.score_linear(h, bits, vectors)
+
+
+def pair_vectors(vectors: array) -> tuple[array, list[tuple[int, int]]]:
+    """s_a XOR s_b for every pair a < b, and the pairs."""
+    pairs = list(combinations(range(len(vectors)), 2))
+    return array("Q", (vectors[a] ^ vectors[b] for a, b in pairs)), pairs
+
+
+# Decoding splits s* into sets of 2..5 registered vectors, searching each
+# size only up to a registry size where it is cheap (and, for 4 and 5, where
+# the pairs table fits in memory): N^2/2 lookups for 3, a table of N^2/2
+# pairs for 4 and 5, and N^3/6 lookups for 5.
+MAX_DECODE = {2: 10**9, 3: 3_000, 4: 1_200, 5: 150}
+
+
+def sizes_searched(n: int) -> list[int]:
+    """The set sizes `decompose` searches among n recipients."""
+    return [k for k, limit in MAX_DECODE.items() if n <= limit and n >= k]
+
+
+def decompose(target: int, vectors: array) -> Iterator[tuple[int, ...]]:
+    """Sets of 2 to 5 indexes whose vectors XOR to `target` (the sizes of
+    sizes_searched), smallest first."""
+    n = len(vectors)
+    sizes = sizes_searched(n)
+    index: dict[int, list[int]] = {}
+    for k, v in enumerate(vectors):
+        index.setdefault(v, []).append(k)
+    found: set[tuple[int, ...]] = set()
+    if 2 in sizes:
+        for a, va in enumerate(vectors):
+            found.update((a, b) for b in index.get(target ^ va, ()) if b > a)
+    if 3 in sizes:
+        for a, va in enumerate(vectors):
+            rest = target ^ va
+            for b in range(a + 1, n):
+                found.update((a, b, c) for c in index.get(rest ^ vectors[b], ()) if c > b)
+    if 4 in sizes or 5 in sizes:
+        pairs: dict[int, list[tuple[int, int]]] = {}
+        for a in range(n):
+            va = vectors[a]
+            for b in range(a + 1, n):
+                pairs.setdefault(va ^ vectors[b], []).append((a, b))
+        if 4 in sizes:
+            for x, members in pairs.items():
+                for a, b in members:
+                    for c, d in pairs.get(target ^ x, ()):
+                        if b < c:  # two disjoint pairs, in order
+                            found.add((a, b, c, d))
+        if 5 in sizes:
+            for a in range(n):
+                for b in range(a + 1, n):
+                    vab = target ^ vectors[a] ^ vectors[b]
+                    for c in range(b + 1, n):
+                        for d, e in pairs.get(vab ^ vectors[c], ()):
+                            if c < d:
+                                found.add((a, b, c, d, e))
+    yield from sorted(found, key=lambda t: (len(t), t))
+
+
+def decoded_log10_bound(n_recipients: int, size: int, share: float) -> float:
+    """log10 of the bound of a decoded set of `size` recipients: the sets of
+    that size searched x 2^-64, over that size's part of the family's share
+    of the level (split evenly over the sizes searched)."""
+    sizes = sizes_searched(n_recipients)
+    part = share / max(1, len(sizes))
+    return min(0.0, math.log10(max(1, math.comb(n_recipients, size))) - _LOG10_TWO64 - math.log10(part))
+
+
+def span_log10(pairs: int) -> float:
+    """log10 of the span term of `pairs` pairs: pairs x 2^g / 2^64."""
+    return math.log10(max(1, pairs)) + (SPAN_COPIES - 64) * math.log10(2)
+
+
+__all__ = ["MAX_DECODE", "MAX_PAIR_SCORING", "Phantom", "SPAN_COPIES", "decompose", "decoded_log10_bound",
+           "matches", "pair_vectors", "sizes_searched", "solve", "span_log10"]
