@@ -13,9 +13,9 @@ keyless disguise that leaves the code building the same:
     (` // x`) is removed; empty `//` lines and comment lines in a gap are
     read past by the lenient boundaries (`carriers.boundaries(lenient=
     True)`); inline source maps are dropped;
-  * size: files over the marking limit are read up to READ_MAX_BYTES, in
-    pieces of at most PIECE_BYTES split where a line starts at column 0,
-    so memory stays bounded by a piece's parse;
+  * size: files over the marking limit are read up to READ_MAX_BYTES (64
+    MiB), in pieces of at most PIECE_BYTES split where a line starts at
+    column 0, so memory stays bounded by a piece's parse;
   * language: a file whose extension is unknown or wrong is read as the
     language it parses best as (`guess_language`).
 
@@ -37,7 +37,7 @@ from . import carriers, languages
 from .fingerprint import fingerprint
 from .source import MAX_SOURCE_BYTES
 
-READ_MAX_BYTES = 256 * 1024 * 1024  # a suspect file beyond this is not read
+READ_MAX_BYTES = 64 * 1024 * 1024  # a suspect file beyond this is not read (memory: about 3x, plus a piece's parse)
 PIECE_BYTES = 4 * 1024 * 1024  # pieces of a file over the marking limit
 _GUESS_BYTES = 256 * 1024  # the prefix a language guess parses
 _FILLER_SHARE = 0.3  # a trailing comment on this share of the lines is filler

@@ -8,11 +8,13 @@ from ..errors import SourceError
 MAX_SOURCE_BYTES = 16 * 1024 * 1024  # larger files are generated data, not code to mark
 
 
-def source_problem(data: bytes, *, utf8: bool = True) -> str | None:
-    """Why `data` is not source text to process, or None: over the size
-    limit, NUL bytes (binary data), or (with `utf8`) not valid UTF-8."""
-    if len(data) > MAX_SOURCE_BYTES:
-        return f"{len(data)} bytes is over the {MAX_SOURCE_BYTES} byte limit for one source file"
+def source_problem(data: bytes, *, utf8: bool = True, size: int | None = None) -> str | None:
+    """Why `data` (of `size` bytes, when not all of it is given) is not
+    source text to process, or None: over the size limit, NUL bytes (binary
+    data), or (with `utf8`) not valid UTF-8."""
+    size = len(data) if size is None else size
+    if size > MAX_SOURCE_BYTES:
+        return f"{size} bytes is over the {MAX_SOURCE_BYTES} byte limit for one source file"
     if b"\0" in data:
         return "contains NUL bytes: binary data, not source text"
     if utf8:

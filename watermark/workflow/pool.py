@@ -9,6 +9,7 @@ tuple.
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 import multiprocessing
 import operator
 import os
@@ -42,14 +43,30 @@ class FileJob:
         """Bytes this job carries to its worker."""
         return len(self.data) if self.data is not None else 0
 
-    def load(self) -> bytes:
-        """The file's bytes (OSError if a local file cannot be read)."""
+    def load(self, limit: int | None = None) -> bytes | int:
+        """The file's bytes (OSError if a local file cannot be read), or,
+        when it is longer than `limit`, its size: a file too large to work
+        on is never read whole."""
         if self.data is not None:
-            return self.data
+            return self.data if limit is None or len(self.data) <= limit else len(self.data)
         if self.local is None:
             raise OSError(f"{self.path}: no data and no local file")
         with open(self.local, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if limit is not None and size > limit:
+                return size
             return f.read()
+
+    def sha256(self) -> str:
+        """The file's SHA-256, read in chunks."""
+        if self.data is not None:
+            return hashlib.sha256(self.data).hexdigest()
+        assert self.local is not None
+        h = hashlib.sha256()
+        with open(self.local, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+        return h.hexdigest()
 
 
 @dataclass

@@ -156,8 +156,7 @@ class Registry:
         mode = "wal"
         try:
             if readonly:
-                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=60,
-                                           isolation_level=None)
+                self._db = self._open_readonly()
             else:
                 self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             self._db.execute("PRAGMA busy_timeout = 60000")
@@ -182,6 +181,27 @@ class Registry:
             raise
         if mode.lower() != "wal":
             raise RegistryError(f"{self.path}: cannot switch the database to WAL mode")
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        """A read-only connection. A WAL database needs its -shm file even
+        to read; where the folder is read-only and none exists, the file is
+        opened as immutable, which is exact when no -wal file holds
+        unmerged changes (a writer's last close merges them)."""
+        uri = self.path.resolve().as_uri()
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=60, isolation_level=None)
+        try:
+            db.execute("PRAGMA user_version").fetchone()
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            text = str(exc)
+            if "readonly" not in text and "unable to open" not in text:
+                raise
+        wal = self.path.with_name(self.path.name + "-wal")
+        if wal.exists() and wal.stat().st_size:
+            raise RegistryError(f"{self.path}: its folder is read-only and {wal.name} holds changes not merged "
+                                "into it; open it once where it can be written (watermark registry list)")
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=60, isolation_level=None)
 
     def close(self) -> None:
         self._db.close()

@@ -35,7 +35,7 @@ from ..core.codes import Code, biases, carrier_vectors, linear_bits, recipient_b
 from ..core.fingerprint import FileFingerprint, fingerprint
 from ..core.keys import Key
 from ..core.marks import DEFAULT_DENSITY, check_density, flipped, keyed_carriers, marking_problem, syntax_problem
-from ..core.source import source_problem
+from ..core.source import MAX_SOURCE_BYTES, source_problem
 from ..errors import SourceError, WatermarkError
 from .pool import FileJob, Progress, check_jobs, ordered_map
 from .trees import Entry, Output, Selector, Source, TreeError, is_vcs, looks_minified
@@ -114,7 +114,9 @@ def analyse_file(job: FileJob) -> AnalysedFile:
     """Fingerprint one file and find its boundaries; check that every
     combination of bits leaves its tree unchanged (the module docstring)."""
     try:
-        data = job.load()
+        data = job.load(MAX_SOURCE_BYTES)
+        if isinstance(data, int):  # over the limit: hashed in chunks, never read whole
+            return AnalysedFile("unmarked", source_problem(b"", size=data), job.sha256(), data)
     except OSError as exc:
         return AnalysedFile("error", f"cannot read ({exc.strerror or exc})", None, 0)
     digest = hashlib.sha256(data).hexdigest()
@@ -252,7 +254,9 @@ class Release:
                     files.append(f)
                     continue
                 if result is None:  # copied as is
-                    if entry.kind == "file":
+                    if entry.big:
+                        f.sha256 = entry.sha256()
+                    elif entry.kind == "file":
                         data = entry.read()
                         f.sha256, f.size = hashlib.sha256(data).hexdigest(), len(data)
                 else:
@@ -324,15 +328,19 @@ class Release:
                 seen += 1
                 if f.kind == "special":
                     continue
-                data = entry.read() if entry.kind == "file" else None
-                if data is not None and hashlib.sha256(data).hexdigest() != f.sha256:
+                data = entry.read() if entry.kind == "file" and not entry.big else None
+                digest = entry.sha256() if entry.big else hashlib.sha256(data).hexdigest() if data is not None else None
+                if digest is not None and digest != f.sha256:
                     raise TreeError(f"{self.source.describe}: {entry.path!r} changed since the analysis; analyse again")
                 for r, copy, added, removed in self._copies(f, data, names):
                     s = stats[r]
                     s.lines_added += added
                     s.lines_removed += removed
                     s.digest.update(f"{f.path}\0{f.kind}\0{f.mode:o}\0".encode())
-                    if copy is None:
+                    if entry.big:  # copied in chunks from its file, as it is
+                        assert f.sha256 is not None
+                        s.digest.update(bytes.fromhex(f.sha256))
+                    elif copy is None:
                         s.digest.update(f.target.encode())
                     else:  # an entry copied as it is has the digest the analysis took (checked above)
                         assert f.sha256 is not None
@@ -379,8 +387,10 @@ class Release:
             yield (r, *BACKEND.set_bits(data, gaps, bits[r]))
 
     def close(self) -> None:
-        """Drop the spool file (also done when the Release is collected)."""
+        """Drop the spool file (also done when the Release is collected) and
+        what reading the source left on disk."""
         self._spool.close()
+        self.source.close()
 
     def __enter__(self) -> Release:
         return self

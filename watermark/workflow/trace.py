@@ -140,9 +140,12 @@ def extract_file(job: FileJob) -> ExtractedFile:
     or text passed as bytes) is read as the language it parses best as;
     language None in the result: it is neither."""
     try:
-        data = job.load()
+        data = job.load(reading.READ_MAX_BYTES)
     except OSError as exc:
         return ExtractedFile(job.language, f"cannot read ({exc.strerror or exc})")
+    if isinstance(data, int):
+        return ExtractedFile(job.language, f"{data} bytes is over the {reading.READ_MAX_BYTES} byte limit for reading "
+                             "one file; not read")
     lang = job.language or reading.guess_language(data, least=0.0 if job.path == "<text>" else 0.8)
     if lang is None:
         return ExtractedFile(None, "not Go or JavaScript")
@@ -155,7 +158,7 @@ def extract_file(job: FileJob) -> ExtractedFile:
     return ExtractedFile(lang, "; ".join(notes) or None, got.words.tobytes(), got.bits)
 
 
-def suspect_jobs(suspect: str | os.PathLike | bytes,
+def suspect_jobs(suspect: str | os.PathLike | bytes | Source,
                  language: str | None) -> Iterator[tuple[FileJob, tuple[str, bool]]]:
     """(job, (path, guessed)) per file to read: every regular file of the
     suspect. Files without the extension of a supported language (a leaker
@@ -164,7 +167,7 @@ def suspect_jobs(suspect: str | os.PathLike | bytes,
     if isinstance(suspect, (bytes, bytearray, memoryview)):
         yield FileJob("<text>", language, bytes(suspect)), ("<text>", language is None)
         return
-    src = Source.open(suspect)
+    src = suspect if isinstance(suspect, Source) else Source.open(suspect)
     for entry in src.entries():
         if entry.kind != "file" or is_vcs(entry.path):
             continue
@@ -197,9 +200,13 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
                                 "wrong key or wrong registry")
         started = time.perf_counter()
         bar = Progress("reading", enabled=progress)
+        # the suspect's source lives until its files are read (an archive's big
+        # members are spooled to disk for the workers)
+        source = suspect if isinstance(suspect, (bytes, bytearray, memoryview)) else \
+            opened.enter_context(Source.open(suspect))
         per_file: list[tuple[str, str | None, str | None, array, bytes]] = []
         try:
-            for got, (path, guessed) in ordered_map(extract_file, suspect_jobs(suspect, language), jobs):
+            for got, (path, guessed) in ordered_map(extract_file, suspect_jobs(source, language), jobs):
                 assert got is not None
                 if guessed and got.language is None and path != "<text>":
                     continue  # a file that is not code

@@ -7,12 +7,20 @@ climb out with `..`, or sit below a symlink are refused; symlinks are kept
 as links and never followed. Nothing is written until a whole copy is
 complete: writers build a temporary sibling of the target and rename it into
 place, and remove it on any failure, Ctrl-C included.
+
+Memory stays bounded whatever an archive holds: members up to HOLD_BYTES
+are held in memory one at a time, larger ones are streamed to a spool file
+on disk and copied from there in chunks; every archive is read within an
+entry count, a total size and (past BOMB_FLOOR) a compression ratio, checked
+on the bytes actually read, so a decompression bomb is refused in one line
+after reading at most its limits.
 """
 from __future__ import annotations
 
 import abc
 import errno
 import glob
+import hashlib
 import io
 import os
 import posixpath
@@ -23,6 +31,7 @@ import stat
 import subprocess
 import tarfile
 import tempfile
+import weakref
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -30,7 +39,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from ..core.source import MAX_SOURCE_BYTES
 from ..errors import WatermarkError
+
+HOLD_BYTES = MAX_SOURCE_BYTES  # archive members up to this size are held in memory; larger ones go to disk
+MAX_ENTRIES = 1_000_000  # members of one archive
+MAX_TOTAL_BYTES = 64 * 1024 ** 3  # uncompressed content of one archive
+MAX_RATIO = 200  # uncompressed / compressed size, once more than BOMB_FLOOR came out
+BOMB_FLOOR = 1024 ** 3
+_CHUNK = 1024 * 1024
 
 
 class TreeError(WatermarkError, ValueError):
@@ -54,6 +71,106 @@ class Entry:
         if self.reader is None:
             raise TreeError(f"{self.path}: a {self.kind} has no content to read")
         return self.reader()
+
+    @property
+    def big(self) -> bool:
+        """A file too large to hold in memory: hashed and copied in chunks
+        from `local`, never read whole (it is never marked or read either)."""
+        return self.kind == "file" and self.local is not None and self.size > HOLD_BYTES
+
+    def sha256(self) -> str:
+        """The file's SHA-256, read in chunks."""
+        assert self.local is not None
+        h = hashlib.sha256()
+        try:
+            with open(self.local, "rb") as f:
+                while chunk := f.read(_CHUNK):
+                    h.update(chunk)
+        except OSError as exc:
+            raise TreeError(f"{self.path}: cannot read ({exc.strerror or exc})") from None
+        return h.hexdigest()
+
+
+class _Budget:
+    """The limits of one archive, on the bytes actually read."""
+
+    def __init__(self, where: str, compressed: int) -> None:
+        self.where, self.compressed = where, max(1, compressed)
+        self.entries = self.total = 0
+
+    def entry(self) -> None:
+        self.entries += 1
+        if self.entries > MAX_ENTRIES:
+            raise TreeError(f"{self.where}: more than {MAX_ENTRIES:,} entries; refusing the archive")
+
+    def take(self, n: int) -> None:
+        self.total += n
+        if self.total > MAX_TOTAL_BYTES:
+            raise TreeError(f"{self.where}: more than {MAX_TOTAL_BYTES:,} bytes uncompressed; refusing the archive")
+        if self.total > BOMB_FLOOR and self.total > MAX_RATIO * self.compressed:
+            raise TreeError(f"{self.where}: {self.total:,} bytes out of {self.compressed:,} compressed (over "
+                            f"{MAX_RATIO}:1): a decompression bomb; refusing the archive")
+
+
+class _Spool:
+    """Spool files of one reading of an archive: they live until the next
+    reading of the same source, its close(), or the end of the process
+    (entries handed to workers must outlive the reading that made them)."""
+
+    def __init__(self) -> None:
+        self.folder: str | None = None
+        self._atexit: weakref.finalize | None = None
+
+    def fresh(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+        if self._atexit is not None:
+            self._atexit.detach()
+            self._atexit = None
+
+    def file(self) -> IO[bytes]:
+        if self.folder is None:
+            self.folder = tempfile.mkdtemp(prefix="watermark-spool-")
+            self._atexit = weakref.finalize(_SPOOLS, shutil.rmtree, self.folder, True)  # at exit, at the latest
+        return tempfile.NamedTemporaryFile(dir=self.folder, delete=False)
+
+
+class _Spools:
+    """The process-wide object spool folders are tied to (removed at exit)."""
+
+
+_SPOOLS = _Spools()
+
+
+def _take(stream: IO[bytes], declared: int, path: str, budget: _Budget, spool: _Spool,
+          where: str) -> tuple[bytes | None, str | None, int]:
+    """Read one member in chunks: (data, None, size) up to HOLD_BYTES, else
+    (None, spool file, size). Refuses a member longer than it declared."""
+    held = bytearray()
+    out: IO[bytes] | None = None
+    size = 0
+    try:
+        while chunk := stream.read(_CHUNK):
+            size += len(chunk)
+            budget.take(len(chunk))
+            if size > declared:
+                raise TreeError(f"{where}: entry {path!r} holds more than the {declared:,} bytes it declares; "
+                                "refusing the archive")
+            if out is None and size > HOLD_BYTES:
+                out = spool.file()
+                out.write(held)
+                held = bytearray()
+            if out is None:
+                held += chunk
+            else:
+                out.write(chunk)
+    except OSError as exc:
+        raise TreeError(f"{where}: cannot spool entry {path!r} ({exc.strerror or exc})") from None
+    finally:
+        if out is not None:
+            out.close()
+    return (None, out.name, size) if out is not None else (bytes(held), None, size)
 
 
 # archive formats by name suffix, and the tarfile write mode of each tar
@@ -117,6 +234,19 @@ class Source:
 
     def entries(self) -> Iterator[Entry]:
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Remove what reading left on disk (archives' spooled big members:
+        entries read from this source are no longer readable)."""
+        spool = getattr(self, "_spool", None)
+        if spool is not None:
+            spool.fresh()
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class FileSource(Source):
@@ -185,10 +315,12 @@ class DirectorySource(Source):
 
 
 class TarSource(Source):
-    def __init__(self, path: Path, fileobj: IO[bytes] | None = None, describe: str | None = None) -> None:
+    def __init__(self, path: Path, fileobj: IO[bytes] | None = None, describe: str | None = None,
+                 spool: _Spool | None = None) -> None:
         self.path = path
         self.fileobj = fileobj
         self.describe = describe or os.fspath(path)
+        self._spool = spool or _Spool()
 
     def _open(self) -> tarfile.TarFile:
         try:
@@ -203,10 +335,14 @@ class TarSource(Source):
 
     def entries(self) -> Iterator[Entry]:
         links: set[str] = set()
-        files: set[str] = set()  # regular files so far: what a hard link may point to
+        files: dict[str, tuple[bytes | None, str | None, int]] = {}  # regular files so far: what a hard link may copy
+        self._spool.fresh()
+        compressed = self.path.stat().st_size if self.fileobj is None else 0
+        budget = _Budget(self.describe, compressed or MAX_TOTAL_BYTES)
         try:
             with self._open() as tar:
                 for member in tar:
+                    budget.entry()
                     path = safe_path(member.name, self.describe)
                     if not path:
                         continue
@@ -221,13 +357,20 @@ class TarSource(Source):
                         what = "a FIFO" if member.isfifo() else "a device"
                         yield Entry(path, "special", mode, target=what)
                     elif member.isfile() or member.islnk():
-                        if member.islnk() and _link_target(member.linkname, self.describe) not in files:
-                            raise TreeError(f"{self.describe}: entry {path!r} is a hard link to "
-                                            f"{member.linkname!r}, which is no earlier file of the archive; "
-                                            "refusing the archive")
-                        data = _read_member(tar, member, self.describe)  # a hard link: a copy of its target
-                        files.add(path)
-                        yield Entry(path, "file", mode, len(data), mtime=member.mtime, reader=_held(data))
+                        if member.islnk():  # a copy of an earlier file
+                            target = _link_target(member.linkname, self.describe)
+                            if target not in files:
+                                raise TreeError(f"{self.describe}: entry {path!r} is a hard link to "
+                                                f"{member.linkname!r}, which is no earlier file of the archive; "
+                                                "refusing the archive")
+                            got = files[target]
+                        else:
+                            got = _read_member(tar, member, self.describe, budget, self._spool)
+                        files[path] = got
+                        data, local, size = got
+                        yield Entry(path, "file", mode, size, mtime=member.mtime,
+                                    reader=_held(data) if data is not None else _reader(Path(local or "")),
+                                    local=local)
         except (tarfile.TarError, EOFError, zlib.error) as exc:
             raise TreeError(f"{self.describe}: corrupt tar archive ({exc})") from None
 
@@ -240,11 +383,12 @@ def _link_target(name: str, where: str) -> str | None:
         return None
 
 
-def _read_member(tar: tarfile.TarFile, member: tarfile.TarInfo, where: str) -> bytes:
+def _read_member(tar: tarfile.TarFile, member: tarfile.TarInfo, where: str, budget: _Budget,
+                 spool: _Spool) -> tuple[bytes | None, str | None, int]:
     f = tar.extractfile(member)
     if f is None:
         raise TreeError(f"{where}: entry {member.name!r} cannot be read")
-    return f.read()
+    return _take(f, member.size, member.name, budget, spool, where)
 
 
 def _check_not_below_link(path: str, links: set[str], where: str) -> None:
@@ -259,12 +403,21 @@ class ZipSource(Source):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.describe = os.fspath(path)
+        self._spool = _Spool()
 
     def entries(self) -> Iterator[Entry]:
         links: set[str] = set()
+        self._spool.fresh()
         try:
             with zipfile.ZipFile(self.path) as zf:
-                for info in zf.infolist():
+                infos = zf.infolist()
+                budget = _Budget(self.describe, self.path.stat().st_size)
+                declared = _Budget(self.describe, self.path.stat().st_size)  # refuse a bomb before reading it
+                for info in infos:
+                    declared.entry()
+                    declared.take(info.file_size)
+                for info in infos:
+                    budget.entry()
                     path = safe_path(info.filename, self.describe)
                     if not path:
                         continue
@@ -275,10 +428,16 @@ class ZipSource(Source):
                         yield Entry(path, "dir", mode)
                     elif stat.S_ISLNK(unix):
                         links.add(path)
-                        yield Entry(path, "symlink", mode, target=zf.read(info).decode("utf-8", "surrogateescape"))
+                        with zf.open(info) as f:
+                            target, _local, _size = _take(f, min(info.file_size, 4096), path, budget, self._spool,
+                                                          self.describe)
+                        yield Entry(path, "symlink", mode, target=(target or b"").decode("utf-8", "surrogateescape"))
                     else:
-                        data = zf.read(info)
-                        yield Entry(path, "file", mode, len(data), reader=_held(data))
+                        with zf.open(info) as f:
+                            data, local, size = _take(f, info.file_size, path, budget, self._spool, self.describe)
+                        yield Entry(path, "file", mode, size,
+                                    reader=_held(data) if data is not None else _reader(Path(local or "")),
+                                    local=local)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise TreeError(f"{self.describe}: corrupt zip archive ({exc})") from None
         except OSError as exc:
@@ -293,6 +452,7 @@ class GitSource(Source):
             raise TreeError(f"{rev!r} is not a git revision")
         self.repo, self.rev = repo, rev
         self.describe = f"{os.fspath(repo)}@{rev}"
+        self._spool = _Spool()
 
     def entries(self) -> Iterator[Entry]:
         try:
@@ -307,7 +467,7 @@ class GitSource(Source):
                 proc.wait()
                 message = proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
                 raise TreeError(f"{self.describe}: git archive failed ({message[-1] if message else 'no output'})")
-            yield from TarSource(Path(self.describe), proc.stdout, self.describe).entries()
+            yield from TarSource(Path(self.describe), proc.stdout, self.describe, self._spool).entries()
         finally:
             proc.stdout.close()
             proc.kill()
@@ -418,7 +578,8 @@ class Writer(abc.ABC):
 
     @abc.abstractmethod
     def add(self, entry: Entry, data: bytes | None = None) -> None:
-        """Write one entry (`data`: a file's content)."""
+        """Write one entry (`data`: a file's content; for a big entry, None:
+        its content is copied from entry.local in chunks)."""
 
     @abc.abstractmethod
     def finish(self) -> None:
@@ -426,6 +587,13 @@ class Writer(abc.ABC):
 
     def discard(self) -> None:  # noqa: B027 - a default: a directory tree holds nothing open
         """Release what an unfinished tree holds (its files go with the staging folder)."""
+
+
+def _copy_from(entry: Entry, out: IO[bytes]) -> None:
+    """A big entry's content, copied in chunks."""
+    assert entry.local is not None
+    with open(entry.local, "rb") as f:
+        shutil.copyfileobj(f, out, _CHUNK)
 
 
 def _disk_error(exc: OSError, what: str) -> TreeError:
@@ -455,7 +623,10 @@ class DirectoryWriter(Writer):
         else:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "wb") as f:
-                f.write(data or b"")
+                if data is None and entry.big:
+                    _copy_from(entry, f)
+                else:
+                    f.write(data or b"")
             os.chmod(path, entry.mode)
             if entry.mtime is not None:
                 os.utime(path, (entry.mtime, entry.mtime))
@@ -493,6 +664,11 @@ class ZipWriter(_ArchiveWriter):
         info = zipfile.ZipInfo(name, _zip_time(entry.mtime))
         info.external_attr = ((kind | entry.mode) << 16) | (0x10 if entry.kind == "dir" else 0)
         info.compress_type = zipfile.ZIP_DEFLATED
+        if data is None and entry.big:
+            info.file_size = entry.size
+            with self._zip.open(info, "w", force_zip64=True) as f:
+                _copy_from(entry, f)
+            return
         payload = entry.target.encode("utf-8", "surrogateescape") if entry.kind == "symlink" else (data or b"")
         self._zip.writestr(info, payload)
 
@@ -513,6 +689,11 @@ class TarWriter(_ArchiveWriter):
             info.type = tarfile.SYMTYPE
             info.linkname = entry.target
             self._tar.addfile(info)
+        elif data is None and entry.big:
+            assert entry.local is not None
+            info.size = os.path.getsize(entry.local)
+            with open(entry.local, "rb") as f:
+                self._tar.addfile(info, f)
         else:
             payload = data or b""
             info.size = len(payload)
