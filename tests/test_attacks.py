@@ -79,6 +79,7 @@ def code_count() -> int:
     pytest.param(lambda t: leaker.line_ends(t, b"\n", "\u2028".encode()), id="js-u2028"),
     pytest.param(lambda t: leaker.line_ends(t, b"\n", b"\f\n"), id="js-formfeed"),
     pytest.param(lambda t: leaker.line_ends(t, b"\v\n", b"\v\n"), id="vtab"),
+    pytest.param(lambda t: leaker.line_ends(t, b"\n\r", b"\n\r"), id="lf-cr"),
     pytest.param(lambda t: leaker.damaged_comment(t, b"\0"), id="nul-in-comment"),
     pytest.param(lambda t: leaker.damaged_comment(t, b"\xff"), id="invalid-utf8-in-comment"),
     pytest.param(lambda t: leaker.rename_extensions(t), id="renamed-extensions"),
@@ -167,3 +168,11 @@ def test_colluders_merging_their_copies_are_named_and_no_innocent(big_release, t
     assert accused and accused <= set(names), (accused, doc["ranking"][:3])
     if strategy == "xor" or (strategy == "minority" and colluders == 3):
         assert accused == set(names)  # decoded: the phantom s_1 ^ ... ^ s_c splits into all of them
+
+
+def test_reading_drops_a_source_map_line_whole_and_reads_past_a_nul_by_content():
+    from watermark.core import reading
+    text, notes = reading.readable(b"a();\n//# sourceMappingURL=x.map\n  b();\n", "javascript")
+    assert text == b"a();\n  b();\n" and notes == ["source map comment dropped"]
+    body = (leaker.code_files(SAMPLE)[0]).read_bytes()
+    assert reading.guess_language(b"/*\0*/" + body) == reading.guess_language(body) == "go"

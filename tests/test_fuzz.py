@@ -1,6 +1,6 @@
 """Fuzzing the readers and the CLI with random and mutated trees (issue 11).
 
-Archives (tar, tar.gz, zip) of the sample release are mutated (bytes
+Archives (tar, tar.gz, tar.xz, tar.bz2, zip) of the sample release are mutated (bytes
 flipped, cut short, garbage inserted) or built with hostile members (absolute
 names, `..`, links out of the tree, links to links, hard links to nothing,
 duplicate names, FIFOs); directories get random names, bytes and links. For
@@ -36,9 +36,10 @@ def _sample_members() -> list[tuple[str, bytes]]:
     return [(p.relative_to(SAMPLE).as_posix(), p.read_bytes()) for p in sorted(SAMPLE.rglob("*")) if p.is_file()]
 
 
-def _tar(members: list[tuple[str, str, bytes | str]], compress: bool) -> bytes:
+def _tar(members: list[tuple[str, str, bytes | str]], fmt: str) -> bytes:
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz" if compress else "w") as tar:
+    mode = {"tar": "w", "tar.gz": "w:gz", "tar.xz": "w:xz", "tar.bz2": "w:bz2"}[fmt]
+    with tarfile.open(fileobj=buf, mode=mode) as tar:
         for kind, name, payload in members:
             info = tarfile.TarInfo(name)
             if kind == "file":
@@ -82,7 +83,7 @@ def _hostile_archive(fmt: str, members: list) -> bytes:
     fixed = [(k, n, p if k == "file" and isinstance(p, bytes) else (p if isinstance(p, str) else "x"))
              if k != "file" else (k, n, p if isinstance(p, bytes) else p.encode()) for k, n, p in members]
     base = [("file", n, d) for n, d in _sample_members()]
-    return _zip(base + fixed) if fmt == "zip" else _tar(base + fixed, fmt == "tar.gz")
+    return _zip(base + fixed) if fmt == "zip" else _tar(base + fixed, fmt)
 
 
 @st.composite
@@ -100,7 +101,7 @@ def mutated(draw, fmt: str) -> bytes:
     return bytes(data)
 
 
-ARCHIVES = st.sampled_from(["tar", "tar.gz", "zip"]).flatmap(
+ARCHIVES = st.sampled_from(["tar", "tar.gz", "tar.xz", "tar.bz2", "zip"]).flatmap(
     lambda fmt: st.tuples(st.just(fmt), st.one_of(mutated(fmt), MEMBERS.map(lambda m: _hostile_archive(fmt, m)))))
 
 

@@ -219,3 +219,60 @@ def test_read_commands_work_on_a_read_only_registry(tmp_path):
         assert sorted(p.name for p in db.parent.iterdir()) == ["r.db"]  # no journal, no -wal / -shm
     finally:
         os.chmod(db.parent, 0o755)
+
+
+def test_hard_links_count_against_the_archive_limits(tmp_path, monkeypatch):
+    """A million links to one member would be a million copies of it."""
+    monkeypatch.setattr(trees, "MAX_TOTAL_BYTES", 5_000)
+    path = tmp_path / "links.tar"
+    with tarfile.open(path, "w") as tar:
+        info = tarfile.TarInfo("one.bin")
+        info.size = 1_000
+        tar.addfile(info, io.BytesIO(bytes(1_000)))
+        for k in range(50):
+            link = tarfile.TarInfo(f"copy-{k}.bin")
+            link.type, link.linkname = tarfile.LNKTYPE, "one.bin"
+            tar.addfile(link)
+    with pytest.raises(watermark.TreeError, match="more than 5,000 bytes uncompressed"):
+        list(trees.Source.open(path).entries())
+
+
+def _zip_method(path: Path, method: int) -> None:
+    """Rewrite every member's compression method (local and central headers)."""
+    data = bytearray(path.read_bytes())
+    for sig, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = data.find(sig)
+        while at >= 0:
+            data[at + offset:at + offset + 2] = method.to_bytes(2, "little")
+            at = data.find(sig, at + 4)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["xz", "bz2", "zip-method", "zip-encrypted"])
+def test_damaged_or_unreadable_archives_of_every_format_are_one_line(tmp_path, damage):
+    key = _key(tmp_path)
+    if damage in ("xz", "bz2"):
+        path = tmp_path / f"r.tar.{damage}"
+        with tarfile.open(path, f"w:{damage}") as tar:
+            tar.add(SAMPLE, arcname="s")
+        data = bytearray(path.read_bytes())
+        middle = len(data) // 2
+        data[middle:middle + 64] = bytes(64)
+        path.write_bytes(bytes(data))
+    else:
+        path = _zip_with(tmp_path / "r.zip", MIB)
+        if damage == "zip-method":
+            _zip_method(path, 97)
+        else:  # the "encrypted" flag on every member
+            data = bytearray(path.read_bytes())
+            for sig, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+                at = data.find(sig)
+                while at >= 0:
+                    data[at + offset] |= 1
+                    at = data.find(sig, at + 4)
+            path.write_bytes(bytes(data))
+    r = run("embed", str(path), "--out", str(tmp_path / "o"), "--recipient", "a", "--key-file", str(key),
+            "--registry", str(tmp_path / "r.db"))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "o").exists()

@@ -21,7 +21,9 @@ decoded  for merges that are exactly linear (the XOR of 2 to 5 copies; for
          then split into 2 to 5 registered vectors, meet in the middle
          (MAX_DECODE: how large a registry each size is searched in).
 
-Bounds (rigorous, no assumption on how the leak was made):
+Bounds (rigorous; the pair bound assumes the leak was made from at most
+SPAN_COPIES = 8 copies, as the singles' bound assumes the leakers' vectors
+span no innocent's, both to within terms of order 2^8 / 2^64 per test):
   * pair {a, b} with a innocent: s_a is a uniform 64-bit PRF output,
     independent of the leak, of every h_i and of s_b, so s_a XOR s_b is
     uniform. Unless it falls in the span of the (at most g) vectors the

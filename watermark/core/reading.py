@@ -44,9 +44,10 @@ _FILLER_SHARE = 0.3  # a trailing comment on this share of the lines is filler
 _FILLER_MIN = 8
 
 _CR_LF = re.compile(rb"\r+\n")
+_FF_VT = re.compile(rb"[\f\v]+(?=[ \t]*\r*\n)")
 _SEPARATORS = re.compile(b"\xe2\x80[\xa8\xa9]")  # U+2028, U+2029 in UTF-8
-_SOURCE_MAP = re.compile(rb"^[ \t]*(?://[#@][ \t]*source(?:Mapping)?URL=[^\n]*"
-                         rb"|/\*[#@][ \t]*source(?:Mapping)?URL=[^*]*\*/)[ \t]*$", re.MULTILINE)
+_SOURCE_MAP = re.compile(rb"^[ \t]*(?://[#@][ \t]*source(?:Mapping)?URL=[^\n]*"  # the whole line goes
+                         rb"|/\*[#@][ \t]*source(?:Mapping)?URL=[^*]*\*/)[ \t\r]*(?:\n|\Z)", re.MULTILINE)
 _TRAILING = re.compile(rb"//(?:[^/\n]|/(?!/))*$", re.MULTILINE)  # a line's last `//` to its end
 _TOP_LEVEL = re.compile(rb"\n(?=[^\s}\])])")
 _BLANK_LINE = re.compile(rb"\n[ \t]*(?=\n)")
@@ -88,13 +89,21 @@ def readable(data: bytes, language: str) -> tuple[bytes, list[str]]:
     if damaged:
         data = data.replace(b"\0", "\ufffd".encode())
         notes.append(f"{damaged} NUL or invalid UTF-8 byte{'s' if damaged != 1 else ''} replaced")
-    odd = b"\r" in data.replace(b"\r\n", b"") or b"\r\r" in data or b"\f" in data or b"\v" in data
-    if language == "javascript" and _SEPARATORS.search(data):
-        data = _SEPARATORS.sub(b"\n", data)
+    odd = False
+    if language == "javascript" and len(_SEPARATORS.findall(data)) > data.count(b"\n"):
+        data = _SEPARATORS.sub(b"\n", data)  # U+2028 / U+2029 as the line ends (not inside a string here and there)
         odd = True
-    if odd:
+    if b"\n\r" in data and data.count(b"\n\r") > data.count(b"\r\n") // 2 + data.count(b"\n") // 2:
+        data = data.replace(b"\n\r", b"\n")  # `\n\r` line ends: one line break each
+        odd = True
+    if b"\r" in data.replace(b"\r\n", b"") or b"\r\r" in data:
         # `\r\r\n` and `\r\n` end one line; any other `\r` ends one too
-        data = _CR_LF.sub(b"\n", data).replace(b"\r", b"\n").replace(b"\f", b" ").replace(b"\v", b" ")
+        data = _CR_LF.sub(b"\n", data).replace(b"\r", b"\n")
+        odd = True
+    if b"\f" in data or b"\v" in data:
+        data, n = _FF_VT.subn(b"", data)  # whitespace before a line break (never inside a string)
+        odd = odd or n > 0
+    if odd:
         notes.append("line ends normalized")
     if b"sourceMappingURL" in data or b"sourceURL" in data:
         data, n = _SOURCE_MAP.subn(b"", data)
@@ -186,8 +195,9 @@ def guess_language(data: bytes, *, least: float = 0.8) -> str | None:
     if they are at least `least` of its units and it has a boundary; None
     for text that is neither, and for binary data."""
     head = data[:_GUESS_BYTES]
-    if b"\0" in head[:8192] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None  # binary
+    sniff = head[:8192]
+    if sniff.count(b"\0") > max(4, len(sniff) // 100) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # binary: more than a few NULs (a leaker's one NUL in a comment is not binary)
     best, best_good = None, 0
     for lang in languages.languages():
         text, _notes = readable(head, lang)

@@ -195,8 +195,8 @@ class Registry:
         except sqlite3.OperationalError as exc:
             db.close()
             text = str(exc)
-            if "readonly" not in text and "unable to open" not in text:
-                raise
+            if ("readonly" not in text and "unable to open" not in text) or os.access(self.path.parent, os.W_OK):
+                raise  # not the read-only folder case: immutable reads would take no lock against a writer
         wal = self.path.with_name(self.path.name + "-wal")
         if wal.exists() and wal.stat().st_size:
             raise RegistryError(f"{self.path}: its folder is read-only and {wal.name} holds changes not merged "

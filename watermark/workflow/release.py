@@ -176,6 +176,7 @@ class Release:
         self.files = files
         self._spool = spool
         self.digest = digest
+        self._owns_source = False  # set by analyse when it opened the source itself
 
     @property
     def key_id(self) -> str:
@@ -219,6 +220,7 @@ class Release:
         byte-identical; .git/.hg/.svn are left out of copies."""
         if not isinstance(key, Key):
             raise TypeError("key must be a watermark.Key")
+        owned = not isinstance(source, Source)  # a source opened here is closed by the release
         src = source if isinstance(source, Source) else Source.open(source, rev=rev)
         selector = Selector(include, exclude, default_excludes)
         dens = dict(DEFAULT_DENSITY)
@@ -271,12 +273,16 @@ class Release:
                 bar.step(f.size)
         except BaseException:
             spool.close()
+            if owned:
+                src.close()
             raise
         finally:
             bar.close()
         label = name or _default_name(src)
-        return cls(name=label, key=key, source=src, code=code, density=dens, files=files, spool=spool,
-                   digest=digest.hexdigest())
+        release = cls(name=label, key=key, source=src, code=code, density=dens, files=files, spool=spool,
+                      digest=digest.hexdigest())
+        release._owns_source = owned
+        return release
 
     # ---- per-file carriers ---------------------------------------------------
 
@@ -345,7 +351,10 @@ class Release:
                     else:  # an entry copied as it is has the digest the analysis took (checked above)
                         assert f.sha256 is not None
                         s.digest.update(bytes.fromhex(f.sha256) if copy is data else hashlib.sha256(copy).digest())
-                    output.add(r, entry, copy)
+                    copied = output.add(r, entry, copy)
+                    if copied is not None and copied != f.sha256:
+                        raise TreeError(f"{self.source.describe}: {entry.path!r} changed while it was copied; "
+                                        "analyse again")
                     if f.kind == "file":
                         s.files += 1
                 bar.step(f.size)
@@ -388,9 +397,10 @@ class Release:
 
     def close(self) -> None:
         """Drop the spool file (also done when the Release is collected) and
-        what reading the source left on disk."""
+        what reading a source it opened left on disk."""
         self._spool.close()
-        self.source.close()
+        if self._owns_source:
+            self.source.close()
 
     def __enter__(self) -> Release:
         return self

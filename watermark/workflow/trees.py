@@ -22,6 +22,7 @@ import errno
 import glob
 import hashlib
 import io
+import lzma
 import os
 import posixpath
 import re
@@ -151,22 +152,23 @@ def _take(stream: IO[bytes], declared: int, path: str, budget: _Budget, spool: _
     out: IO[bytes] | None = None
     size = 0
     try:
-        while chunk := stream.read(_CHUNK):
+        while chunk := stream.read(_CHUNK):  # errors reading the archive propagate: a corrupt archive
             size += len(chunk)
             budget.take(len(chunk))
             if size > declared:
                 raise TreeError(f"{where}: entry {path!r} holds more than the {declared:,} bytes it declares; "
                                 "refusing the archive")
-            if out is None and size > HOLD_BYTES:
-                out = spool.file()
-                out.write(held)
-                held = bytearray()
-            if out is None:
-                held += chunk
-            else:
-                out.write(chunk)
-    except OSError as exc:
-        raise TreeError(f"{where}: cannot spool entry {path!r} ({exc.strerror or exc})") from None
+            try:
+                if out is None and size > HOLD_BYTES:
+                    out = spool.file()
+                    out.write(held)
+                    held = bytearray()
+                if out is None:
+                    held += chunk
+                else:
+                    out.write(chunk)
+            except OSError as exc:
+                raise TreeError(f"{where}: cannot spool entry {path!r} to disk ({exc.strerror or exc})") from None
     finally:
         if out is not None:
             out.close()
@@ -335,7 +337,9 @@ class TarSource(Source):
 
     def entries(self) -> Iterator[Entry]:
         links: set[str] = set()
-        files: dict[str, tuple[bytes | None, str | None, int]] = {}  # regular files so far: what a hard link may copy
+        # regular files so far, what a hard link may copy: the member (read
+        # again) or its spool file; never the bytes, which would hold them all
+        files: dict[str, tuple[tarfile.TarInfo, str | None]] = {}
         self._spool.fresh()
         compressed = self.path.stat().st_size if self.fileobj is None else 0
         budget = _Budget(self.describe, compressed or MAX_TOTAL_BYTES)
@@ -363,16 +367,23 @@ class TarSource(Source):
                                 raise TreeError(f"{self.describe}: entry {path!r} is a hard link to "
                                                 f"{member.linkname!r}, which is no earlier file of the archive; "
                                                 "refusing the archive")
-                            got = files[target]
+                            earlier, local = files[target]
+                            if local is not None:
+                                size = os.path.getsize(local)
+                                budget.take(size)  # a link is a copy: it counts
+                                data = None
+                            else:
+                                data, local, size = _read_member(tar, earlier, self.describe, budget, self._spool)
                         else:
-                            got = _read_member(tar, member, self.describe, budget, self._spool)
-                        files[path] = got
-                        data, local, size = got
+                            data, local, size = _read_member(tar, member, self.describe, budget, self._spool)
+                        files[path] = (member, local)
                         yield Entry(path, "file", mode, size, mtime=member.mtime,
                                     reader=_held(data) if data is not None else _reader(Path(local or "")),
                                     local=local)
-        except (tarfile.TarError, EOFError, zlib.error) as exc:
-            raise TreeError(f"{self.describe}: corrupt tar archive ({exc})") from None
+        except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            raise TreeError(f"{self.describe}: corrupt tar archive ({' '.join(str(exc).split())})") from None
+        except OSError as exc:  # bz2 reports a damaged stream as OSError
+            raise TreeError(f"{self.describe}: corrupt or unreadable tar archive ({exc.strerror or exc})") from None
 
 
 def _link_target(name: str, where: str) -> str | None:
@@ -438,8 +449,10 @@ class ZipSource(Source):
                         yield Entry(path, "file", mode, size,
                                     reader=_held(data) if data is not None else _reader(Path(local or "")),
                                     local=local)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise TreeError(f"{self.describe}: corrupt zip archive ({exc})") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, lzma.LZMAError) as exc:
+            raise TreeError(f"{self.describe}: corrupt zip archive ({' '.join(str(exc).split())})") from None
+        except (NotImplementedError, RuntimeError) as exc:  # unknown compression, encrypted members
+            raise TreeError(f"{self.describe}: cannot read the zip archive ({exc})") from None
         except OSError as exc:
             raise TreeError(f"{self.describe}: cannot read ({exc.strerror or exc})") from None
 
@@ -577,9 +590,10 @@ class Writer(abc.ABC):
     removes the staging folder."""
 
     @abc.abstractmethod
-    def add(self, entry: Entry, data: bytes | None = None) -> None:
+    def add(self, entry: Entry, data: bytes | None = None) -> str | None:
         """Write one entry (`data`: a file's content; for a big entry, None:
-        its content is copied from entry.local in chunks)."""
+        its content is copied from entry.local in chunks, and the SHA-256 of
+        what was copied is returned)."""
 
     @abc.abstractmethod
     def finish(self) -> None:
@@ -589,11 +603,29 @@ class Writer(abc.ABC):
         """Release what an unfinished tree holds (its files go with the staging folder)."""
 
 
-def _copy_from(entry: Entry, out: IO[bytes]) -> None:
-    """A big entry's content, copied in chunks."""
+class _Hashing:
+    """A file read through, hashed on the way."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        self.f, self.h = f, hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self.f.read(n)
+        self.h.update(chunk)
+        return chunk
+
+    def hexdigest(self) -> str:
+        return self.h.hexdigest()
+
+
+def _copy_from(entry: Entry, out: IO[bytes]) -> str:
+    """A big entry's content, copied in chunks; the SHA-256 of what was copied."""
     assert entry.local is not None
     with open(entry.local, "rb") as f:
-        shutil.copyfileobj(f, out, _CHUNK)
+        hashing = _Hashing(f)
+        while chunk := hashing.read(_CHUNK):
+            out.write(chunk)
+    return hashing.hexdigest()
 
 
 def _disk_error(exc: OSError, what: str) -> TreeError:
@@ -613,8 +645,9 @@ class DirectoryWriter(Writer):
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
-    def add(self, entry: Entry, data: bytes | None = None) -> None:
+    def add(self, entry: Entry, data: bytes | None = None) -> str | None:
         path = self._place(entry.path)
+        copied = None
         if entry.kind == "dir":
             path.mkdir(exist_ok=True)
             self._dirs.append((path, entry.mode, entry.mtime))
@@ -624,12 +657,13 @@ class DirectoryWriter(Writer):
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "wb") as f:
                 if data is None and entry.big:
-                    _copy_from(entry, f)
+                    copied = _copy_from(entry, f)
                 else:
                     f.write(data or b"")
             os.chmod(path, entry.mode)
             if entry.mtime is not None:
                 os.utime(path, (entry.mtime, entry.mtime))
+        return copied
 
     def finish(self) -> None:
         for path, mode, mtime in reversed(self._dirs):  # deepest first: modes may drop write bits
@@ -658,7 +692,7 @@ class ZipWriter(_ArchiveWriter):
         self.path = path
         self._zip = self._archive = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
 
-    def add(self, entry: Entry, data: bytes | None = None) -> None:
+    def add(self, entry: Entry, data: bytes | None = None) -> str | None:
         kind = {"dir": stat.S_IFDIR, "symlink": stat.S_IFLNK}.get(entry.kind, stat.S_IFREG)
         name = entry.path + ("/" if entry.kind == "dir" else "")
         info = zipfile.ZipInfo(name, _zip_time(entry.mtime))
@@ -667,10 +701,10 @@ class ZipWriter(_ArchiveWriter):
         if data is None and entry.big:
             info.file_size = entry.size
             with self._zip.open(info, "w", force_zip64=True) as f:
-                _copy_from(entry, f)
-            return
+                return _copy_from(entry, f)
         payload = entry.target.encode("utf-8", "surrogateescape") if entry.kind == "symlink" else (data or b"")
         self._zip.writestr(info, payload)
+        return None
 
 
 class TarWriter(_ArchiveWriter):
@@ -678,7 +712,7 @@ class TarWriter(_ArchiveWriter):
         self.path = path
         self._tar = self._archive = tarfile.open(path, _TAR_MODES[fmt], format=tarfile.PAX_FORMAT)  # type: ignore[call-overload]
 
-    def add(self, entry: Entry, data: bytes | None = None) -> None:
+    def add(self, entry: Entry, data: bytes | None = None) -> str | None:
         info = tarfile.TarInfo(entry.path)
         info.mode = entry.mode
         info.mtime = int(entry.mtime or 0)
@@ -691,13 +725,16 @@ class TarWriter(_ArchiveWriter):
             self._tar.addfile(info)
         elif data is None and entry.big:
             assert entry.local is not None
-            info.size = os.path.getsize(entry.local)
             with open(entry.local, "rb") as f:
-                self._tar.addfile(info, f)
+                info.size = os.fstat(f.fileno()).st_size
+                hashing = _Hashing(f)
+                self._tar.addfile(info, hashing)
+            return hashing.hexdigest()
         else:
             payload = data or b""
             info.size = len(payload)
             self._tar.addfile(info, io.BytesIO(payload))
+        return None
 
 
 def archive_writer(path: Path, fmt: str) -> Writer:
@@ -822,9 +859,11 @@ class Output:
             return archive_writer(self.staging / f"{recipient}.{self.fmt}", self.fmt)
         return DirectoryWriter(self.target / recipient, self.staging / recipient)
 
-    def add(self, recipient: str, entry: Entry, data: bytes | None = None) -> None:
+    def add(self, recipient: str, entry: Entry, data: bytes | None = None) -> str | None:
+        """Write one entry into a recipient's tree (for a big entry copied in
+        chunks: the SHA-256 of what was copied)."""
         try:
-            self.writers[recipient].add(entry, data)
+            return self.writers[recipient].add(entry, data)
         except OSError as exc:
             raise _disk_error(exc, os.fspath(self.target)) from None
 
