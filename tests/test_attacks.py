@@ -158,7 +158,8 @@ def test_two_colluders_writing_a_blank_line_where_their_copies_differ_are_named(
 
 
 @pytest.mark.parametrize("strategy,colluders", [("minority", 3), ("xor", 3), ("xor", 2), ("differ", 3), ("xor", 4),
-                                                ("minority", 5), ("majority", 5), ("random", 5), ("interleave", 5)])
+                                                ("minority", 5), ("majority", 5), ("random", 5), ("interleave", 5),
+                                                ("min", 5), ("max", 5)])
 def test_colluders_merging_their_copies_are_named_and_no_innocent(big_release, tmp_path, strategy, colluders):
     copies, _key, _db = big_release
     names = [f"colluder-{k}" for k in range(colluders)]

@@ -102,8 +102,8 @@ def test_extract_reads_back_exactly_the_embedded_bits(program, layout):
     mine = watermark.verify(obs, KEY, "alice")
     assert mine.matches == mine.carriers
     assert not watermark.verify(obs, KEY, "mallory").accused
-    if mine.carriers >= 31:  # two-sided: 2 x 2^-n
-        assert mine.accused and mine.bound == pytest.approx(2.0 ** (1 - mine.carriers))
+    if mine.carriers >= 33:  # two-sided (2 x 2^-n), the best of 3 stratified tests (x 3)
+        assert mine.accused and mine.bound == pytest.approx(3 * 2.0 ** (1 - mine.carriers))
 
 
 def test_a_real_sized_function_accuses_its_recipient_only():

@@ -159,13 +159,19 @@ def score_many(key: Key, recipients: list[str], identities: array, observed: byt
     n = len(identities)
     if code.name == "unbiased":
         vectors = array("Q", (recipient_vector(key, r) for r in recipients))
-        matches = BACKEND.score_linear(carrier_vectors(key, identities), observed, vectors)
-        tails: dict[int, float] = {}
+        h = carrier_vectors(key, identities)
+        ones = [k for k, b in enumerate(observed) if b & 1]
+        zeros = [k for k, b in enumerate(observed) if not b & 1]
+        h1, h0 = array("Q", (h[k] for k in ones)), array("Q", (h[k] for k in zeros))
+        matches1 = BACKEND.score_linear(h1, b"\x01" * len(h1), vectors)  # recipient bits 1 where the leak reads 1
+        matches0 = BACKEND.score_linear(h0, bytes(len(h0)), vectors)
+        tails: dict[tuple[int, int], tuple[float, bool]] = {}
         out = []
-        for m in matches:
-            if m not in tails:
-                tails[m] = two_sided_binomial_log10(n, m)
-            out.append(Score(m, m, n, tails[m], 2 * m < n))
+        for m1, m0 in zip(matches1, matches0):
+            if (m1, m0) not in tails:
+                tails[(m1, m0)] = stratified_log10(n, len(h1), m1, m0)
+            log10_bound, complemented = tails[(m1, m0)]
+            out.append(Score(m1 + m0, m1 + m0, n, log10_bound, complemented))
         return out
     p = biases(key, identities, code.cutoff)
     up = array("d", (math.sqrt((1 - pi) / pi) for pi in p))
@@ -174,6 +180,29 @@ def score_many(key: Key, recipients: list[str], identities: array, observed: byt
     scores, matches = BACKEND.score_tardos(identities, observed, thresholds(p), up, down, keys)
     big = math.sqrt((1 - code.cutoff) / code.cutoff)
     return [Score(s, m, n, two_sided_bernstein_log10(n, s, big), s < 0) for s, m in zip(scores, matches)]
+
+
+STRATA = 3  # unbiased code: tests per recipient (all carriers; where the leak reads 1; where it reads 0)
+
+
+def stratified_log10(n: int, n1: int, m1: int, m0: int) -> tuple[float, bool]:
+    """The unbiased code's bound for one recipient, and its tail: three
+    two-sided tests - on all n carriers (m1 + m0 matches), on the n1 where
+    the leak reads 1 (m1) and on the n - n1 where it reads 0 (m0) - the
+    smallest, times 3. Which carriers fall in which stratum depends on the
+    leak only, so for an innocent m1 and m0 are again Binomial(n1, 1/2) and
+    Binomial(n - n1, 1/2). A merge of colluders' copies that keeps few blank
+    lines (none where they differ) leaves the evidence in the few carriers
+    that read 1, where every colluder matches; the test on all carriers
+    would drown it in the rest."""
+    n0 = n - n1
+    tests = [(two_sided_binomial_log10(n, m1 + m0), 2 * (m1 + m0) < n)]
+    if n1:
+        tests.append((two_sided_binomial_log10(n1, m1), 2 * m1 < n1))
+    if n0:
+        tests.append((two_sided_binomial_log10(n0, m0), 2 * m0 < n0))
+    log10_bound, complemented = min(tests)
+    return min(0.0, log10_bound + math.log10(STRATA)), complemented
 
 
 def binomial_tail_log10(n: int, m: int) -> float:
