@@ -276,3 +276,23 @@ def test_damaged_or_unreadable_archives_of_every_format_are_one_line(tmp_path, d
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "o").exists()
+
+
+def _timed(job) -> tuple[float, float]:
+    import time
+    start = time.monotonic()
+    time.sleep(0.3)
+    return start, time.monotonic()
+
+
+def test_the_pool_keeps_a_bounded_amount_of_source_in_flight_whatever_the_cores():
+    """Memory follows the source a worker parses (about 35x): with 30 MiB
+    files and a 48 MiB budget, at most two run at once on four workers."""
+    from watermark.workflow.pool import FileJob, ordered_map
+    jobs = [(FileJob(f"f{k}.js", "javascript", size=30 * MIB), k) for k in range(6)]
+    spans = [got for got, _tag in ordered_map(_timed, jobs, 4, max_bytes=48 * MIB)]
+    for start, _end in spans:
+        assert sum(1 for s, e in spans if s <= start < e) <= 2, spans
+    small = [(FileJob(f"s{k}.js", "javascript", size=1024), k) for k in range(8)]
+    spans = [got for got, _tag in ordered_map(_timed, small, 4, max_bytes=48 * MIB)]
+    assert max(sum(1 for s, e in spans if s <= start < e) for start, _e in spans) >= 3  # small files: all workers

@@ -29,7 +29,11 @@ tardos    carrier i has a bias p_i = sin^2(r), r uniform on
           P(S >= s) <= exp(-s^2 / (2 (n + M s / 3))). Resists collusion of
           several recipients who merge their copies.
 
-Both codes are scored on both tails. Disagreement beyond chance is evidence
+The unbiased code's score is stratified (stratified_log10): besides the
+test on all carriers, one on the carriers where the leak reads 1 and one
+where it reads 0, the best of the three taken times 3; the strata depend on
+the leak only, so each test stays exact for an innocent. Both codes are
+scored on both tails. Disagreement beyond chance is evidence
 exactly as agreement is: a leaker who complements the blank-line state of
 every eligible boundary (the rules are public; no key needed) leaves a copy
 that agrees with the recipient's bits nowhere. For an innocent the matches

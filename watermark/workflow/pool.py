@@ -37,11 +37,18 @@ class FileJob:
     language: str | None
     data: bytes | None = None
     local: str | None = None
+    size: int = 0  # the file's size, when known (a local file's)
 
     @property
     def carried(self) -> int:
         """Bytes this job carries to its worker."""
         return len(self.data) if self.data is not None else 0
+
+    @property
+    def weight(self) -> int:
+        """Source bytes a worker parses for this job: what its memory follows
+        (about 35x, README "Hostile archives and big files")."""
+        return max(self.carried, self.size)
 
     def load(self, limit: int | None = None) -> bytes | int:
         """The file's bytes (OSError if a local file cannot be read), or,
@@ -76,14 +83,19 @@ class _Slot(Generic[R, T]):
     size: int
 
 
+IN_FLIGHT_BYTES = 48 << 20  # source bytes in flight across all workers (a single larger file runs alone)
+
+
 def ordered_map(fn: Callable[[FileJob], R], items: Iterable[tuple[FileJob | None, T]], jobs: int, *,
-                per_job: int = 32, max_bytes: int = 64 << 20) -> Iterator[tuple[R | None, T]]:
+                per_job: int = 32, max_bytes: int = IN_FLIGHT_BYTES) -> Iterator[tuple[R | None, T]]:
     """(fn(job), tag) for each (job, tag), in order, `jobs` processes at a
     time; a None job passes (None, tag) through in its place.
 
-    At most `per_job` x jobs jobs, carrying at most `max_bytes` of data, are
-    in flight, so memory stays bounded while a large file at the head of the
-    line keeps one worker busy and the others work ahead."""
+    At most `per_job` x jobs jobs, of at most `max_bytes` of source together
+    (carried or read by the workers; one larger job runs alone), are in
+    flight, so memory stays bounded whatever the number of cores, while a
+    large file at the head of the line keeps one worker busy and the others
+    work ahead."""
     if jobs <= 1:
         for job, tag in items:
             yield (fn(job) if job is not None else None), tag
@@ -111,10 +123,10 @@ def ordered_map(fn: Callable[[FileJob], R], items: Iterable[tuple[FileJob | None
                 if job is None:
                     window.append(_Slot(tag, None, 0))
                 else:
-                    window.append(_Slot(tag, pool.submit(fn, job), job.carried))
+                    window.append(_Slot(tag, pool.submit(fn, job), job.weight))
                     in_flight += 1
-                    carried += job.carried
-                while in_flight >= per_job * jobs or carried > max_bytes:
+                    carried += job.weight
+                while in_flight >= per_job * jobs or (carried > max_bytes and in_flight > 1):
                     yield head()
             while window:
                 yield head()

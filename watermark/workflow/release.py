@@ -245,8 +245,8 @@ class Release:
                 if language is None:
                     yield None, (entry, None)
                 else:
-                    yield FileJob(entry.path, language, None if entry.local else entry.read(), entry.local), \
-                        (entry, language)
+                    yield FileJob(entry.path, language, None if entry.local else entry.read(), entry.local,
+                                  entry.size), (entry, language)
 
         try:
             for result, (entry, language) in ordered_map(analyse_file, jobs_of(), jobs):

@@ -13,10 +13,12 @@
 3. Score: each identity counts once (`Observations.distinct`), and every
    recipient registered with the key's releases is scored in one C pass.
 4. Accuse: with N recipients and R rounds (R = 3, or 1 for one recipient), a recipient whose bound is at
-   most level / (N x R) is accused. Each test is two-sided (codes: agreement
+   most level x w / (N x R) is accused, w the singles' share of the level
+   (1, or 1/2 when phantom recipients - XOR combinations of codewords,
+   core/collusion.py - are searched too: unbiased code, N > 1). Each test is two-sided (codes: agreement
    or disagreement beyond chance, so a complemented copy is named too), and
    its bound is already twice the smaller tail; the corrected bound reported
-   is min(1, N x R x bound): a union bound over every test made, so the
+   is min(1, N x R x bound / w): a union bound over every test made, so the
    chance that any innocent is accused stays <= level. Later rounds find the
    other contributors of a merged copy: they rescore the recipients not yet
    accused on the carriers that no recipient accused so far explains (where
@@ -177,7 +179,7 @@ def suspect_jobs(suspect: str | os.PathLike | bytes | Source,
                 lang = languages.spec_for(None, entry.path).name
             except UnsupportedLanguageError:
                 lang = None
-        job = FileJob(entry.path, lang, None if entry.local else entry.read(), entry.local)
+        job = FileJob(entry.path, lang, None if entry.local else entry.read(), entry.local, entry.size)
         yield job, (entry.path, lang is None)
 
 
