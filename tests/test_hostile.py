@@ -286,13 +286,34 @@ def _timed(job) -> tuple[float, float]:
 
 
 def test_the_pool_keeps_a_bounded_amount_of_source_in_flight_whatever_the_cores():
-    """Memory follows the source a worker parses (about 35x): with 30 MiB
-    files and a 48 MiB budget, at most two run at once on four workers."""
+    """Memory follows the source a worker parses (about 35x): with 20 MiB
+    files and a 48 MiB budget, at most two run at once on four workers, and
+    a file over the budget runs alone."""
     from watermark.workflow.pool import FileJob, ordered_map
-    jobs = [(FileJob(f"f{k}.js", "javascript", size=30 * MIB), k) for k in range(6)]
+    jobs = [(FileJob(f"f{k}.js", "javascript", size=20 * MIB), k) for k in range(6)]
     spans = [got for got, _tag in ordered_map(_timed, jobs, 4, max_bytes=48 * MIB)]
-    for start, _end in spans:
-        assert sum(1 for s, e in spans if s <= start < e) <= 2, spans
+    assert max(sum(1 for s, e in spans if s <= start < e) for start, _e in spans) == 2, spans
+    jobs = [(FileJob(f"f{k}.js", "javascript", size=60 * MIB), k) for k in range(3)]
+    spans = [got for got, _tag in ordered_map(_timed, jobs, 4, max_bytes=48 * MIB)]
+    assert max(sum(1 for s, e in spans if s <= start < e) for start, _e in spans) == 1, spans
     small = [(FileJob(f"s{k}.js", "javascript", size=1024), k) for k in range(8)]
     spans = [got for got, _tag in ordered_map(_timed, small, 4, max_bytes=48 * MIB)]
     assert max(sum(1 for s, e in spans if s <= start < e) for start, _e in spans) >= 3  # small files: all workers
+
+
+def test_hard_links_to_links_and_many_links_in_a_tar_gz_are_read_once(tmp_path):
+    """Link targets are spooled once: a link is a copy of a spool file,
+    never a re-read (a re-read of a compressed archive starts over)."""
+    path = tmp_path / "links.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo("a.go")
+        body = (SAMPLE / "inventory" / "report.go").read_bytes()
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+        for k, target in enumerate(["a.go", "l0.go"] + ["a.go"] * 3000):
+            link = tarfile.TarInfo(f"l{k}.go")
+            link.type, link.linkname = tarfile.LNKTYPE, target
+            tar.addfile(link)
+    with trees.Source.open(path) as source:
+        files = {e.path: e.read() for e in source.entries()}
+    assert len(files) == 3003 and set(files.values()) == {body}  # l1 links to the link l0

@@ -87,7 +87,8 @@ IN_FLIGHT_BYTES = 48 << 20  # source bytes in flight across all workers (a singl
 
 
 def ordered_map(fn: Callable[[FileJob], R], items: Iterable[tuple[FileJob | None, T]], jobs: int, *,
-                per_job: int = 32, max_bytes: int = IN_FLIGHT_BYTES) -> Iterator[tuple[R | None, T]]:
+                per_job: int = 32, max_bytes: int = IN_FLIGHT_BYTES,
+                weigh: Callable[[T], int] | None = None) -> Iterator[tuple[R | None, T]]:
     """(fn(job), tag) for each (job, tag), in order, `jobs` processes at a
     time; a None job passes (None, tag) through in its place.
 
@@ -95,7 +96,8 @@ def ordered_map(fn: Callable[[FileJob], R], items: Iterable[tuple[FileJob | None
     (carried or read by the workers; one larger job runs alone), are in
     flight, so memory stays bounded whatever the number of cores, while a
     large file at the head of the line keeps one worker busy and the others
-    work ahead."""
+    work ahead. `weigh` gives the bytes a passed-through tag holds (it
+    waits in line with the jobs, and counts against max_bytes)."""
     if jobs <= 1:
         for job, tag in items:
             yield (fn(job) if job is not None else None), tag
@@ -112,22 +114,27 @@ def ordered_map(fn: Callable[[FileJob], R], items: Iterable[tuple[FileJob | None
         def head() -> tuple[R | None, T]:
             nonlocal in_flight, carried
             slot = window.popleft()
+            carried -= slot.size
             if slot.future is None:
                 return None, slot.tag
             in_flight -= 1
-            carried -= slot.size
             return slot.future.result(), slot.tag
 
         try:
             for job, tag in items:
-                if job is None:
-                    window.append(_Slot(tag, None, 0))
-                else:
-                    window.append(_Slot(tag, pool.submit(fn, job), job.weight))
-                    in_flight += 1
-                    carried += job.weight
-                while in_flight >= per_job * jobs or (carried > max_bytes and in_flight > 1):
+                weight = job.weight if job is not None else (weigh(tag) if weigh is not None else 0)
+                while window and carried + weight > max_bytes:  # room first: a larger job runs alone
                     yield head()
+                if job is None:
+                    window.append(_Slot(tag, None, weight))
+                else:
+                    window.append(_Slot(tag, pool.submit(fn, job), weight))
+                    in_flight += 1
+                carried += weight
+                while in_flight >= per_job * jobs:
+                    yield head()
+                while window and (window[0].future is None or window[0].future.done()):
+                    yield head()  # what is ready at the head of the line goes out now
             while window:
                 yield head()
         except concurrent.futures.process.BrokenProcessPool:

@@ -195,8 +195,12 @@ class Registry:
         except sqlite3.OperationalError as exc:
             db.close()
             text = str(exc)
-            if ("readonly" not in text and "unable to open" not in text) or os.access(self.path.parent, os.W_OK):
-                raise  # not the read-only folder case: immutable reads would take no lock against a writer
+            if "readonly" not in text and "unable to open" not in text:
+                raise
+            if os.access(self.path.parent, os.W_OK, effective_ids=os.access in os.supports_effective_ids):
+                # a writable folder: immutable reads would take no lock against a writer; say what is wrong
+                raise RegistryError(f"{self.path}: cannot open the registry to read it ({text}); check the "
+                                    f"permissions of it and of its -wal / -shm files") from None
         wal = self.path.with_name(self.path.name + "-wal")
         if wal.exists() and wal.stat().st_size:
             raise RegistryError(f"{self.path}: its folder is read-only and {wal.name} holds changes not merged "

@@ -249,7 +249,7 @@ class Release:
                                   entry.size), (entry, language)
 
         try:
-            for result, (entry, language) in ordered_map(analyse_file, jobs_of(), jobs):
+            for result, (entry, language) in ordered_map(analyse_file, jobs_of(), jobs, weigh=_held_bytes):
                 f = ReleaseFile(entry.path, entry.kind, entry.mode, entry.size, target=entry.target)
                 if entry.kind == "special":  # FIFOs, sockets, devices: listed, not copied, not in the digest
                     f.status, f.reason = "skipped", f"{entry.target}: not copied"
@@ -407,6 +407,12 @@ class Release:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _held_bytes(tag: tuple[Entry, str | None]) -> int:
+    """Bytes an entry copied as it is holds in memory while it waits in line."""
+    entry = tag[0]
+    return entry.size if entry.kind == "file" and entry.local is None else 0
 
 
 def _language_of(entry: Entry, selector: Selector) -> str | None:

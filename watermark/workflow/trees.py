@@ -44,7 +44,7 @@ from ..core.source import MAX_SOURCE_BYTES
 from ..errors import WatermarkError
 
 HOLD_BYTES = MAX_SOURCE_BYTES  # archive members up to this size are held in memory; larger ones go to disk
-MAX_ENTRIES = 1_000_000  # members of one archive
+MAX_ENTRIES = 500_000  # members of one archive (tarfile keeps a header of each: about 300 MB at the limit)
 MAX_TOTAL_BYTES = 64 * 1024 ** 3  # uncompressed content of one archive
 MAX_RATIO = 200  # uncompressed / compressed size, once more than BOMB_FLOOR came out
 BOMB_FLOOR = 1024 ** 3
@@ -145,11 +145,13 @@ _SPOOLS = _Spools()
 
 
 def _take(stream: IO[bytes], declared: int, path: str, budget: _Budget, spool: _Spool,
-          where: str) -> tuple[bytes | None, str | None, int]:
-    """Read one member in chunks: (data, None, size) up to HOLD_BYTES, else
-    (None, spool file, size). Refuses a member longer than it declared."""
+          where: str, hold: int | None = None) -> tuple[bytes | None, str | None, int]:
+    """Read one member in chunks: (data, None, size) up to `hold` bytes
+    (default HOLD_BYTES), else (None, spool file, size) (hold -1: always
+    spooled). Refuses a member longer than it declared."""
+    hold = HOLD_BYTES if hold is None else hold
     held = bytearray()
-    out: IO[bytes] | None = None
+    out: IO[bytes] | None = spool.file() if hold < 0 else None
     size = 0
     try:
         while chunk := stream.read(_CHUNK):  # errors reading the archive propagate: a corrupt archive
@@ -159,7 +161,7 @@ def _take(stream: IO[bytes], declared: int, path: str, budget: _Budget, spool: _
                 raise TreeError(f"{where}: entry {path!r} holds more than the {declared:,} bytes it declares; "
                                 "refusing the archive")
             try:
-                if out is None and size > HOLD_BYTES:
+                if out is None and size > hold:
                     out = spool.file()
                     out.write(held)
                     held = bytearray()
@@ -335,15 +337,32 @@ class TarSource(Source):
             why = " ".join(str(getattr(exc, "strerror", None) or exc).split())  # one line
             raise TreeError(f"{self.describe}: not a readable tar archive ({why})") from None
 
+    def _link_targets(self, budget: _Budget) -> set[str]:
+        """The members hard links point to (a first pass over the headers,
+        random-access archives only): they are spooled to disk, so each link
+        is a copy of a spool file, never a re-read of the archive."""
+        targets: set[str] = set()
+        if self.fileobj is not None:
+            return targets
+        with self._open() as tar:
+            for member in tar:
+                budget.entry()
+                if member.islnk():
+                    target = _link_target(member.linkname, self.describe)
+                    if target:
+                        targets.add(target)
+        return targets
+
     def entries(self) -> Iterator[Entry]:
         links: set[str] = set()
-        # regular files so far, what a hard link may copy: the member (read
-        # again) or its spool file; never the bytes, which would hold them all
-        files: dict[str, tuple[tarfile.TarInfo, str | None]] = {}
+        # regular files so far (what a hard link may copy): their spool file,
+        # or None for a member held in memory (no link points to it)
+        files: dict[str, str | None] = {}
         self._spool.fresh()
         compressed = self.path.stat().st_size if self.fileobj is None else 0
         budget = _Budget(self.describe, compressed or MAX_TOTAL_BYTES)
         try:
+            targets = self._link_targets(_Budget(self.describe, compressed or MAX_TOTAL_BYTES))
             with self._open() as tar:
                 for member in tar:
                     budget.entry()
@@ -360,23 +379,28 @@ class TarSource(Source):
                     elif member.isfifo() or member.ischr() or member.isblk():
                         what = "a FIFO" if member.isfifo() else "a device"
                         yield Entry(path, "special", mode, target=what)
-                    elif member.isfile() or member.islnk():
-                        if member.islnk():  # a copy of an earlier file
-                            target = _link_target(member.linkname, self.describe)
-                            if target not in files:
-                                raise TreeError(f"{self.describe}: entry {path!r} is a hard link to "
-                                                f"{member.linkname!r}, which is no earlier file of the archive; "
-                                                "refusing the archive")
-                            earlier, local = files[target]
-                            if local is not None:
-                                size = os.path.getsize(local)
-                                budget.take(size)  # a link is a copy: it counts
-                                data = None
-                            else:
-                                data, local, size = _read_member(tar, earlier, self.describe, budget, self._spool)
-                        else:
-                            data, local, size = _read_member(tar, member, self.describe, budget, self._spool)
-                        files[path] = (member, local)
+                    elif member.islnk():  # a copy of an earlier file (or of a link to one)
+                        target = _link_target(member.linkname, self.describe)
+                        if target not in files:
+                            raise TreeError(f"{self.describe}: entry {path!r} is a hard link to "
+                                            f"{member.linkname!r}, which is no earlier file of the archive; "
+                                            "refusing the archive")
+                        local = files[target]
+                        if local is None:  # only in a streamed archive, which cannot be read again
+                            raise TreeError(f"{self.describe}: entry {path!r} is a hard link in a streamed "
+                                            "archive; unpack it and pass the folder")
+                        size = os.path.getsize(local)
+                        budget.take(size)  # a link is a copy: it counts
+                        files[path] = local
+                        yield Entry(path, "file", mode, size, mtime=member.mtime, reader=_reader(Path(local)),
+                                    local=local)
+                    elif member.isfile():
+                        f = tar.extractfile(member)
+                        if f is None:
+                            raise TreeError(f"{self.describe}: entry {member.name!r} cannot be read")
+                        data, local, size = _take(f, member.size, member.name, budget, self._spool, self.describe,
+                                                  hold=-1 if path in targets else None)
+                        files[path] = local
                         yield Entry(path, "file", mode, size, mtime=member.mtime,
                                     reader=_held(data) if data is not None else _reader(Path(local or "")),
                                     local=local)
@@ -392,14 +416,6 @@ def _link_target(name: str, where: str) -> str | None:
         return safe_path(name, where)
     except TreeError:
         return None
-
-
-def _read_member(tar: tarfile.TarFile, member: tarfile.TarInfo, where: str, budget: _Budget,
-                 spool: _Spool) -> tuple[bytes | None, str | None, int]:
-    f = tar.extractfile(member)
-    if f is None:
-        raise TreeError(f"{where}: entry {member.name!r} cannot be read")
-    return _take(f, member.size, member.name, budget, spool, where)
 
 
 def _check_not_below_link(path: str, links: set[str], where: str) -> None:
