@@ -356,7 +356,8 @@ def _with_phantoms(ranking: list[Suspicion], key: Key, recipients: list[str], id
             if tails[m] <= threshold:
                 offer(pair_members[k], m, tails[m], "pair", 2 * m < n)
     phantom = collusion.solve(h, bits)
-    if phantom is not None and phantom.matches >= 0.75 * n:
+    if phantom is not None and phantom.matches >= 0.75 * n and phantom.vector not in set(vectors):
+        # (a registered vector itself is one recipient's copy: the singles name it)
         for members in collusion.decompose(phantom.vector, vectors):
             bound = collusion.decoded_log10_bound(len(recipients), len(members), DECODED_SHARE)
             decoded.append({"recipients": [recipients[k] for k in members], "log10_bound": bound,
