@@ -53,6 +53,7 @@ _TOP_LEVEL = re.compile(rb"\n(?=[^\s}\])])")
 _BLANK_LINE = re.compile(rb"\n[ \t]*(?=\n)")
 _COMMENT_THEN_BLANK = re.compile(rb"^[ \t]*(?://|/\*|\*)[^\n]*\n[ \t]*$", re.MULTILINE)
 _DISGUISED_SHARE = 0.5  # of blank lines right below a comment line: a leaker put them there
+_EMPTY_COMMENT_LINE = re.compile(rb"^[ \t]*//[ \t\r]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -172,19 +173,39 @@ def read(data: bytes, language: str, path: str | None = None) -> Reading | str:
 
 
 def _bits(src: bytes, gaps: array) -> bytearray:
-    """The lenient bits of a file's gaps. A gap whose first blank line comes
-    after a comment line is ambiguous: a leaker may have put the comment
-    above the carrier's blank line, or the release had "comment, blank
-    line, B" (a section comment) there, the same for every recipient. It
-    reads 1 only in a file where most blank lines lie right below a comment
-    line (a leaker's work: natural code has few), else as `embed` wrote it:
-    the blank line right below A's line decides."""
+    """The lenient bits of a file's gaps (the backend's: is a line of the
+    gap blank, or an empty `//`), made exact where natural code is
+    ambiguous. Two leaker's disguises are recognised per file, never per
+    gap, because a single gap cannot tell them from natural code:
+      * comment lines above the blank lines: the gap's first blank line
+        comes after a comment line. Natural code has that too (a section
+        comment, then a blank line, the same for every recipient), so it
+        reads 1 only in a file where most blank lines lie right below a
+        comment line;
+      * blank lines turned into empty `//` lines (`//` after every line):
+        an empty `//` line counts as blank only in a file with more of them
+        than real blank lines (natural code uses `//` lines as separators
+        inside comments and between statements, above real blank lines).
+    Elsewhere the bit is what `embed` wrote: whether the line right below
+    A's line is blank."""
     bits = BACKEND.read_bits(src, gaps)
-    ambiguous = [k for k, bit in enumerate(bits) if bit and src.count(b"\n", gaps[3 * k], gaps[3 * k + 1]) >= 2]
-    if ambiguous:
-        blanks = len(_BLANK_LINE.findall(src))
-        if len(_COMMENT_THEN_BLANK.findall(src)) <= _DISGUISED_SHARE * blanks:
-            for k in ambiguous:
+    ones = [k for k, bit in enumerate(bits) if bit]
+    if not ones:
+        return bits
+    below_comment = empty_comments = None
+    blanks = len(_BLANK_LINE.findall(src))
+    for k in ones:
+        a_end, start, end = gaps[3 * k], gaps[3 * k + 1], gaps[3 * k + 2]
+        if b"/" in src[start:end]:  # the first "blank" line is an empty `//`
+            if empty_comments is None:
+                empty_comments = len(_EMPTY_COMMENT_LINE.findall(src)) > blanks
+            if not empty_comments:
+                bits[k] = 0
+                continue
+        if src.count(b"\n", a_end, start) >= 2:  # comment lines above the first blank line
+            if below_comment is None:
+                below_comment = len(_COMMENT_THEN_BLANK.findall(src)) > _DISGUISED_SHARE * blanks
+            if not below_comment:
                 bits[k] = 0
     return bits
 
