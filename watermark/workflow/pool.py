@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from ..errors import WatermarkError
+from .trees import file_sha256
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -69,11 +70,7 @@ class FileJob:
         if self.data is not None:
             return hashlib.sha256(self.data).hexdigest()
         assert self.local is not None
-        h = hashlib.sha256()
-        with open(self.local, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-        return h.hexdigest()
+        return file_sha256(self.local)
 
 
 @dataclass

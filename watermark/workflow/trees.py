@@ -82,14 +82,10 @@ class Entry:
     def sha256(self) -> str:
         """The file's SHA-256, read in chunks."""
         assert self.local is not None
-        h = hashlib.sha256()
         try:
-            with open(self.local, "rb") as f:
-                while chunk := f.read(_CHUNK):
-                    h.update(chunk)
+            return file_sha256(self.local)
         except OSError as exc:
             raise TreeError(f"{self.path}: cannot read ({exc.strerror or exc})") from None
-        return h.hexdigest()
 
 
 class _Budget:
@@ -632,6 +628,15 @@ class _Hashing:
 
     def hexdigest(self) -> str:
         return self.h.hexdigest()
+
+
+def file_sha256(path: str) -> str:
+    """A file's SHA-256, read in chunks (OSError if it cannot be read)."""
+    with open(path, "rb") as f:
+        hashing = _Hashing(f)
+        while hashing.read(_CHUNK):
+            pass
+    return hashing.hexdigest()
 
 
 def _copy_from(entry: Entry, out: IO[bytes]) -> str:
