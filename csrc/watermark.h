@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 12
+#define WM_ABI_VERSION 13
 
 /* Seeds and markers of the hash definitions (format: changing one changes
  * every fingerprint, carrier identity and recipient bit; see CHANGELOG.md). */
@@ -140,11 +140,20 @@ void wm_lang_free(wm_lang *lang);
 /* Parse, walk and hash one file. On WM_OK *out owns the results. */
 int wm_fingerprint(const wm_lang *lang, const char *source, size_t len,
                    wm_doc **out);
+/* wm_fingerprint with flags: WM_FP_SPANS also records each event's byte
+ * span (watermark diff's edit scripts point into the source with them):
+ * ENTER and TOKEN get the node's [start, end), EXIT gets (0, 0). Spans
+ * never enter a hash. Unknown flags: WM_EINVAL. */
+#define WM_FP_SPANS 1
+int wm_fingerprint_ex(const wm_lang *lang, const char *source, size_t len,
+                      int flags, wm_doc **out);
 void wm_doc_free(wm_doc *doc);
 size_t wm_doc_n_units(const wm_doc *doc);
 const wm_unit *wm_doc_units(const wm_doc *doc);
 size_t wm_doc_n_events(const wm_doc *doc);
 const wm_event *wm_doc_events(const wm_doc *doc);
+/* 2 * wm_doc_n_events uint32 (start, end) when made with WM_FP_SPANS, else NULL. */
+const uint32_t *wm_doc_spans(const wm_doc *doc);
 uint32_t wm_doc_n_idents(const wm_doc *doc);
 uint32_t wm_doc_n_nodes(const wm_doc *doc);
 /* exact, renamed, skeleton of the whole file, then the syntax digest:

@@ -35,6 +35,8 @@ struct wm_lang {
 struct wm_doc {
     wm_event *ev;
     size_t n_ev, cap_ev;
+    uint32_t *spans;  /* WM_FP_SPANS: 2 per event (start, end byte), else NULL */
+    int want_spans;
     wm_unit *units;
     size_t n_units, cap_units;
     uint32_t n_idents;
@@ -175,7 +177,7 @@ static int32_t intern_id(walker *w, uint64_t key) {
 }
 
 static void emit(walker *w, uint32_t op, uint64_t kind, uint64_t text,
-                 int32_t ident) {
+                 int32_t ident, uint32_t start, uint32_t end) {
     wm_doc *d = w->doc;
     if (d->n_ev == d->cap_ev) {
         size_t cap = d->cap_ev ? d->cap_ev * 2 : 4096;
@@ -185,7 +187,19 @@ static void emit(walker *w, uint32_t op, uint64_t kind, uint64_t text,
             return;
         }
         d->ev = p;
+        if (d->want_spans) {
+            uint32_t *q = (uint32_t *)realloc(d->spans, 2 * cap * sizeof *q);
+            if (!q) {
+                w->status = WM_ENOMEM;
+                return;
+            }
+            d->spans = q;
+        }
         d->cap_ev = cap;
+    }
+    if (d->want_spans) {
+        d->spans[2 * d->n_ev] = start;
+        d->spans[2 * d->n_ev + 1] = end;
     }
     wm_event *e = &d->ev[d->n_ev++];
     e->kind = kind;
@@ -418,7 +432,7 @@ static int visit(walker *w, const seen *n) {
                  * leaves field and property names apart */
                 if (flags & WM_F_IDENT) ident = intern_id(w, wm_round(kind, text) | 1);
             }
-            emit(w, WM_EV_TOKEN, kind, text, ident);
+            emit(w, WM_EV_TOKEN, kind, text, ident, start, end);
         }
         if (ui >= 0) close_unit(w, ui, flags);
         syntax_word(w, WM_EXIT_WORD);
@@ -427,7 +441,7 @@ static int visit(walker *w, const seen *n) {
     uint16_t assoc_op = !skipping && (flags & WM_F_ASSOC) ? assoc_operator(w, n) : 0;
     int entered = !skipping && !(flags & WM_F_TRANSPARENT) &&
                   !(assoc_op && continues_chain(w, assoc_op));
-    if (entered) emit(w, WM_EV_ENTER, kind, 0, -1);
+    if (entered) emit(w, WM_EV_ENTER, kind, 0, -1, start, end);
     frame f = {idx, ui, flags, (uint8_t)entered, assoc_op, key_start};
     /* children of a skipped node are skipped too */
     if (skipping) f.flags = WM_F_SKIP | WM_F_TRANSPARENT;
@@ -436,7 +450,7 @@ static int visit(walker *w, const seen *n) {
 
 static void leave(walker *w) {
     frame f = w->stack[--w->depth];
-    if (f.entered) emit(w, WM_EV_EXIT, 0, 0, -1);
+    if (f.entered) emit(w, WM_EV_EXIT, 0, 0, -1, 0, 0);
     if (f.unit >= 0) close_unit(w, f.unit, f.flags);
     syntax_word(w, WM_EXIT_WORD);
 }
@@ -512,6 +526,7 @@ static void walk(walker *w, const TSTree *tree) {
 WM_EXPORT void wm_doc_free(wm_doc *doc) {
     if (!doc) return;
     free(doc->ev);
+    free(doc->spans);
     free(doc->units);
     free(doc);
 }
@@ -521,10 +536,17 @@ static int parse_and_walk(const wm_lang *lang, const char *source, size_t len,
 
 WM_EXPORT int wm_fingerprint(const wm_lang *lang, const char *source,
                              size_t len, wm_doc **out) {
+    return wm_fingerprint_ex(lang, source, len, 0, out);
+}
+
+WM_EXPORT int wm_fingerprint_ex(const wm_lang *lang, const char *source,
+                                size_t len, int flags, wm_doc **out) {
     *out = NULL;
     if (len >= UINT32_MAX) return WM_ETOOBIG;
+    if (flags & ~WM_FP_SPANS) return WM_EINVAL;
     wm_doc *doc = (wm_doc *)calloc(1, sizeof *doc);
     if (!doc) return WM_ENOMEM;
+    doc->want_spans = (flags & WM_FP_SPANS) != 0;
     wm_arena_begin();
     int status = parse_and_walk(lang, source, len, doc);
     wm_arena_end();
@@ -584,6 +606,7 @@ WM_EXPORT size_t wm_doc_n_units(const wm_doc *d) { return d->n_units; }
 WM_EXPORT const wm_unit *wm_doc_units(const wm_doc *d) { return d->units; }
 WM_EXPORT size_t wm_doc_n_events(const wm_doc *d) { return d->n_ev; }
 WM_EXPORT const wm_event *wm_doc_events(const wm_doc *d) { return d->ev; }
+WM_EXPORT const uint32_t *wm_doc_spans(const wm_doc *d) { return d->spans; }
 WM_EXPORT uint32_t wm_doc_n_idents(const wm_doc *d) { return d->n_idents; }
 WM_EXPORT uint32_t wm_doc_n_nodes(const wm_doc *d) { return d->n_nodes; }
 WM_EXPORT int wm_doc_has_error(const wm_doc *d) { return d->has_error; }

@@ -200,9 +200,11 @@ def test_unit_hashing_rejects_ranges_that_cut_an_item(which):
 
 def _fingerprints_agree(language: str, data: bytes) -> None:
     grammar = languages.load(language)
-    a = _native().fingerprint(grammar, data, with_events=True)
-    b = REFERENCE.fingerprint(grammar, data, with_events=True)
+    a = _native().fingerprint(grammar, data, with_spans=True)
+    b = REFERENCE.fingerprint(grammar, data, with_spans=True)
     assert a == b
+    assert a.spans is not None and len(a.spans) == 8 * a.n_events
+    assert _native().fingerprint(grammar, data, with_events=True) == a.__class__(**{**a.__dict__, "spans": None})
 
 
 @given(programs(), layouts())

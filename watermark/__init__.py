@@ -21,6 +21,7 @@ from .core.fingerprint import FileFingerprint, Unit, fingerprint
 from .core.keys import Key
 from .core.languages import languages
 from .core.marks import EmbedResult, Observation, Observations, Verdict, embed, extract, verify
+from .diff import FunctionDiff, TreeDiff, diff
 from .errors import (
     GrammarError,
     KeyFileError,
@@ -39,6 +40,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Code",
     "Copy",
+    "FunctionDiff",
+    "TreeDiff",
+    "diff",
     "FileEvidence",
     "Registry",
     "RegistryError",

@@ -276,6 +276,30 @@ def _registry_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from .diff import CLASSES, STATUSES
+    from .diff import diff as tree_diff
+    from .diff.render import report
+
+    wanted = [w.strip() for item in args.only or () for w in item.split(",") if w.strip()]
+    unknown = [w for w in wanted if w not in CLASSES and w not in STATUSES]
+    if unknown:
+        raise WatermarkError(f"--only {unknown[0]}: not a change class or status; one of "
+                             f"{', '.join(CLASSES + STATUSES)}")
+    d = tree_diff(args.base, args.suspect, language=args.language, jobs=args.jobs, rev=args.rev,
+                  progress=None if args.progress else False)
+    shown = d.only(wanted) if wanted else d.functions
+    if args.json:
+        out = d.as_json()
+        if wanted:
+            out["functions"] = [f.as_json() for f in shown]
+        _dump(out)
+    else:
+        color = {"always": True, "never": False}.get(args.color, sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+        print(report(d, color=color, functions=shown))
+    return EXIT_NOTHING if (shown if wanted else d.changed) else EXIT_OK
+
+
 def _info(args: argparse.Namespace) -> int:
     print(json.dumps({**native_info(), "languages": languages()}, indent=2))
     return EXIT_OK
@@ -408,6 +432,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recipient", action="append", metavar="NAME")
     _registry_option(p)
     p.set_defaults(run=_registry_add)
+
+    p = sub.add_parser("diff", help="which functions of a copy differ from the release, and how",
+                       description="Compare SUSPECT against BASE function by function. Exit codes like diff(1): "
+                       "0 no change beyond layout, 1 changes found, 2 error.")
+    p.add_argument("base", metavar="BASE",
+                   help="the release: directory, .tar/.tar.gz/.tar.xz/.tar.bz2/.zip archive, file, or git repository "
+                   "with --rev")
+    p.add_argument("suspect", metavar="SUSPECT", help="the copy: directory, archive or file")
+    p.add_argument("--rev", metavar="REV", help="read this git revision of the repository BASE")
+    p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    p.add_argument("--only", metavar="CLASS", action="append",
+                   help="report only functions with this change class or status (repeat, or comma-separate)")
+    p.add_argument("--language", choices=languages(), help="read every file as this language")
+    p.add_argument("--jobs", type=_count(1), metavar="N", help="worker processes (default: every core)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--progress", action="store_true", help="a progress line on a terminal's stderr")
+    p.set_defaults(run=_diff)
 
     p = sub.add_parser("info", help="which implementation runs, supported languages")
     p.set_defaults(run=_info)

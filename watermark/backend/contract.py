@@ -9,7 +9,7 @@ import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
-WM_ABI_VERSION = 12
+WM_ABI_VERSION = 13
 WM_SEED_TEXT = 0x74657874
 WM_SEED_EXACT = 0x65786163
 WM_SEED_RENAMED = 0x72656e61
@@ -40,6 +40,7 @@ WM_F_FLAGS_JS = 8192
 WM_EV_ENTER = 0
 WM_EV_EXIT = 1
 WM_EV_TOKEN = 2
+WM_FP_SPANS = 1
 WM_C_SIBLINGS = 15
 WM_C_GO_LIST = 2
 WM_C_IF_NIL = 16

@@ -136,10 +136,13 @@ class NativeBackend:
             entry = self._languages[grammar.name] = (ffi.gc(handle, lib.wm_lang_free), grammar)
         return entry[0]
 
-    def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False) -> Parsed:
+    def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False,
+                    with_spans: bool = False) -> Parsed:
         ffi, lib = self._ffi, self._lib
         out = ffi.new("wm_doc **")
-        _check(lib.wm_fingerprint(self._language(grammar), source, len(source), out), "fingerprint")
+        with_events = with_events or with_spans
+        _check(lib.wm_fingerprint_ex(self._language(grammar), source, len(source),
+                                     contract.WM_FP_SPANS if with_spans else 0, out), "fingerprint")
         doc = ffi.gc(out[0], lib.wm_doc_free)
         n = lib.wm_doc_n_units(doc)
         records = bytes(ffi.buffer(lib.wm_doc_units(doc), n * contract.UNIT_STRUCT.size)) if n else b""
@@ -151,8 +154,11 @@ class NativeBackend:
             events = bytes(ffi.buffer(lib.wm_doc_events(doc), n_events * contract.EVENT_STRUCT.size)) \
                 if n_events else b""
             n_idents = lib.wm_doc_n_idents(doc)
+        spans = None
+        if with_spans:
+            spans = bytes(ffi.buffer(lib.wm_doc_spans(doc), 8 * n_events)) if n_events else b""
         return Parsed(records, n, (hashes[0], hashes[1], hashes[2], hashes[3]), lib.wm_doc_n_nodes(doc),
-                      bool(lib.wm_doc_has_error(doc)), events, n_events, n_idents)
+                      bool(lib.wm_doc_has_error(doc)), events, n_events, n_idents, spans)
 
     # ---- the keyed PRF -------------------------------------------------------------
 

@@ -41,7 +41,8 @@ class Parsed:
 
     records: n_units packed struct wm_unit; hashes: exact, renamed,
     skeleton of the whole file and its syntax digest; events (packed
-    struct wm_event) only when asked for."""
+    struct wm_event) only when asked for, and with them, when asked for,
+    spans: two uint32 per event, its [start, end) byte range (0, 0 on EXIT)."""
 
     records: bytes
     n_units: int
@@ -51,6 +52,7 @@ class Parsed:
     events: bytes | None = None
     n_events: int = 0
     n_idents: int = 0
+    spans: bytes | None = None
 
 
 class Backend(Protocol):
@@ -70,7 +72,8 @@ class Backend(Protocol):
                    n_idents: int) -> None: ...
 
     # ---- fingerprints (wm_fingerprint.c) -------------------------------------
-    def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False) -> Parsed: ...
+    def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False,
+                    with_spans: bool = False) -> Parsed: ...
 
     # ---- the keyed PRF (wm_prf.c) --------------------------------------------
     def siphash(self, key: bytes, data: bytes) -> int: ...

@@ -264,11 +264,18 @@ def spec_for(language: str | None, path: str | None) -> LanguageSpec:
         return _SPECS[key]
     if path is None:
         raise _unsupported("no language given and no path to infer it from")
+    name = language_of(path)
+    if name is None:
+        raise _unsupported(f"cannot tell the language of {str(path)!r} from its extension")
+    return _SPECS[name]
+
+
+def language_of(path: str | None) -> str | None:
+    """The language `path`'s extension names, or None."""
+    if path is None:
+        return None
     lower = str(path).lower()
-    for spec in _SPECS.values():
-        if lower.endswith(spec.extensions):
-            return spec
-    raise _unsupported(f"cannot tell the language of {str(path)!r} from its extension")
+    return next((spec.name for spec in _SPECS.values() if lower.endswith(spec.extensions)), None)
 
 
 @functools.cache

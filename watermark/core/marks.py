@@ -7,7 +7,6 @@ observed bits (extract) -> deduplicated observations -> score and bound
 """
 from __future__ import annotations
 
-import contextlib
 import math
 from array import array
 from collections.abc import Iterator, Sequence
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, overload
 
 from ..backend import BACKEND
-from ..errors import SourceError, UnsupportedLanguageError
+from ..errors import SourceError
 from . import carriers, languages, reading
 from .codes import Code, Score, check_level, prf, recipient_bits, score
 from .fingerprint import FileFingerprint, fingerprint
@@ -220,9 +219,8 @@ def extract(source: bytes | str, key: Key, *, language: str | None = None,
         chosen = _select(fp, key, density_for(density, fp.language))
         return Observations(chosen.identities, BACKEND.read_bits(fp.source, chosen.gaps))
     data = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else bytes(source)
-    if language is None and path is not None:
-        with contextlib.suppress(UnsupportedLanguageError):
-            language = languages.spec_for(None, path).name
+    if language is None:
+        language = languages.language_of(path)
     lang = languages.spec_for(language, None).name if language else reading.guess_language(data, least=0.0)
     if lang is None:
         raise SourceError(f"{path + ': ' if path else ''}neither Go nor JavaScript")

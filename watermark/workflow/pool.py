@@ -20,13 +20,23 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from ..errors import WatermarkError
 from .trees import file_sha256
 
 R = TypeVar("R")
 T = TypeVar("T")
+
+
+class Weighted(Protocol):
+    """A job: `weight` is the source bytes its worker will parse."""
+
+    @property
+    def weight(self) -> int: ...
+
+
+J = TypeVar("J", bound=Weighted)
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ class _Slot(Generic[R, T]):
 IN_FLIGHT_BYTES = 48 << 20  # source bytes in flight across all workers (a single larger file runs alone)
 
 
-def ordered_map(fn: Callable[[FileJob], R], items: Iterable[tuple[FileJob | None, T]], jobs: int, *,
+def ordered_map(fn: Callable[[J], R], items: Iterable[tuple[J | None, T]], jobs: int, *,
                 per_job: int = 32, max_bytes: int = IN_FLIGHT_BYTES,
                 weigh: Callable[[T], int] | None = None) -> Iterator[tuple[R | None, T]]:
     """(fn(job), tag) for each (job, tag), in order, `jobs` processes at a

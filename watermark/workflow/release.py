@@ -418,10 +418,7 @@ def _held_bytes(tag: tuple[Entry, str | None]) -> int:
 def _language_of(entry: Entry, selector: Selector) -> str | None:
     if entry.kind != "file" or not selector.selects(entry.path):
         return None
-    try:
-        return languages.spec_for(None, entry.path).name
-    except WatermarkError:
-        return None
+    return languages.language_of(entry.path)
 
 
 @dataclass

@@ -50,7 +50,6 @@ from ..core.codes import (
 )
 from ..core.keys import Key
 from ..core.marks import Observations, Verdict, identities_of
-from ..errors import UnsupportedLanguageError
 from .pool import FileJob, Progress, check_jobs, ordered_map
 from .registry import Registry, RegistryError
 from .trees import Source, TreeError, is_vcs
@@ -173,12 +172,7 @@ def suspect_jobs(suspect: str | os.PathLike | bytes | Source,
     for entry in src.entries():
         if entry.kind != "file" or is_vcs(entry.path):
             continue
-        lang = language
-        if lang is None:
-            try:
-                lang = languages.spec_for(None, entry.path).name
-            except UnsupportedLanguageError:
-                lang = None
+        lang = language or languages.language_of(entry.path)
         job = FileJob(entry.path, lang, None if entry.local else entry.read(), entry.local, entry.size)
         yield job, (entry.path, lang is None)
 

@@ -52,12 +52,15 @@ class ReferenceBackend:
     def build_digest(self) -> str | None:
         return None
 
-    def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False) -> Parsed:
+    def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False,
+                    with_spans: bool = False) -> Parsed:
         tree = tree_sitter.Parser(grammar.ts_language).parse(source)
         w = walk.walk(tree, source, grammar.flags, grammar.kind_hashes, grammar.fields, grammar.error_kind_hash)
+        with_events = with_events or with_spans
         events = walk.pack_events(w.events) if with_events else None
+        spans = array("I", [x for span in w.spans for x in span]).tobytes() if with_spans else None
         return Parsed(walk.pack_units(w.units), len(w.units), w.file_hashes, w.n_nodes, w.has_error,
-                      events, len(w.events) if with_events else 0, w.n_idents if with_events else 0)
+                      events, len(w.events) if with_events else 0, w.n_idents if with_events else 0, spans)
 
     def siphash(self, key: bytes, data: bytes) -> int:
         if len(key) != 16:

@@ -62,6 +62,7 @@ class Walk:
     n_nodes: int
     file_hashes: tuple[int, int, int, int]
     has_error: bool
+    spans: list[tuple[int, int]]  # per event: [start, end) bytes of its node ((0, 0) on EXIT)
 
 
 def pack_units(units: list[RawUnit]) -> bytes:
@@ -166,6 +167,7 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], kind_hashe
     WM_F_ASSOC node."""
     n_symbols = len(flags)
     events: list[tuple[int, int, int, int]] = []
+    spans: list[tuple[int, int]] = []
     units: list[RawUnit] = []
     syntax: list[int] = []
     idents: dict[int, int] = {}
@@ -267,6 +269,7 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], kind_hashe
                     if f & WM_F_IDENT:
                         ident = idents.setdefault(_round(kind, text) | 1, len(idents))
                 events.append((kind, text, ident, EV_TOKEN))
+                spans.append((start, end))
             if ui >= 0:
                 close_unit(ui, f)
             syntax.append(WM_EXIT_WORD)
@@ -276,6 +279,7 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], kind_hashe
             and not (assoc_op and continues_chain(assoc_op))
         if entered:
             events.append((kind, 0, -1, EV_ENTER))
+            spans.append((start, end))
         stack.append([idx, ui, (WM_F_SKIP | WM_F_TRANSPARENT) if skipping else f, int(entered),
                       assoc_op, key_start])
         return True
@@ -284,6 +288,7 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], kind_hashe
         idx, ui, f, entered, _, _ = stack.pop()
         if entered:
             events.append((0, 0, -1, EV_EXIT))
+            spans.append((0, 0))
         if ui >= 0:
             close_unit(ui, f)
         syntax.append(WM_EXIT_WORD)
@@ -310,4 +315,4 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], kind_hashe
     hash_units(events, units + [whole], len(idents))
     digest = seqhash(syntax, WM_SEED_SYNTAX)
     return Walk(events, units, len(idents), n_nodes,
-                (whole.exact, whole.renamed, whole.skeleton, digest), tree.root_node.has_error)
+                (whole.exact, whole.renamed, whole.skeleton, digest), tree.root_node.has_error, spans)

@@ -1,0 +1,283 @@
+"""`watermark diff` on the corpora: accuracy on seeded patches, real version
+pairs, and speed against fingerprinting both sides and `git diff`.
+
+    python3 benchmarks/bench_diff.py [--per-class 50] [--skip-speed] [--skip-versions]
+
+Accuracy: files of the Go stdlib and of the JS corpus are copied into a
+release, marked for one recipient with `watermark embed`, run through gofmt /
+prettier, and then patched by benchmarks/mutator.py: one labeled patch per
+file, each class at least --per-class times per language. `watermark diff`
+of the release against that copy must report each patched function
+(recall), list the planted class among its classes (class accuracy), and
+report nothing else (false reports: layout, comments and the watermark
+are not changes).
+
+Speed: the whole Go stdlib against a copy with ~1% of its functions
+patched, and typescript.js against a patched copy: diff wall time beside
+fingerprinting both sides (the same worker pool), peak RSS, and
+`git diff --no-index --stat` on the same pair.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mutator  # noqa: E402
+
+import watermark  # noqa: E402
+from watermark.diff import CLASSES  # noqa: E402
+from watermark.workflow.pool import FileJob, check_jobs, ordered_map  # noqa: E402
+
+GO_ONLY = {"goto-added", "goto-removed", "defer-changed", "goroutine-changed"}
+PLANTED = [c for c in CLASSES if c != "expression-changed"]
+
+
+def corpus(language: str) -> tuple[Path, list[Path]]:
+    if language == "go":
+        root = Path(os.environ["GO_STDLIB_SRC"])
+        files = [p for p in root.rglob("*.go")
+                 if p.is_file() and "testdata" not in p.parts and p.stat().st_size < 150_000]
+    else:
+        root = Path(os.environ["JS_CORPUS"])
+        files = [p for p in root.rglob("*.js")
+                 if p.is_file() and not p.name.endswith(".min.js") and p.stat().st_size < 150_000
+                 and "typescript" not in p.parts]
+    return root, sorted(files)
+
+
+def formatter(tree: Path, language: str) -> None:
+    if language == "go":
+        subprocess.run(["gofmt", "-w", str(tree)], check=True)
+    else:
+        files = [str(p) for p in tree.rglob("*.js")]
+        for i in range(0, len(files), 200):
+            subprocess.run(["prettier", "--write", "--log-level", "silent", *files[i:i + 200]], check=False)
+
+
+def accuracy(language: str, per_class: int, work: Path, seed: int = 11) -> dict[str, object]:
+    rng = random.Random(seed)
+    root, files = corpus(language)
+    rng.shuffle(files)
+    classes = [c for c in PLANTED if language == "go" or c not in GO_ONLY]
+    base = work / f"{language}-release"
+    need = int(len(classes) * per_class * 1.6) + 50
+    chosen = files[:need]
+    if language == "go":  # gotos are rare: enough files holding one for goto-removed
+        chosen += [p for p in files[need:] if b"\tgoto " in p.read_bytes()][:3 * per_class]
+    for p in chosen:
+        dst = base / p.relative_to(root)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, dst)
+    key = watermark.Key.generate()
+    marked = work / f"{language}-marked"
+    with watermark.Release.analyse(base, key, name=f"bench-{language}") as release:
+        release.embed("customer", marked)
+    formatter(marked, language)
+    # what a formatter and the watermark alone do: nothing may be reported
+    t0 = time.perf_counter()
+    clean = watermark.diff(base, marked)
+    clean_seconds = time.perf_counter() - t0
+    planted: dict[str, mutator.Patch] = {}
+    tree_files = sorted(p for p in marked.rglob("*") if p.is_file() and p.suffix in (".go", ".js"))
+    rng.shuffle(tree_files)
+    pool = list(tree_files)
+    for cls in classes:
+        got = 0
+        for p in list(pool):
+            if got >= per_class:
+                break
+            out = mutator.plant(p.read_bytes(), language, cls, rng)
+            if out is None:
+                continue
+            p.write_bytes(out[0])
+            planted[p.relative_to(marked).as_posix()] = out[1]
+            pool.remove(p)
+            got += 1
+    t0 = time.perf_counter()
+    d = watermark.diff(base, marked)
+    seconds = time.perf_counter() - t0
+    by_file: dict[str, list[watermark.FunctionDiff]] = defaultdict(list)
+    for f in d.functions:
+        if f.suspect is not None:
+            by_file[f.suspect.path].append(f)
+        elif f.base is not None:
+            by_file[f.base.path].append(f)
+    recall: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    used: set[int] = set()
+    misses: list[str] = []
+    for path, patch in planted.items():
+        total[patch.cls] += 1
+        cands = [f for f in by_file.get(path, []) if f.suspect is not None
+                 and f.suspect.start_line <= patch.line <= f.suspect.end_line]
+        if not cands:
+            misses.append(f"{patch.cls} {path}:{patch.line} not reported")
+            continue
+        f = min(cands, key=lambda f: f.suspect.end_line - f.suspect.start_line)  # type: ignore[union-attr]
+        used.add(id(f))
+        recall[patch.cls] += 1
+        if patch.cls in f.classes:
+            right[patch.cls] += 1
+        else:
+            misses.append(f"{patch.cls} {path}:{patch.line} classed {f.classes}")
+    false = [f for f in d.functions if id(f) not in used]
+    n = sum(total.values())
+    return {
+        "language": language, "files": len(tree_files), "patched": n,
+        "clean_copy_reported": len(clean.functions), "clean_copy_summary": clean.summary,
+        "clean_examples": [f"{f.status} {f.name} {_where(f)} {f.classes}" for f in clean.functions[:5]],
+        "recall": sum(recall.values()) / n, "class_accuracy": sum(right.values()) / n,
+        "false_reports": len(false), "false_examples": [f"{f.status} {f.name} {_where(f)} {f.classes}"
+                                                        for f in false[:5]],
+        "per_class": {c: f"{right[c]}/{recall[c]}/{total[c]}" for c in classes},
+        "misses": misses[:30], "diff_seconds": round(seconds, 2), "clean_diff_seconds": round(clean_seconds, 2),
+        "summary": d.summary,
+    }
+
+
+def _where(f: watermark.FunctionDiff) -> str:
+    return " -> ".join(f"{x.path}:{x.start_line}" if x else "-" for x in (f.base, f.suspect))
+
+
+def _fingerprint_job(job: FileJob) -> int:
+    data = job.load()
+    assert isinstance(data, bytes)
+    try:
+        return watermark.fingerprint(data, language=job.language).unit_count
+    except watermark.WatermarkError:
+        return 0
+
+
+def fingerprint_both(a: Path, b: Path, language: str, jobs: int) -> float:
+    ext = ".go" if language == "go" else ".js"
+    files = [p for t in (a, b) for p in ([t] if t.is_file() else sorted(t.rglob(f"*{ext}"))) if p.is_file()]
+    t0 = time.perf_counter()
+    for _ in ordered_map(_fingerprint_job, ((FileJob(str(p), language, None, str(p), p.stat().st_size), None)
+                                            for p in files), jobs):
+        pass
+    return time.perf_counter() - t0
+
+
+def _rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024
+
+
+def speed(work: Path, jobs: int) -> list[dict[str, object]]:
+    rng = random.Random(5)
+    out = []
+    # the Go stdlib, 1% of its functions patched
+    root = Path(os.environ["GO_STDLIB_SRC"])
+    copy = work / "go-stdlib-copy"
+    shutil.copytree(root, copy, symlinks=True)
+    go_files = sorted(p for p in copy.rglob("*.go") if "testdata" not in p.parts)
+    n_funcs = sum(p.read_bytes().count(b"\nfunc ") for p in go_files)
+    target = n_funcs // 100
+    patched = 0
+    rng.shuffle(go_files)
+    classes = PLANTED
+    for p in go_files:
+        if patched >= target:
+            break
+        got = mutator.plant(p.read_bytes(), "go", rng.choice(classes), rng)
+        if got is not None:
+            p.write_bytes(got[0])
+            patched += 1
+    out.append(_timed("Go stdlib (1% of functions patched)", root, copy, "go", jobs, patched, n_funcs))
+    # the same, with every file's layout changed too, as in a recipient's copy
+    # (blank lines dropped): no file is byte-identical, both sides are parsed
+    for p in go_files:
+        data = p.read_bytes()
+        p.write_bytes(re.sub(rb"\n[ \t]*\n", b"\n", data) if b"`" not in data else data + b"\n")
+    out.append(_timed("Go stdlib (1% patched, every file re-laid-out)", root, copy, "go", jobs, patched, n_funcs))
+    # typescript.js against a patched copy
+    ts = Path(os.environ["JS_CORPUS"]) / "typescript" / "lib" / "typescript.js"
+    tcopy = work / "typescript.js"
+    data = ts.read_bytes()
+    for _ in range(20):
+        got = mutator.plant(data, "javascript", rng.choice([c for c in classes if c not in GO_ONLY]), rng)
+        if got is not None:
+            data = got[0]
+    tcopy.write_bytes(data)
+    out.append(_timed("typescript.js (20 patches)", ts, tcopy, "javascript", jobs, 20, None))
+    return out
+
+
+def _timed(name: str, a: Path, b: Path, language: str, jobs: int, patched: int, functions: int | None
+           ) -> dict[str, object]:
+    fp = min(fingerprint_both(a, b, language, jobs) for _ in range(2))
+    times = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        d = watermark.diff(a, b, jobs=jobs)
+        times.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    subprocess.run(["git", "diff", "--no-index", "--stat", str(a), str(b)], capture_output=True)
+    git = time.perf_counter() - t0
+    return {"pair": name, "patched": patched, "functions": functions, "reported": len(d.functions),
+            "diff_s": round(min(times), 2), "fingerprint_both_s": round(fp, 2),
+            "ratio": round(min(times) / fp, 2), "git_diff_stat_s": round(git, 2), "peak_rss_mb": round(_rss_mb()),
+            "summary": d.summary}
+
+
+def versions(work: Path) -> list[dict[str, object]]:
+    """Two published versions of npm packages, straight from their tarballs."""
+    out = []
+    for pkg, old, new in (("lodash", "4.17.20", "4.17.21"), ("express", "4.17.1", "4.18.2")):
+        tars = []
+        for v in (old, new):
+            r = subprocess.run(["npm", "pack", f"{pkg}@{v}", "--silent", "--pack-destination", str(work)],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                out.append({"pair": f"{pkg} {old} -> {new}", "error": r.stderr.strip()[-200:]})
+                break
+            tars.append(work / r.stdout.strip().splitlines()[-1])
+        else:
+            d = watermark.diff(tars[0], tars[1])
+            out.append({"pair": f"{pkg} {old} -> {new}", "summary": d.summary,
+                        "top": [f"{f.status} {f.kind} {f.name} ({(f.suspect or f.base).path}) "  # type: ignore
+                                f"{', '.join(f.classes[:4])}" for f in d.functions[:8]]})
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--per-class", type=int, default=50)
+    ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--skip-versions", action="store_true")
+    ap.add_argument("--skip-accuracy", action="store_true")
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--languages", default="go,javascript")
+    args = ap.parse_args()
+    jobs = check_jobs(args.jobs)
+    with tempfile.TemporaryDirectory(prefix="bench-diff-") as tmp:
+        work = Path(tmp)
+        results: dict[str, object] = {"jobs": jobs}
+        if not args.skip_accuracy:
+            results["accuracy"] = [accuracy(lang, args.per_class, work) for lang in args.languages.split(",")]
+            print(json.dumps(results["accuracy"], indent=1), flush=True)
+        if not args.skip_versions:
+            results["versions"] = versions(work)
+            print(json.dumps(results["versions"], indent=1), flush=True)
+        if not args.skip_speed:
+            results["speed"] = speed(work, jobs)
+            print(json.dumps(results["speed"], indent=1), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

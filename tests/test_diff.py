@@ -1,0 +1,515 @@
+"""`watermark diff`: statuses, change classes, matching, the recipient-copy
+property, the CLI's exit codes and output, bad input."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from corpus import tool
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import layouts, programs, render
+
+import watermark
+from watermark.backend import BACKEND
+from watermark.backend.contract import WM_EV_TOKEN, WM_SEED_TEXT
+from watermark.cli import main
+from watermark.core import languages
+from watermark.diff import CLASSES, STATUSES
+from watermark.diff import entities as _entities
+from watermark.diff import script as _script
+
+SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample-release"
+KEY = watermark.Key(bytes(range(32)))
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return root
+
+
+def _diff(tmp_path: Path, base: dict[str, str], suspect: dict[str, str]) -> watermark.TreeDiff:
+    return watermark.diff(_tree(tmp_path / "base", base), _tree(tmp_path / "suspect", suspect), jobs=1)
+
+
+def _one(d: watermark.TreeDiff, name: str) -> watermark.FunctionDiff:
+    got = [f for f in d.functions if f.name == name]
+    assert len(got) == 1, [(f.status, f.name) for f in d.functions]
+    return got[0]
+
+
+GO_BASE = """package shop
+
+import "errors"
+
+type Cart struct {
+\tItems []int
+\tTotal int
+}
+
+func (c *Cart) Add(n int) error {
+\tif n < 0 {
+\t\treturn errors.New("negative")
+\t}
+\tc.Items = append(c.Items, n)
+\tc.Total += n
+\treturn nil
+}
+
+func Sum(xs []int) int {
+\ts := 0
+\tfor _, x := range xs {
+\t\ts += x
+\t}
+\treturn s
+}
+
+func Label(name string) string {
+\treturn "item " + name
+}
+"""
+
+JS_BASE = """'use strict';
+const util = require('util');
+
+function sum(xs) {
+  let s = 0;
+  for (const x of xs) {
+    s += x;
+  }
+  return s;
+}
+
+class Cart {
+  constructor(owner) {
+    this.owner = owner;
+    this.items = [];
+  }
+  add(n) {
+    if (n < 0) {
+      throw new Error('negative');
+    }
+    this.items.push(n);
+    return this;
+  }
+}
+
+module.exports.label = function (name) {
+  return util.format('item %s', name);
+};
+"""
+
+
+# ---- statuses -----------------------------------------------------------------------
+
+def test_identical_trees_are_unchanged(tmp_path):
+    d = _diff(tmp_path, {"a.go": GO_BASE, "b.js": JS_BASE}, {"a.go": GO_BASE, "b.js": JS_BASE})
+    assert not d.changed and d.functions == []
+    assert set(d.summary) == {"unchanged"}
+    assert {f.status for f in d.files} == {"unchanged"}
+
+
+def test_layout_comments_and_blank_lines_are_layout(tmp_path):
+    go = GO_BASE.replace("\tc.Total += n\n", "\n\t// keep the total\n\tc.Total += n\n\n").replace(
+        "func Sum(xs []int) int {", "// Sum adds.\nfunc Sum(xs []int) int {")
+    js = JS_BASE.replace("    this.items.push(n);\n", "    this.items.push(n); // store\n\n").replace("'", '"')
+    d = _diff(tmp_path, {"a.go": GO_BASE, "b.js": JS_BASE}, {"a.go": go, "b.js": js})
+    assert not d.changed, [(f.status, f.name) for f in d.functions]
+    assert d.summary.get("layout", 0) >= 2 and set(d.summary) <= {"unchanged", "layout"}
+
+
+@pytest.mark.parametrize("lang", ["go", "javascript"])
+def test_every_status(tmp_path, lang):
+    if lang == "go":
+        base = GO_BASE
+        suspect = (GO_BASE.replace("func Sum(xs []int) int {\n\ts := 0\n\tfor _, x := range xs {\n\t\ts += x",
+                                   "func Sum(ys []int) int {\n\ts := 0\n\tfor _, y := range ys {\n\t\ts += y")
+                   .replace('"item "', '"article "')
+                   .replace("\tc.Total += n\n", "\tc.Total += n * 2\n")
+                   + "\nfunc New() *Cart {\n\treturn &Cart{}\n}\n")
+        base += "\nfunc Old() int {\n\treturn 1 + 2 + 3\n}\n"
+        names = {"renamed": "Sum", "literal": "Label", "modified": "Cart.Add", "added": "New", "removed": "Old"}
+        path = "a.go"
+    else:
+        base = JS_BASE + "\nfunction old() {\n  return [1, 2, 3];\n}\n"
+        suspect = (JS_BASE.replace("function sum(xs) {\n  let s = 0;\n  for (const x of xs) {\n    s += x;",
+                                   "function sum(ys) {\n  let t = 0;\n  for (const y of ys) {\n    t += y;")
+                   .replace("return s;", "return t;")
+                   .replace("'item %s'", "'article %s'")
+                   .replace("    this.items.push(n);\n", "    this.items.push(n * 2);\n")
+                   + "\nfunction fresh() {\n  return {};\n}\n")
+        names = {"renamed": "sum", "literal": "module.exports.label", "modified": "Cart.add", "added": "fresh",
+                 "removed": "old"}
+        path = "a.js"
+    d = _diff(tmp_path, {path: base}, {path: suspect})
+    for status, name in names.items():
+        f = _one(d, name)
+        assert f.status == status, (name, f.status)
+        assert not f.moved
+        assert (f.base is None) == (status == "added") and (f.suspect is None) == (status == "removed")
+    assert d.summary["unchanged"] + d.summary.get("layout", 0) >= 2
+    assert d.changed
+    assert set(d.summary) <= set(STATUSES)
+
+
+def test_moved_and_renamed_functions_are_found_across_files(tmp_path):
+    other = "package shop\n\nfunc Helper() int {\n\treturn 42\n}\n"
+    base = {"a.go": GO_BASE, "b.go": other}
+    # Sum moves to b.go unchanged; Label is renamed to Title in its own file
+    moved = GO_BASE.replace(GO_BASE[GO_BASE.index("func Sum"):GO_BASE.index("func Label")], "")
+    moved = moved.replace("func Label(", "func Title(")
+    suspect = {"a.go": moved, "b.go": other + "\n" + GO_BASE[GO_BASE.index("func Sum"):GO_BASE.index("func Label")]}
+    d = _diff(tmp_path, base, suspect)
+    s = _one(d, "Sum")
+    assert s.moved and s.status == "unchanged" or s.status == "layout"
+    assert s.base.path == "a.go" and s.suspect.path == "b.go"
+    t = _one(d, "Label")
+    assert t.moved and t.status == "renamed" and t.suspect.path == "a.go"
+    assert "identifier-changed" in t.classes
+
+
+def test_a_renamed_file_is_paired_by_content(tmp_path):
+    d = _diff(tmp_path, {"pkg/a.go": GO_BASE}, {"pkg/cart.go": GO_BASE.replace("Total += n", "Total -= n")})
+    assert [(f.base, f.suspect, f.moved) for f in d.files] == [("pkg/a.go", "pkg/cart.go", True)]
+    add = _one(d, "Cart.Add")
+    assert add.status == "modified" and add.moved and "field-assignment-changed" in add.classes
+    assert not any(f.status in ("added", "removed") for f in d.functions)
+
+
+def test_a_lone_top_folder_is_aligned(tmp_path):
+    base = _tree(tmp_path / "rel", {"release-1.0/a.go": GO_BASE})
+    suspect = _tree(tmp_path / "copy", {"a.go": GO_BASE})
+    d = watermark.diff(base, suspect, jobs=1)
+    assert not d.changed and d.files[0].base == "release-1.0/a.go" and d.files[0].suspect == "a.go"
+
+
+# ---- change classes -------------------------------------------------------------------
+
+GO_FN = """package p
+
+func F(a int, b *T) (int, error) {
+\tdefer b.Close()
+\tx, err := load(a)
+\tif err != nil {
+\t\treturn 0, err
+\t}
+\tfor i := 0; i < a; i++ {
+\t\tx += i
+\t}
+\tb.count = x
+\tlog(x)
+\tif x > 10 {
+\t\tgoto done
+\t}
+\treturn x, nil
+done:
+\treturn 10, nil
+}
+"""
+JS_FN = """function f(a, b) {
+  const x = load(a);
+  try {
+    b.open();
+  } catch (e) {
+    return 0;
+  }
+  for (let i = 0; i < a; i++) {
+    b.total += i;
+  }
+  log(x);
+  if (x > 10) {
+    return 10;
+  }
+  let y = x * 2;
+  return y;
+}
+"""
+
+# (language, class, old, new): one edit of the function above
+CLASS_CASES = [
+    ("go", "goto-added", "\tlog(x)\n", "\tlog(x)\n\tgoto done\n"),
+    ("go", "goto-removed", "\t\tgoto done\n", "\t\tx++\n"),
+    ("go", "branch-added", "\tlog(x)\n", "\tif x == 3 {\n\t\tx = 4\n\t}\n\tlog(x)\n"),
+    ("go", "branch-removed", "\tif x > 10 {\n\t\tgoto done\n\t}\n", ""),
+    ("go", "branch-added", "if x > 10 {", "if x > 10 && a > 1 {"),
+    ("go", "condition-changed", "if x > 10 {", "if x >= 10 {"),
+    ("go", "loop-added", "\tlog(x)\n", "\tfor x > 100 {\n\t\tx--\n\t}\n\tlog(x)\n"),
+    ("go", "loop-removed", "\tfor i := 0; i < a; i++ {\n\t\tx += i\n\t}\n", ""),
+    ("go", "call-added", "\tb.count = x\n", "\tb.count = x\n\tflush(b)\n"),
+    ("go", "call-removed", "\tlog(x)\n", ""),
+    ("go", "return-changed", "\treturn x, nil\ndone", "\treturn x + 1, nil\ndone"),
+    ("go", "field-assignment-changed", "\tb.count = x\n", "\tb.count = x - 1\n"),
+    ("go", "field-assignment-changed", "\tlog(x)\n", "\tb.owner = a\n\tlog(x)\n"),
+    ("go", "assignment-changed", "\t\tx += i\n", "\t\tx -= i\n"),
+    ("go", "literal-changed", "return 10, nil", "return 11, nil"),
+    ("go", "identifier-changed", "\tlog(x)\n", "\tlog(a)\n"),
+    ("go", "statement-added", "\tlog(x)\n", "\tlog(x)\n\tx++\n"),
+    ("go", "statement-removed", "\tb.count = x\n", ""),
+    ("go", "statement-moved", "\tb.count = x\n\tlog(x)\n", "\tlog(x)\n\tb.count = x\n"),
+    ("go", "signature-changed", "func F(a int, b *T) (int, error) {", "func F(a int64, b *T) (int, error) {"),
+    ("go", "defer-changed", "\tdefer b.Close()\n", "\tdefer b.Flush()\n"),
+    ("go", "goroutine-changed", "\tlog(x)\n", "\tgo log(x)\n"),
+    ("go", "error-handling-changed", "\t\treturn 0, err\n", "\t\tlog(err)\n\t\treturn 0, err\n"),
+    ("javascript", "branch-added", "  log(x);\n", "  if (x === 3) {\n    b.reset();\n  }\n  log(x);\n"),
+    ("javascript", "branch-added", "  let y = x * 2;\n", "  let y = x > 2 ? x * 2 : x;\n"),
+    ("javascript", "branch-removed", "  if (x > 10) {\n    return 10;\n  }\n", ""),
+    ("javascript", "condition-changed", "if (x > 10) {", "if (x > 11 || a) {"),
+    ("javascript", "loop-added", "  log(x);\n", "  while (x > 100) {\n    x--;\n  }\n  log(x);\n"),
+    ("javascript", "loop-removed", "  for (let i = 0; i < a; i++) {\n    b.total += i;\n  }\n", ""),
+    ("javascript", "call-added", "  let y = x * 2;\n", "  let y = x * 2;\n  audit(y);\n"),
+    ("javascript", "call-removed", "  log(x);\n", ""),
+    ("javascript", "return-changed", "  return y;\n", "  return -y;\n"),
+    ("javascript", "field-assignment-changed", "    b.total += i;\n", "    b.total += i * 2;\n"),
+    ("javascript", "assignment-changed", "  let y = x * 2;\n", "  let y = x * 3 + a;\n"),
+    ("javascript", "literal-changed", "return 10;", "return 12;"),
+    ("javascript", "identifier-changed", "  log(x);\n", "  log(a);\n"),
+    ("javascript", "statement-added", "  log(x);\n", "  log(x);\n  void 0;\n"),
+    ("javascript", "statement-removed", "  let y = x * 2;\n  return y;\n", "  return x * 2;\n"),
+    ("javascript", "statement-moved", "  log(x);\n  if (x > 10)", "  if (x > 10)"),
+    ("javascript", "signature-changed", "function f(a, b) {", "function f(a, b, c) {"),
+    ("javascript", "error-handling-changed", "    return 0;\n  }\n", "    throw e;\n  }\n"),
+]
+
+
+@pytest.mark.parametrize(("lang", "cls", "old", "new"), CLASS_CASES, ids=[f"{c[0]}-{c[1]}" for c in CLASS_CASES])
+def test_each_change_class_is_named(tmp_path, lang, cls, old, new):
+    base = GO_FN if lang == "go" else JS_FN
+    if cls == "statement-moved" and lang == "javascript":
+        base, suspect = JS_FN, JS_FN.replace("  log(x);\n  if (x > 10) {\n    return 10;\n  }\n",
+                                             "  if (x > 10) {\n    return 10;\n  }\n  log(x);\n")
+    else:
+        assert old in base
+        suspect = base.replace(old, new, 1)
+    ext = ".go" if lang == "go" else ".js"
+    d = _diff(tmp_path, {"f" + ext: base}, {"f" + ext: suspect})
+    f = _one(d, "F" if lang == "go" else "f")
+    assert f.status in ("modified", "literal", "renamed")
+    assert cls in f.classes, (cls, f.classes, [(c.op, c.node) for c in f.changes])
+    for site in f.sites:
+        assert site.base_lines is not None or site.suspect_lines is not None
+    assert set(f.classes) <= set(CLASSES)
+
+
+def test_every_class_is_covered_by_a_case():
+    covered = {c[1] for c in CLASS_CASES}
+    assert covered >= set(CLASSES) - {"expression-changed"}
+
+
+def test_an_argument_change_is_an_expression_change(tmp_path):
+    d = _diff(tmp_path, {"f.go": GO_FN}, {"f.go": GO_FN.replace("\tlog(x)\n", "\tlog(x, 2)\n")})
+    assert _one(d, "F").classes == ["expression-changed"]
+
+
+def test_most_severe_first_and_signature_profile(tmp_path):
+    suspect = GO_FN.replace("return 10, nil", "return 11, nil") + "\nfunc G() {\n}\n"
+    base = GO_FN + "\nfunc G() {\n}\n"
+    suspect = suspect.replace("func G() {\n}", "func G() {\n\tif ok() {\n\t\tgoto end\n\t}\nend:\n}")
+    d = _diff(tmp_path, {"f.go": base}, {"f.go": suspect})
+    assert [f.name for f in d.functions] == ["G", "F"]  # goto-added before literal-changed
+    g = d.functions[0].signature
+    assert g["base"]["gotos"] == 0 and g["suspect"]["gotos"] == 1 and g["suspect"]["branches"] == 1
+    f = d.functions[1].signature
+    assert f["base"]["skeleton"] == f["suspect"]["skeleton"]  # a literal change keeps the skeleton
+    assert f["base"] == {**f["base"], "loops": 1, "defers": 1, "returns": 3, "field_assignments": 1, "gotos": 1}
+
+
+def test_a_patched_inner_function_is_reported_once(tmp_path):
+    base = "function outer() {\n  function inner(a) {\n    return a + 1;\n  }\n  return inner(2);\n}\n"
+    d = _diff(tmp_path, {"a.js": base}, {"a.js": base.replace("a + 1", "a + 2")})
+    assert [(f.name, f.status) for f in d.functions] == [("outer.inner", "literal")]
+
+
+def test_a_cap_falls_back_to_a_statement_script(tmp_path, monkeypatch):
+    monkeypatch.setattr(_script, "MAX_NODES", 50)
+    d = _diff(tmp_path, {"f.go": GO_FN}, {"f.go": GO_FN.replace("\tlog(x)\n", "\tlog(x)\n\tgoto done\n")})
+    f = _one(d, "F")
+    assert f.capped and "goto-added" in f.classes
+
+
+def test_syntax_errors_are_diffed_where_they_parse_and_reported(tmp_path):
+    broken = GO_BASE.replace("func Label(name string) string {", "func Label(name string) string {{ (")
+    d = _diff(tmp_path, {"a.go": GO_BASE}, {"a.go": broken.replace("c.Total += n", "c.Total -= n")})
+    assert any("syntax errors" in n for f in d.files for n in f.notes)
+    assert "field-assignment-changed" in _one(d, "Cart.Add").classes
+
+
+def test_event_spans_point_at_the_tokens():
+    data = JS_FN.encode()
+    parsed = BACKEND.fingerprint(languages.load("javascript"), data, with_spans=True)
+    view = _entities.FileView("f.js", "javascript", data)
+    assert parsed.spans is not None and len(parsed.spans) == 8 * parsed.n_events
+    checked = 0
+    for i in range(view.n_events):
+        if view.op(i) == WM_EV_TOKEN and view.kind(i) == "identifier":
+            start, end = view.sp[2 * i], view.sp[2 * i + 1]
+            assert BACKEND.xxh64(data[start:end], WM_SEED_TEXT) == view.ev[3 * i + 1]
+            checked += 1
+    assert checked > 10
+
+
+# ---- a recipient's copy is layout only ------------------------------------------------
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), layouts(), st.text("abcdefgh", min_size=1, max_size=8))
+def test_a_recipients_copy_is_layout_only(program, layout, recipient):
+    source = render(program, layout)
+    marked = watermark.embed(source, KEY, recipient, language=program.language)
+    ext = ".go" if program.language == "go" else ".js"
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b = Path(tmp, "a" + ext), Path(tmp, "b" + ext)
+        a.write_bytes(source)
+        b.write_bytes(marked.source)
+        d = watermark.diff(a, b, jobs=1)
+    assert not d.changed, [(f.status, f.name, f.classes) for f in d.functions]
+    assert set(d.summary) <= {"unchanged", "layout"}
+
+
+def _marked_sample(tmp_path: Path, recipient: str) -> Path:
+    out = tmp_path / recipient
+    with watermark.Release.analyse(SAMPLE, KEY, name="sample") as release:
+        release.embed(recipient, out)
+    return out
+
+
+def test_marked_and_reformatted_copies_of_the_sample_are_layout_only(tmp_path):
+    gofmt, prettier = tool("gofmt"), tool("prettier")
+    for recipient in ("acme-corp", "globex"):
+        copy = _marked_sample(tmp_path, recipient)
+        assert main(["diff", str(SAMPLE), str(copy)]) == 0
+        subprocess.run([gofmt, "-w", str(copy)], check=True)
+        js = [str(p) for p in copy.rglob("*.js")]
+        subprocess.run([prettier, "--write", "--log-level", "silent", "--tab-width", "4", *js], check=True)
+        d = watermark.diff(SAMPLE, copy, jobs=2)
+        assert not d.changed and d.summary.get("layout", 0) > 0
+
+
+def test_the_patched_sample_in_examples(capsys):
+    patched = SAMPLE.parent / "sample-release-patched"
+    assert main(["diff", str(SAMPLE), str(patched), "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    classes = {c for f in out["functions"] for c in f["classes"]}
+    assert {"goto-added", "branch-added", "field-assignment-changed"} <= classes
+
+
+# ---- the CLI --------------------------------------------------------------------------
+
+def test_cli_exit_codes_json_and_only(tmp_path, capsys):
+    base = _tree(tmp_path / "a", {"f.go": GO_FN})
+    same = _tree(tmp_path / "b", {"f.go": GO_FN.replace("\tlog(x)\n", "\n\tlog(x) // logged\n\n")})
+    patched = _tree(tmp_path / "c", {"f.go": GO_FN.replace("\tlog(x)\n", "\tlog(x)\n\tgoto done\n")})
+    assert main(["diff", str(base), str(same)]) == 0
+    assert "no change beyond layout" in capsys.readouterr().out
+    assert main(["diff", str(base), str(patched), "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {"summary", "functions", "files"}
+    f = out["functions"][0]
+    assert set(f) >= {"status", "moved", "kind", "name", "base", "suspect", "classes", "changes", "signature",
+                      "capped"}
+    assert f["base"]["path"] == "f.go" and f["suspect"]["start_line"] == 3
+    assert {"op", "node", "base_lines", "suspect_lines"} <= set(f["changes"][0])
+    assert main(["diff", str(base), str(patched), "--only", "loop-added"]) == 0
+    assert "no function matches" in capsys.readouterr().out
+    assert main(["diff", str(base), str(patched), "--only", "goto-added,literal-changed", "--color", "never"]) == 1
+    text = capsys.readouterr().out
+    assert "goto-added" in text and "+" in text and "goto done" in text
+
+
+@pytest.mark.parametrize("case", ["missing", "binary", "bad-only", "no-code", "bad-rev"])
+def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys, case):
+    base = _tree(tmp_path / "a", {"f.go": GO_FN})
+    if case == "missing":
+        argv = ["diff", str(base), str(tmp_path / "nowhere")]
+    elif case == "binary":
+        bad = tmp_path / "b"
+        bad.mkdir()
+        (bad / "f.go").write_bytes(b"\x00\x01\x02package p\n")
+        argv = ["diff", str(base), str(bad)]
+        assert main(argv) == 1  # the file is reported unreadable; its functions count as removed
+        out = capsys.readouterr().out
+        assert "NUL bytes" in out
+        return
+    elif case == "bad-only":
+        argv = ["diff", str(base), str(base), "--only", "nonsense"]
+    elif case == "no-code":
+        empty = _tree(tmp_path / "e", {"README": "hello"})
+        argv = ["diff", str(empty), str(empty)]
+    else:
+        argv = ["diff", str(base), str(base), "--rev", "no-such-rev"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("watermark: ") and "Traceback" not in err
+
+
+def test_a_git_revision_as_base(tmp_path):
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git missing")
+    repo = _tree(tmp_path / "repo", {"f.go": GO_FN})
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    for cmd in (["init", "-q"], ["add", "."], ["commit", "-qm", "one"]):
+        subprocess.run([git, "-C", str(repo), *cmd], check=True, env=env)
+    (repo / "f.go").write_text(GO_FN.replace("return 10, nil", "return 11, nil"))
+    d = watermark.diff(repo, repo, rev="HEAD", jobs=1)
+    assert [(f.name, f.status) for f in d.functions] == [("F", "literal")]
+
+
+# ---- on the corpora ----------------------------------------------------------------------
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("language", ["go", "javascript"])
+def test_on_the_corpus_a_marked_formatted_copy_is_layout_only_and_every_patch_is_found(tmp_path, language):
+    """60 real files, marked and reformatted: nothing reported; then one
+    planted patch per file (benchmarks/mutator.py, which knows nothing of
+    the diff code): every patched function reported with its class."""
+    import random
+    import sys
+
+    from corpus import go_files, js_files, sample
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import mutator
+
+    files = go_files() if language == "go" else js_files()
+    base = tmp_path / "release"
+    for i, p in enumerate(sample(files, 60, seed=3, max_bytes=120_000)):
+        dst = base / f"{i:02d}{p.suffix}"
+        base.mkdir(exist_ok=True)
+        dst.write_bytes(p.read_bytes())
+    copy = tmp_path / "copy"
+    with watermark.Release.analyse(base, KEY, name="corpus") as release:
+        release.embed("customer", copy)
+    if language == "go":
+        subprocess.run([tool("gofmt"), "-w", str(copy)], check=True)
+    else:
+        subprocess.run([tool("prettier"), "--write", "--log-level", "silent", *map(str, copy.rglob("*.js"))],
+                       check=False)
+    clean = watermark.diff(base, copy, jobs=2)
+    assert not clean.changed, [(f.status, f.name, f.base) for f in clean.functions][:5]
+    rng = random.Random(1)
+    classes = [c for c in CLASSES if c != "expression-changed" and
+               (language == "go" or c not in ("goto-added", "goto-removed", "defer-changed", "goroutine-changed"))]
+    planted = {}
+    for i, p in enumerate(sorted(copy.iterdir())):
+        for k in range(len(classes)):  # this file's class, else the next one it has a site for
+            got = mutator.plant(p.read_bytes(), language, classes[(i + k) % len(classes)], rng)
+            if got is not None:
+                p.write_bytes(got[0])
+                planted[p.name] = got[1]
+                break
+    assert len(planted) >= 40
+    d = watermark.diff(base, copy, jobs=2)
+    for name, patch in planted.items():
+        hits = [f for f in d.functions if f.suspect is not None and f.suspect.path == name
+                and f.suspect.start_line <= patch.line <= f.suspect.end_line]
+        assert hits, (name, patch)
+        inner = min(hits, key=lambda f: f.suspect.end_line - f.suspect.start_line)
+        assert patch.cls in inner.classes, (name, patch, inner.classes)
+    assert all(f.suspect is not None and f.suspect.path in planted for f in d.functions)

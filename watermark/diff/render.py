@@ -1,0 +1,114 @@
+"""The human report of `watermark diff`: a summary, then each changed
+function, most severe first, with its classes and a compact structural diff
+(colored on a terminal; `[-old-]` / `{+new+}` marks changed tokens when
+plain)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .match import Change, FunctionDiff, Location, TreeDiff
+
+MAX_SHOWN = 8  # changes printed per function
+MAX_LINES = 3  # lines printed per change
+
+_RED, _GREEN, _YELLOW, _BOLD, _DIM, _OFF = "\033[31m", "\033[32m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
+
+
+def _loc(loc: Location | None) -> str:
+    if loc is None:
+        return "-"
+    return f"{loc.path}:{loc.start_line}" + (f"-{loc.end_line}" if loc.end_line != loc.start_line else "")
+
+
+def _lines(span: tuple[int, int] | None) -> str:
+    if span is None:
+        return ""
+    return str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}"
+
+
+class _Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def paint(self, code: str, text: str) -> str:
+        return f"{code}{text}{_OFF}" if self.color else text
+
+    def marked(self, text: str, span: tuple[int, int] | None, old: bool) -> str:
+        if span is None:
+            return text
+        a, b = span
+        inner = text[a:b]
+        if self.color:
+            return text[:a] + f"{_BOLD}{inner}{_OFF}{_RED if old else _GREEN}" + text[b:]
+        return text[:a] + (f"[-{inner}-]" if old else f"{{+{inner}+}}") + text[b:]
+
+
+def _change_lines(c: Change, st: _Style) -> Iterable[str]:
+    head = f"    {c.op} {c.node}"
+    where = []
+    if c.base_lines:
+        where.append(f"base {_lines(c.base_lines)}")
+    if c.suspect_lines:
+        where.append(f"suspect {_lines(c.suspect_lines)}")
+    yield st.paint(_DIM, f"{head}  ({', '.join(where)})")
+    if c.op == "move":
+        first = c.suspect_text[0].strip() if c.suspect_text else ""
+        yield st.paint(_YELLOW, f"      ~ {first}")
+        return
+    if c.base_text and c.op in ("delete", "update"):
+        for k, text in enumerate(c.base_text[:MAX_LINES]):
+            line = (c.base_lines[0] if c.base_lines else 0) + k
+            body = st.marked(text, c.marks[0] if k == 0 else None, True)
+            yield st.paint(_RED, f"      - {line:>5} | {body}")
+        if c.op == "delete" and len(c.base_text) > MAX_LINES or (c.base_lines and c.base_lines[1] - c.base_lines[0]
+                                                                  >= MAX_LINES and c.op == "delete"):
+            yield st.paint(_RED, "      -       | ...")
+    if c.suspect_text and c.op in ("insert", "update"):
+        for k, text in enumerate(c.suspect_text[:MAX_LINES]):
+            line = (c.suspect_lines[0] if c.suspect_lines else 0) + k
+            body = st.marked(text, c.marks[1] if k == 0 else None, False)
+            yield st.paint(_GREEN, f"      + {line:>5} | {body}")
+        if c.op == "insert" and c.suspect_lines and c.suspect_lines[1] - c.suspect_lines[0] >= MAX_LINES:
+            yield st.paint(_GREEN, "      +       | ...")
+
+
+def function_lines(f: FunctionDiff, st: _Style) -> Iterable[str]:
+    moved = " (moved)" if f.moved else ""
+    where = f"{_loc(f.base)} -> {_loc(f.suspect)}"
+    yield st.paint(_BOLD, f"{f.status}{moved}  {f.kind} {f.name}") + f"  {where}"
+    if f.classes:
+        yield f"  classes: {', '.join(f.classes)}"
+    if f.capped:
+        yield "  (too large to match node by node: statement-level script)"
+    for c in f.changes[:MAX_SHOWN]:
+        yield from _change_lines(c, st)
+    hidden = len(f.changes) - MAX_SHOWN + f.more_changes
+    if hidden > 0:
+        yield st.paint(_DIM, f"    ... {hidden} more change(s) (--json lists them)")
+
+
+def report(d: TreeDiff, *, color: bool = False, functions: list[FunctionDiff] | None = None) -> str:
+    st = _Style(color)
+    shown = d.functions if functions is None else functions
+    out = [f"base {d.base}  suspect {d.suspect}"]
+    summary = ", ".join(f"{n} {s}" for s, n in d.summary.items()) or "nothing to compare"
+    out.append(f"functions: {summary}")
+    file_counts: dict[str, int] = {}
+    for fd in d.files:
+        label = fd.status + (" (moved)" if fd.moved else "")
+        file_counts[label] = file_counts.get(label, 0) + 1
+    out.append("files: " + ", ".join(f"{n} {s}" for s, n in sorted(file_counts.items())))
+    for fd in d.files:
+        for note in fd.notes:
+            out.append(f"note: {fd.suspect or fd.base}: {note}")
+    if not shown:
+        if not d.changed:
+            out.append("no change beyond layout")
+        elif d.functions:
+            out.append("no function matches the filter")
+        else:
+            out.append("some files could not be compared (see the notes)")
+    for f in shown:
+        out.append("")
+        out.extend(function_lines(f, st))
+    return "\n".join(out)
