@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 13
+#define WM_ABI_VERSION 14
 
 /* Seeds and markers of the hash definitions (format: changing one changes
  * every fingerprint, carrier identity and recipient bit; see CHANGELOG.md). */
@@ -37,6 +37,8 @@
 #define WM_SEED_KIND 0x6b696e64      /* node kind hashes, which the caller
                                         computes into the language tables */
 #define WM_EXIT_WORD 0x2f2f2f2f2f2f2f2f /* closes a node in the syntax digest */
+#define WM_SEED_WINNOW 0x77696e6e       /* provenance k-gram hashes */
+#define WM_WINNOW_BASE 0x100000001b3    /* their rolling hash's base (FNV's prime) */
 
 /* Status codes returned by every fallible function. */
 #define WM_OK 0
@@ -161,6 +163,17 @@ uint32_t wm_doc_n_nodes(const wm_doc *doc);
  * differs iff the concrete syntax tree differs (whitespace excluded). */
 void wm_doc_file_hashes(const wm_doc *doc, uint64_t out[4]);
 int wm_doc_has_error(const wm_doc *doc);
+
+/* ---- provenance (wm_winnow.c) ---- */
+
+/* Winnowed k-gram fingerprints of the token stream events[0:n] (see
+ * wm_winnow.c): hashes[i] and the first event of its k-gram pos[i], at
+ * most cap of them (n is always enough). k >= 1, 1 <= w <= 4096. */
+int wm_winnow(const wm_event *events, size_t n, uint32_t k, uint32_t w,
+              uint64_t *hashes, uint32_t *pos, size_t cap, size_t *n_out);
+/* The same over a fingerprinted document's own events. */
+int wm_doc_winnow(const wm_doc *doc, uint32_t k, uint32_t w, uint64_t *hashes,
+                  uint32_t *pos, size_t cap, size_t *n_out);
 
 /* ---- carriers (wm_carriers.c; rules in watermark/_carriers.py) ---- */
 

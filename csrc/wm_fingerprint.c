@@ -607,6 +607,10 @@ WM_EXPORT const wm_unit *wm_doc_units(const wm_doc *d) { return d->units; }
 WM_EXPORT size_t wm_doc_n_events(const wm_doc *d) { return d->n_ev; }
 WM_EXPORT const wm_event *wm_doc_events(const wm_doc *d) { return d->ev; }
 WM_EXPORT const uint32_t *wm_doc_spans(const wm_doc *d) { return d->spans; }
+WM_EXPORT int wm_doc_winnow(const wm_doc *d, uint32_t k, uint32_t w, uint64_t *hashes,
+                            uint32_t *pos, size_t cap, size_t *n_out) {
+    return wm_winnow(d->ev, d->n_ev, k, w, hashes, pos, cap, n_out);
+}
 WM_EXPORT uint32_t wm_doc_n_idents(const wm_doc *d) { return d->n_idents; }
 WM_EXPORT uint32_t wm_doc_n_nodes(const wm_doc *d) { return d->n_nodes; }
 WM_EXPORT int wm_doc_has_error(const wm_doc *d) { return d->has_error; }

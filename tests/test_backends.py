@@ -218,6 +218,75 @@ def test_fingerprints_agree_on_arbitrary_bytes(language, data):
     _fingerprints_agree(language, data.replace(b"\0", b""))
 
 
+# ---- provenance prints (wm_winnow.c) -----------------------------------------------
+
+_EVENTS = st.lists(st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1), st.integers(-1, 5),
+                             st.sampled_from([0, 1, 2])), max_size=120)
+
+
+@given(_EVENTS, st.integers(1, 30), st.integers(1, 25))
+def test_winnowing_agrees_on_arbitrary_event_streams(events, k, w):
+    data = walk.pack_events(events)
+    a = _native().winnow(data, len(events), k, w)
+    b = REFERENCE.winnow(data, len(events), k, w)
+    assert a == b
+    assert len(set(a[1])) == len(a[1]) and list(a[1]) == sorted(a[1])  # each k-gram chosen once, in order
+    if len(events) >= k + w - 1:
+        assert len(a[0]) >= (len(events) - k + 1) // w  # every window holds a selected k-gram
+
+
+@given(_EVENTS, _EVENTS, _EVENTS, st.integers(3, 12), st.integers(2, 10))
+def test_a_shared_run_of_w_plus_k_minus_1_tokens_always_shares_a_print(before, shared, after, k, w):
+    """The winnowing guarantee, whatever surrounds the shared run."""
+    run = (shared * ((k + w) // max(1, len(shared)) + 1))[:k + w - 1] if shared else [(1, 2, -1, 2)] * (k + w - 1)
+    one = walk.pack_events(before + run)
+    two = walk.pack_events(run + after)
+    a = _native().winnow(one, len(before) + len(run), k, w)[0]
+    b = _native().winnow(two, len(run) + len(after), k, w)[0]
+    assert set(a) & set(b)
+
+
+@pytest.mark.parametrize("which", both())
+def test_winnowing_refuses_bad_parameters(which):
+    data = walk.pack_events([(1, 2, -1, 2)] * 10)
+    for k, w in ((0, 5), (5, 0), (5, 5000)):
+        with pytest.raises(watermark.WatermarkError):
+            _backend(which).winnow(data, 10, k, w)
+
+
+def test_prints_are_blind_to_layout_comments_and_renaming():
+    from watermark.core import provenance
+
+    src = (b"package p\n\n// Sum adds.\nfunc Sum(xs []int) int {\n\ts := 0\n\tfor _, x := range xs {\n"
+           b"\t\ts += x\n\t}\n\treturn s\n}\n")
+    other = src.replace(b"xs", b"values").replace(b"s :=", b"total :=").replace(b"s +=", b"total +=") \
+        .replace(b"return s", b"return total").replace(b"// Sum adds.\n", b"").replace(b"\t", b"    ")
+    one = watermark.fingerprint(src, language="go", winnow=provenance.WINNOW)
+    two = watermark.fingerprint(other + b"\n\n", language="go", winnow=provenance.WINNOW)
+    assert one.prints and provenance.prints(one) == provenance.prints(two)
+    changed = watermark.fingerprint(src.replace(b"s += x", b"s -= x"), language="go", winnow=provenance.WINNOW)
+    assert provenance.prints(changed) != provenance.prints(one)
+
+
+@given(programs(), layouts())
+def test_prints_agree_on_generated_programs(program, layout):
+    grammar = languages.load(program.language)
+    data = render(program, layout)
+    a = _native().fingerprint(grammar, data, winnow=(23, 17))
+    b = REFERENCE.fingerprint(grammar, data, winnow=(23, 17))
+    assert a.prints == b.prints and a.prints_at == b.prints_at and a.prints is not None
+
+
+@pytest.mark.corpus
+def test_prints_agree_on_real_files():
+    for path in sample(go_files(), 6, seed=2, max_bytes=60_000) + sample(js_files(), 4, seed=2, max_bytes=60_000):
+        grammar = languages.load("go" if path.suffix == ".go" else "javascript")
+        data = path.read_bytes()
+        a = _native().fingerprint(grammar, data, winnow=(23, 17))
+        b = REFERENCE.fingerprint(grammar, data, winnow=(23, 17))
+        assert a.prints == b.prints and a.prints_at == b.prints_at
+
+
 @pytest.mark.corpus
 def test_fingerprints_agree_on_real_files():
     # the reference walk is slow: files up to 400 kB (larger ones are covered by the C path)

@@ -21,6 +21,7 @@ import pytest
 
 import watermark
 from watermark.core import codes
+from watermark.workflow import registry as registry_module
 from watermark.workflow import trace as trace_module
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -127,11 +128,14 @@ def test_a_0_1_0_registry_is_read_as_it_is_and_upgraded_by_the_first_write(tmp_p
             assert registry.add_release(release) is False
         assert registry.add_recipients("shop-1.0", ["new-customer"]) == 1
     with sqlite3.connect(db) as con:
-        assert con.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert con.execute("PRAGMA user_version").fetchone()[0] == registry_module.SCHEMA_VERSION == 3
         assert con.execute("SELECT name, scheme FROM releases ORDER BY name").fetchall() == \
             [("fixtures-1.0", 1), ("shop-1.0", 1)]
     again = watermark.trace(GOLDEN / "v0.1.0" / "leak-globex.tar.gz", _key(), db, jobs=1)
     assert [s.recipient for s in again.accused] == ["globex"] and again.recipients_tested == 204
+    # analysing shop-1.0 again gave 0.1.0's release its provenance prints; fixtures-1.0 has none
+    assert again.provenance is not None and again.provenance.release == "shop-1.0" and again.provenance.derived
+    assert again.provenance.unindexed == ["fixtures-1.0"] and again.marks.state == "present"
 
 
 def test_a_release_of_an_unknown_scheme_is_refused_with_one_line(tmp_path):

@@ -192,6 +192,7 @@ def _trace(args: argparse.Namespace, recipients: list[str] | None = None) -> int
     if not report.releases:
         print(f"{report.suspect}: {report.boundaries} boundaries read, none is a carrier of a release "
               f"marked with this key")
+        _provenance_block(report)
         return EXIT_NOTHING
     names = ", ".join(f"{n} ({c} carriers)" for n, c in report.releases)
     print(f"suspect {report.suspect}: matches release {names}")
@@ -219,7 +220,37 @@ def _trace(args: argparse.Namespace, recipients: list[str] | None = None) -> int
             if f.carriers:
                 ev = "  ".join(f"{r} {m}/{f.carriers}" for r, m in f.matches.items())
                 print(f"  {f.path}: {ev}")
+    _provenance_block(report)
     return EXIT_OK if found else EXIT_NOTHING
+
+
+def _provenance_block(report: Any) -> None:
+    """Where the code comes from, and the marks' diagnosis (never an accusation)."""
+    prov, marks = report.provenance, report.marks
+    if prov is None:
+        return
+    print()
+    if prov.release is None:
+        print("provenance: no release in the registry shares code with the suspect"
+              + (f" ({len(prov.unindexed)} releases recorded before provenance prints)" if prov.unindexed else ""))
+    else:
+        mapped = [f for f in prov.files if f.release_path is not None]
+        verdict = "derived from" if prov.derived else "shares some code with"
+        print(f"provenance: {verdict} release {prov.release}: {len(mapped)} of {len(prov.files)} files mapped, "
+              f"{prov.release_share:.0%} of the release's prints present, "
+              f"{prov.matched_share:.0%} of the suspect's prints from it (similarities, not a probability)")
+        for f in sorted(mapped, key=lambda f: -f.similarity)[:10]:
+            print(f"  {f.path} <- {f.release_path}  similarity {f.similarity:.2f}")
+        if len(mapped) > 10:
+            print(f"  ... {len(mapped) - 10} more files mapped (--json lists them)")
+        for o in prov.others[:3]:
+            print(f"  also shares {o['shared_prints']} prints with release {o['release']}")
+    if marks is not None and marks.state != "unknown":
+        print(f"marks: {marks.state} ({marks.reason})")
+        if marks.candidates:
+            shown = ", ".join(marks.candidates[:20])
+            more = f" and {len(marks.candidates) - 20} more" if len(marks.candidates) > 20 else ""
+            print(f"  candidates (everyone who received {prov.release}): {shown}{more}")
 
 
 def _verdict(s: Suspicion) -> str:

@@ -137,7 +137,7 @@ class NativeBackend:
         return entry[0]
 
     def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False,
-                    with_spans: bool = False) -> Parsed:
+                    with_spans: bool = False, winnow: tuple[int, int] | None = None) -> Parsed:
         ffi, lib = self._ffi, self._lib
         out = ffi.new("wm_doc **")
         with_events = with_events or with_spans
@@ -157,8 +157,29 @@ class NativeBackend:
         spans = None
         if with_spans:
             spans = bytes(ffi.buffer(lib.wm_doc_spans(doc), 8 * n_events)) if n_events else b""
+        prints = prints_at = None
+        if winnow is not None:
+            cap = max(1, lib.wm_doc_n_events(doc))
+            out_h, out_p = array("Q", bytes(8 * cap)), array("I", bytes(4 * cap))
+            count = ffi.new("size_t *")
+            _check(lib.wm_doc_winnow(doc, winnow[0], winnow[1],
+                                     ffi.from_buffer("uint64_t[]", out_h, require_writable=True),
+                                     ffi.from_buffer("uint32_t[]", out_p, require_writable=True), cap, count), "winnow")
+            prints, prints_at = out_h[:count[0]].tobytes(), out_p[:count[0]].tobytes()
         return Parsed(records, n, (hashes[0], hashes[1], hashes[2], hashes[3]), lib.wm_doc_n_nodes(doc),
-                      bool(lib.wm_doc_has_error(doc)), events, n_events, n_idents, spans)
+                      bool(lib.wm_doc_has_error(doc)), events, n_events, n_idents, spans, prints, prints_at)
+
+    def winnow(self, events: bytes, n_events: int, k: int, w: int) -> tuple[array, array]:
+        ffi = self._ffi
+        if len(events) < n_events * contract.EVENT_STRUCT.size:
+            raise ValueError("buffer shorter than its count")
+        cap = max(1, n_events)
+        out_h, out_p = array("Q", bytes(8 * cap)), array("I", bytes(4 * cap))
+        count = ffi.new("size_t *")
+        _check(self._lib.wm_winnow(ffi.from_buffer("wm_event[]", events) if n_events else ffi.NULL, n_events, k, w,
+                                   ffi.from_buffer("uint64_t[]", out_h, require_writable=True),
+                                   ffi.from_buffer("uint32_t[]", out_p, require_writable=True), cap, count), "winnow")
+        return out_h[:count[0]], out_p[:count[0]]
 
     # ---- the keyed PRF -------------------------------------------------------------
 

@@ -53,6 +53,8 @@ class Parsed:
     n_events: int = 0
     n_idents: int = 0
     spans: bytes | None = None
+    prints: bytes | None = None  # winnowed k-gram hashes (uint64), when asked for
+    prints_at: bytes | None = None  # the first event of each one's k-gram (uint32)
 
 
 class Backend(Protocol):
@@ -73,7 +75,9 @@ class Backend(Protocol):
 
     # ---- fingerprints (wm_fingerprint.c) -------------------------------------
     def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False,
-                    with_spans: bool = False) -> Parsed: ...
+                    with_spans: bool = False, winnow: tuple[int, int] | None = None) -> Parsed: ...
+    # ---- provenance (wm_winnow.c) --------------------------------------------
+    def winnow(self, events: bytes, n_events: int, k: int, w: int) -> tuple[array, array]: ...
 
     # ---- the keyed PRF (wm_prf.c) --------------------------------------------
     def siphash(self, key: bytes, data: bytes) -> int: ...

@@ -16,8 +16,10 @@ leave every hash unchanged.
 """
 from __future__ import annotations
 
+import functools
 import operator
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -72,6 +74,7 @@ class FileFingerprint:
     unit_count: int
     records: bytes = field(repr=False)  # packed struct wm_unit records, in unit order
     source: bytes = field(repr=False)
+    prints: bytes = field(default=b"", repr=False)  # winnowed k-gram hashes (uint64), with `winnow`
 
     @cached_property
     def units(self) -> list[Unit]:
@@ -87,6 +90,11 @@ class FileFingerprint:
         """The packed unit records, field by field."""
         return map(UnitRecord._make, UNIT_STRUCT.iter_unpack(self.records))
 
+    def records_of(self, kinds: frozenset[str]) -> list[tuple[int, UnitRecord]]:
+        """(index, record) of the units of these kinds, without unpacking
+        the others: the symbol column is read straight from the records."""
+        return records_of(self.records, symbols_of(self.language, kinds))
+
     def first_error_line(self) -> int | None:
         """The first line of a unit with a syntax error (None: no unit has one)."""
         lines = [r.start_row + 1 for r in self.records_view() if r.has_error]
@@ -99,6 +107,39 @@ _UNIT_FIELDS = operator.itemgetter(*(UnitRecord._fields.index(f) for f in (
     "exact", "renamed", "skeleton", "parent", "parent_node")))
 
 
+def _offset(name: str) -> int:
+    """Byte offset of a field in struct wm_unit."""
+    fmt = UNIT_STRUCT.format.lstrip("<")
+    return struct.calcsize("<" + fmt[:UnitRecord._fields.index(name)])
+
+
+SYMBOL_AT, PARENT_AT = _offset("symbol"), _offset("parent")
+
+
+def column(records: bytes, field: str) -> Sequence[int]:
+    """One field of every packed unit record (symbol: uint16, parent: int32)."""
+    size = UNIT_STRUCT.size
+    if not records:
+        return []
+    if field == "symbol":
+        return memoryview(records).cast("B").cast("H")[SYMBOL_AT // 2::size // 2]
+    if field == "parent":
+        return memoryview(records).cast("B").cast("i")[PARENT_AT // 4::size // 4]
+    raise ValueError(f"no column {field!r}")
+
+
+@functools.cache
+def symbols_of(language: str, kinds: frozenset[str]) -> frozenset[int]:
+    """The grammar's symbols of these kind names."""
+    return frozenset(i for i, n in enumerate(languages.load(language).kind_names) if n in kinds)
+
+
+def records_of(records: bytes, symbols: frozenset[int]) -> list[tuple[int, UnitRecord]]:
+    size = UNIT_STRUCT.size
+    return [(i, UnitRecord._make(UNIT_STRUCT.unpack_from(records, i * size)))
+            for i, sym in enumerate(column(records, "symbol")) if sym in symbols]
+
+
 def _name(data: bytes, start: int, end: int) -> str | None:
     return data[start:end].decode("utf-8", "replace") if end > start else None
 
@@ -107,21 +148,25 @@ def fingerprint(
     source: bytes | str,
     language: str | None = None,
     path: str | None = None,
+    *,
+    winnow: tuple[int, int] | None = None,
 ) -> FileFingerprint:
     """Fingerprint one file.
 
     The language comes from `language` ("go", "javascript") or from the
     extension of `path`; an unknown one raises UnsupportedLanguageError.
     Files with syntax errors are fingerprinted too: the units that contain
-    ERROR or MISSING nodes have `has_error` set.
+    ERROR or MISSING nodes have `has_error` set. `winnow` = (k, w) also
+    computes the provenance fingerprints (`prints`, core/provenance.py) in
+    the same pass.
     """
     spec = languages.spec_for(language, path)
     data = as_bytes(source, path)
-    parsed = BACKEND.fingerprint(languages.load(spec.name), data)
+    parsed = BACKEND.fingerprint(languages.load(spec.name), data, winnow=winnow)
     exact, renamed, skeleton, digest = parsed.hashes
     return FileFingerprint(
         language=spec.name, path=None if path is None else str(path), size=len(data),
         exact=exact, renamed=renamed, skeleton=skeleton, syntax_digest=digest,
         has_error=parsed.has_error, node_count=parsed.n_nodes, unit_count=parsed.n_units,
-        records=parsed.records, source=data,
+        records=parsed.records, source=data, prints=parsed.prints or b"",
     )

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from ..backend import BACKEND
 from ..errors import SourceError
-from . import carriers, languages
+from . import carriers, languages, provenance
 from .fingerprint import fingerprint
 from .source import MAX_SOURCE_BYTES
 
@@ -67,6 +67,7 @@ class Reading:
     bits: bytes
     notes: tuple[str, ...] = ()
     has_error: bool = False
+    prints: bytes = b""  # provenance prints (core/provenance.py), sorted distinct, packed
 
 
 def readable(data: bytes, language: str) -> tuple[bytes, list[str]]:
@@ -158,18 +159,20 @@ def read(data: bytes, language: str, path: str | None = None) -> Reading | str:
     words, bits = array("Q"), bytearray()
     has_error = False
     parts = pieces(text)
+    prints = []
     for part in parts:
         try:
-            fp = fingerprint(part, language=language, path=path)
+            fp = fingerprint(part, language=language, path=path, winnow=provenance.WINNOW)
         except SourceError as exc:
             return str(exc)
         found = carriers.boundaries(fp, lenient=True)
         words.extend(found.words)
         bits += _bits(fp.source, found.gaps)
         has_error = has_error or fp.has_error
+        prints.append(fp.prints)
     if len(parts) > 1:
         notes.append(f"read in {len(parts)} pieces")
-    return Reading(language, words, bytes(bits), tuple(notes), has_error)
+    return Reading(language, words, bytes(bits), tuple(notes), has_error, provenance.merge(prints))
 
 
 def _bits(src: bytes, gaps: array) -> bytearray:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from ..backend import BACKEND
 from ..backend.contract import UNIT_STRUCT, WM_EV_ENTER, WM_EV_EXIT, WM_EV_TOKEN, UnitRecord
 from ..core import languages
+from ..core.fingerprint import column
 
 # entity kinds, by language: unit kind -> entity kind
 _GO_TOP = {"function_declaration": "func", "method_declaration": "method", "import_declaration": "import"}
@@ -42,16 +43,6 @@ _NS, _NE, _PAR, _EVB, _EVE = (_FIELD[f] for f in ("name_start", "name_end", "par
 _EX, _RN, _SK, _ERR = (_FIELD[f] for f in ("exact", "renamed", "skeleton", "has_error"))
 _MASK64 = (1 << 64) - 1
 
-
-def _offset(name: str) -> int:
-    """Byte offset of a field in struct wm_unit."""
-    import struct
-
-    fmt = UNIT_STRUCT.format.lstrip("<")
-    return struct.calcsize("<" + fmt[:_FIELD[name]])
-
-
-_SYM_AT, _PAR_AT = _offset("symbol"), _offset("parent")
 _NO_IDENT = 0xFFFFFFFF  # an event's ident word when it is no identifier (-1)
 
 
@@ -212,11 +203,9 @@ class FileView:
     def _entities(self) -> list[Entity]:
         size = UNIT_STRUCT.size
         records = self.records
-        n = len(records) // size
         # two columns read straight from the packed records; whole records
         # are unpacked only for the few units that may be entities
-        symbols = memoryview(records).cast("B").cast("H")[_SYM_AT // 2::size // 2] if n else []
-        parents = memoryview(records).cast("B").cast("i")[_PAR_AT // 4::size // 4] if n else []
+        symbols, parents = column(records, "symbol"), column(records, "parent")
         names = languages.load(self.language).kind_names
         go = self.language == "go"
         src = self.source

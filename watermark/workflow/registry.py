@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 # 1: watermark 0.1.0. 2: releases.scheme (the scheme of their marks; 0.1.0's
 # releases are scheme 1). An older registry is read as it is and upgraded in
 # place by the first write.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_REGISTRY = "watermark.db"  # in the working directory; or $WATERMARK_REGISTRY
 
 _SCHEMA = """
@@ -83,7 +83,16 @@ CREATE TABLE IF NOT EXISTS copies (
     output TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS releases_by_key ON releases(key_id);
+""" + """;
+CREATE TABLE IF NOT EXISTS provenance (
+    release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    prints BLOB NOT NULL,
+    functions BLOB NOT NULL,
+    PRIMARY KEY (release_id, path)
+)
 """
+_PROVENANCE_TABLE = _SCHEMA.rsplit(";", 1)[1]
 
 
 class RegistryError(WatermarkError, ValueError):
@@ -258,8 +267,10 @@ class Registry:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
-        elif found == 1:  # watermark 0.1.0: every release it recorded is scheme 1
+        if found == 1:  # watermark 0.1.0: every release it recorded is scheme 1
             self._db.execute("ALTER TABLE releases ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1")
+        if 1 <= found <= 2:  # provenance prints (releases recorded before have none)
+            self._db.execute(_PROVENANCE_TABLE)
         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._schema = SCHEMA_VERSION
 
@@ -284,6 +295,10 @@ class Registry:
                 row = self._release_row(release.name)
                 if row is not None:
                     self._same_release(row, release)
+                    # a release recorded before provenance prints existed gets them now
+                    if db.execute("SELECT 1 FROM provenance WHERE release_id = ? LIMIT 1", (row.id,)).fetchone() \
+                            is None:
+                        self._add_provenance(db, row.id, release)
                     return False
                 cur = db.execute(
                     "INSERT INTO releases (name, created, key_id, code, cutoff, density, source, files, "
@@ -297,9 +312,17 @@ class Registry:
                     "carriers, identities) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     ((rid, f.path, f.sha256, f.size, f.mode, f.kind, f.language, f.status, f.reason, f.carriers,
                       release.identities(f).tobytes() if f.carriers else None) for f in release.files))
+                assert rid is not None
+                self._add_provenance(db, rid, release)
             return True
         except sqlite3.DatabaseError as exc:
             raise RegistryError(f"{self.path}: cannot record release {release.name!r} ({exc})") from None
+
+    @staticmethod
+    def _add_provenance(db: sqlite3.Connection, rid: int, release: Release) -> None:
+        db.executemany(
+            "INSERT INTO provenance (release_id, path, prints, functions) VALUES (?,?,?,?)",
+            ((rid, f.path, *blobs) for f in release.files for blobs in [release.provenance(f)] if blobs[0]))
 
     def _same_release(self, row: _ReleaseRow, release: Release) -> None:
         if row.key_id != release.key_id:
@@ -311,6 +334,33 @@ class Registry:
         if row.digest != release.digest:
             raise RegistryError(f"release {release.name!r} is already registered with other content; "
                                 "choose a new release name")
+
+    @_database_errors
+    def provenance(self) -> list[tuple[str, str, str | None, bytes, bytes]]:
+        """(release, path, language, prints, functions) of every file of every
+        release with provenance prints (recorded since registry schema 3)."""
+        if self._schema < 3:
+            return []
+        return self._db.execute(
+            "SELECT r.name, p.path, f.language, p.prints, p.functions FROM provenance p "
+            "JOIN releases r ON r.id = p.release_id JOIN files f ON f.release_id = p.release_id AND f.path = p.path "
+            "ORDER BY r.name, p.path").fetchall()
+
+    @_database_errors
+    def releases_without_provenance(self) -> list[str]:
+        """Releases recorded before provenance prints existed."""
+        if self._schema < 3:
+            return [r[0] for r in self._db.execute("SELECT name FROM releases ORDER BY name")]
+        return [r[0] for r in self._db.execute(
+            "SELECT name FROM releases r WHERE NOT EXISTS (SELECT 1 FROM provenance p WHERE p.release_id = r.id) "
+            "ORDER BY name")]
+
+    @_database_errors
+    def recipients_of(self, release: str) -> list[str]:
+        """Everyone registered as a recipient of a release."""
+        return [r[0] for r in self._db.execute(
+            "SELECT c.name FROM recipients c JOIN releases r ON r.id = c.release_id WHERE r.name = ? ORDER BY c.name",
+            (release,))]
 
     @_database_errors
     def check_release(self, name: str, key_id: str) -> None:

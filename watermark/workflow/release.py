@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
 from ..backend import BACKEND
-from ..core import carriers, languages
+from ..core import carriers, languages, provenance
 from ..core.codes import Code, biases, carrier_vectors, linear_bits, recipient_bits, recipient_vector
 from ..core.fingerprint import FileFingerprint, fingerprint
 from ..core.keys import Key
@@ -96,6 +96,8 @@ class AnalysedFile:
     size: int
     words: bytes = b""  # the eligible boundaries' identity words (no key)
     gaps: bytes = b""
+    prints: bytes = b""  # provenance (core/provenance.py): sorted distinct prints, packed functions
+    functions: bytes = b""
 
 
 def read_boundaries(data: bytes, language: str, path: str) -> tuple[FileFingerprint, carriers.Boundaries] | str:
@@ -104,7 +106,7 @@ def read_boundaries(data: bytes, language: str, path: str) -> tuple[FileFingerpr
     if problem:
         return problem
     try:
-        fp = fingerprint(data, language=language, path=path)
+        fp = fingerprint(data, language=language, path=path, winnow=provenance.WINNOW)
     except SourceError as exc:
         return str(exc)
     return fp, carriers.boundaries(fp)
@@ -127,10 +129,12 @@ def analyse_file(job: FileJob) -> AnalysedFile:
     if isinstance(got, str):
         return AnalysedFile("unmarked", got, digest, len(data))
     fp, found = got
+    prints, functions = provenance.prints(fp).tobytes(), provenance.functions(fp)
     problem = syntax_problem(fp) or (marking_problem(fp, flipped(fp, found)) if len(found) else None)
     if problem:
-        return AnalysedFile("unmarked", problem, digest, len(data))
-    return AnalysedFile("marked", None, digest, len(data), found.words.tobytes(), found.gaps.tobytes())
+        return AnalysedFile("unmarked", problem, digest, len(data), prints=prints, functions=functions)
+    return AnalysedFile("marked", None, digest, len(data), found.words.tobytes(), found.gaps.tobytes(),
+                        prints, functions)
 
 
 # ---- the release -----------------------------------------------------------
@@ -150,6 +154,7 @@ class ReleaseFile:
     reason: str | None = None
     carriers: int = 0
     _spool: tuple[int, int] = field(default=(0, 0), repr=False)  # offset, carriers
+    _prints: tuple[int, int, int] = field(default=(0, 0, 0), repr=False)  # offset, prints bytes, functions bytes
 
 
 @dataclass(frozen=True)
@@ -268,6 +273,8 @@ class Release:
                     f.status, f.reason, f.sha256, f.size = result.status, result.reason, result.sha256, result.size
                     if result.words and language is not None:
                         f.carriers, f._spool = _spool_carriers(key, result.words, result.gaps, dens[language], spool)
+                    if result.prints:
+                        f._prints = _spool_blobs(spool, result.prints, result.functions)
                 digest.update(f"{f.path}\0{f.kind}\0{f.mode:o}\0{f.sha256 or f.target}\0".encode())
                 files.append(f)
                 bar.step(f.size)
@@ -297,6 +304,15 @@ class Release:
     def identities(self, f: ReleaseFile) -> array:
         """The carrier identities of one marked file."""
         return self._carriers_of(f)[0]
+
+    def provenance(self, f: ReleaseFile) -> tuple[bytes, bytes]:
+        """A file's provenance prints and functions (core/provenance.py),
+        packed; empty for files that were not fingerprinted."""
+        offset, n_prints, n_functions = f._prints
+        if not n_prints:
+            return b"", b""
+        self._spool.seek(offset)
+        return self._spool.read(n_prints), self._spool.read(n_functions)
 
     # ---- marking ---------------------------------------------------------------
 
@@ -443,6 +459,14 @@ def _spool_carriers(key: Key, words_b: bytes, gaps_b: bytes, density: float,
     spool.write(chosen.identities.tobytes())
     spool.write(chosen.gaps.tobytes())
     return len(chosen), (offset, len(chosen))
+
+
+def _spool_blobs(spool: IO[bytes], prints: bytes, functions: bytes) -> tuple[int, int, int]:
+    spool.seek(0, os.SEEK_END)
+    offset = spool.tell()
+    spool.write(prints)
+    spool.write(functions)
+    return offset, len(prints), len(functions)
 
 
 def _default_name(src: Source) -> str:

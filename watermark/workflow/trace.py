@@ -50,7 +50,9 @@ from ..core.codes import (
 )
 from ..core.keys import Key
 from ..core.marks import Observations, Verdict, identities_of
+from . import provenance
 from .pool import FileJob, Progress, check_jobs, ordered_map
+from .provenance import Marks, Provenance
 from .registry import Registry, RegistryError
 from .trees import Source, TreeError, is_vcs
 
@@ -100,6 +102,8 @@ class TraceReport:
     # sets of recipients whose codewords XOR to the leak (decoded, accused or
     # not): {"recipients", "log10_bound", "matches", "carriers", "complemented"}
     decoded: list[dict] = field(default_factory=list)
+    provenance: Provenance | None = None  # where the code comes from (workflow/provenance.py)
+    marks: Marks | None = None  # what became of the marks of that release
 
     @property
     def accused(self) -> list[Suspicion]:
@@ -120,6 +124,8 @@ class TraceReport:
             "ranking": [asdict(s) for s in self.ranking[:top]],
             "files": [asdict(f) for f in self.files],
             "decoded": self.decoded,
+            "provenance": self.provenance.as_json() if self.provenance else None,
+            "marks": self.marks.as_json() if self.marks else None,
             "seconds": self.seconds,
         }
 
@@ -133,6 +139,7 @@ class ExtractedFile:
     note: str | None  # why nothing, or not everything, was read
     words: bytes = b""
     bits: bytes = b""
+    prints: bytes = b""  # provenance prints (core/provenance.py)
 
 
 def extract_file(job: FileJob) -> ExtractedFile:
@@ -156,7 +163,7 @@ def extract_file(job: FileJob) -> ExtractedFile:
     notes = ([f"read as {lang} by its content"] if job.language is None else []) + list(got.notes)
     if got.has_error:
         notes.append("syntax errors: units with errors skipped")
-    return ExtractedFile(lang, "; ".join(notes) or None, got.words.tobytes(), got.bits)
+    return ExtractedFile(lang, "; ".join(notes) or None, got.words.tobytes(), got.bits, got.prints)
 
 
 def suspect_jobs(suspect: str | os.PathLike | bytes | Source,
@@ -201,6 +208,7 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
         source = suspect if isinstance(suspect, (bytes, bytearray, memoryview)) else \
             opened.enter_context(Source.open(suspect))
         per_file: list[tuple[str, str | None, str | None, array, bytes]] = []
+        prints: list[tuple[str, bytes]] = []
         try:
             for got, (path, guessed) in ordered_map(extract_file, suspect_jobs(source, language), jobs):
                 assert got is not None
@@ -209,6 +217,7 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
                 words = array("Q")
                 words.frombytes(got.words)
                 per_file.append((path, got.language, got.note, identities_of(key, words), got.bits))
+                prints.append((path, got.prints))
                 bar.step(len(got.bits))
         finally:
             bar.close()
@@ -230,9 +239,17 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
                 carriers_of.setdefault(name, set()).update(hit)
         releases = sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0]))
         boundaries = sum(len(ids) for _p, _l, _n, ids, _b in per_file)
+        # where the code comes from, and what became of the marks (never an accusation)
+        prov = provenance.provenance(registry, prints)
+        code_named = code_of.get(prov.release or "", Code("unbiased"))
+        marks = provenance.diagnose(registry, prov, key.id,
+                                    {p: dict(zip(ids, b)) for p, _l, _n, ids, b in per_file},
+                                    0.5 if code_named.name == "unbiased" else 1.0 - code_named.cutoff,
+                                    own=prov.release in code_of)
         if not releases:
             return TraceReport(_describe(suspect), key.id, level, "unbiased", [], boundaries, 0, 0, [],
-                               [FileEvidence(p, lang, 0, note=note) for p, lang, note, _i, _b in per_file])
+                               [FileEvidence(p, lang, 0, note=note) for p, lang, note, _i, _b in per_file],
+                               provenance=prov, marks=marks)
         code = code_of[releases[0][0]]
         usable = set().union(*(carriers_of[n] for n, _c in releases if code_of[n] == code))
         if recipients is None:
@@ -262,7 +279,7 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
             files.append(FileEvidence(path, lang, len(fids), matches, note))
         seconds = {"extract": extracted - started, "score": time.perf_counter() - extracted}
         return TraceReport(_describe(suspect), key.id, level, code.name, releases, boundaries, len(identities),
-                           len(recipients), ranking, files, seconds, decoded)
+                           len(recipients), ranking, files, seconds, decoded, prov, marks)
 
 
 def _rounds(key: Key, recipients: list[str], identities: array, bits: bytes, code: Code,

@@ -8,6 +8,7 @@ backend in use with WATERMARK_PURE_PYTHON=1. One module per C source:
   walk      wm_fingerprint.c, wm_units.c
   carriers  wm_carriers.c: boundaries, reading and writing bits
   scoring   wm_carriers.c: linear bits and the scorers
+  winnow    wm_winnow.c: the provenance fingerprints
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import tree_sitter
 
 from ...errors import WatermarkError
 from ..protocol import Grammar, Parsed
-from . import carriers, hashes, scoring, walk
+from . import carriers, hashes, scoring, walk, winnow
 
 
 class ReferenceBackend:
@@ -53,14 +54,32 @@ class ReferenceBackend:
         return None
 
     def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False,
-                    with_spans: bool = False) -> Parsed:
+                    with_spans: bool = False, winnow: tuple[int, int] | None = None) -> Parsed:
         tree = tree_sitter.Parser(grammar.ts_language).parse(source)
         w = walk.walk(tree, source, grammar.flags, grammar.kind_hashes, grammar.fields, grammar.error_kind_hash)
         with_events = with_events or with_spans
         events = walk.pack_events(w.events) if with_events else None
         spans = array("I", [x for span in w.spans for x in span]).tobytes() if with_spans else None
+        prints = prints_at = None
+        if winnow is not None:
+            got = self._winnow(w.events, *winnow)
+            prints, prints_at = got[0].tobytes(), got[1].tobytes()
         return Parsed(walk.pack_units(w.units), len(w.units), w.file_hashes, w.n_nodes, w.has_error,
-                      events, len(w.events) if with_events else 0, w.n_idents if with_events else 0, spans)
+                      events, len(w.events) if with_events else 0, w.n_idents if with_events else 0, spans,
+                      prints, prints_at)
+
+    @staticmethod
+    def _winnow(events: list[tuple[int, int, int, int]], k: int, w: int) -> tuple[array, array]:
+        try:
+            hashes, pos = winnow.winnow(events, k, w)
+        except ValueError:  # the C core answers WM_EINVAL
+            raise WatermarkError("winnow: C core rejected its input (status -5)") from None
+        return array("Q", hashes), array("I", pos)
+
+    def winnow(self, events: bytes, n_events: int, k: int, w: int) -> tuple[array, array]:
+        if len(events) < n_events * walk.EVENT_STRUCT.size:
+            raise ValueError("buffer shorter than its count")
+        return self._winnow(walk.unpack_events(events, n_events), k, w)
 
     def siphash(self, key: bytes, data: bytes) -> int:
         if len(key) != 16:

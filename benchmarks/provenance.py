@@ -1,0 +1,352 @@
+"""Provenance when the marks are gone, on the corpora: every attack of
+issue 13 on a marked copy of a release, and unrelated trees as negative
+controls; Dolos side by side when it can be installed.
+
+    python3 benchmarks/provenance.py [--dolos]
+
+Releases: Go, x/tools' go/ and internal/ packages (Debian's Go sources,
+/usr/share/gocode); JavaScript, lodash's modules and express' lib/. Each is
+marked for one recipient; each attack is applied to that copy and traced.
+Reported per attack: release named (provenance names it and calls the
+suspect derived), the median similarity of the leaked files, and the share
+of leaked files mapped to their own release file. Negative controls: Go
+stdlib packages x/tools resembles (go/ast, go/parser, go/types, bytes,
+strings, ...) and JS packages of other authors (three's math, jquery's src,
+qs, body-parser); for each, whether it is called derived and its best file
+similarity.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mutator  # noqa: E402
+import robustness  # noqa: E402
+
+import watermark  # noqa: E402
+
+KEY = watermark.Key(bytes(range(32)))
+GOCODE = Path("/usr/share/gocode/src")
+
+
+def releases() -> dict[str, list[tuple[Path, Path]]]:
+    """language -> (root, file) pairs of the release."""
+    tools = GOCODE / "golang.org/x/tools"
+    go = [(tools, p) for sub in ("go", "internal") for p in sorted((tools / sub).rglob("*.go"))
+          if "testdata" not in p.parts and not p.name.endswith("_test.go")]
+    js_root = Path(os.environ["JS_CORPUS"])
+    js = [(js_root, p) for p in sorted((js_root / "lodash").glob("*.js")) if not p.name.endswith(".min.js")
+          and p.name not in ("lodash.js", "core.js", "fp.js")]
+    js += [(js_root, p) for p in sorted((js_root / "express" / "lib").rglob("*.js"))]
+    return {"go": go, "javascript": js}
+
+
+def negatives() -> dict[str, list[tuple[str, list[tuple[Path, Path]]]]]:
+    std = Path(os.environ["GO_STDLIB_SRC"])
+    js_root = Path(os.environ["JS_CORPUS"])
+
+    def pkg(root: Path, sub: str, pattern: str = "*.go") -> list[tuple[Path, Path]]:
+        return [(root, p) for p in sorted((root / sub).glob(pattern)) if not p.name.endswith("_test.go")
+                and not p.name.endswith(".min.js")]
+
+    return {
+        "go": [(name, pkg(std, name)) for name in ("go/ast", "go/parser", "go/types", "go/printer", "bytes",
+                                                  "strings", "text/template", "encoding/json")],
+        "javascript": [("three/src/math", pkg(js_root, "three/src/math", "*.js")),
+                       ("jquery/src", [(js_root, p) for p in sorted((js_root / "jquery/src").rglob("*.js"))]),
+                       ("qs/lib", pkg(js_root, "qs/lib", "*.js")),
+                       ("body-parser", [(js_root, p) for p in sorted((js_root / "body-parser").rglob("*.js"))
+                                        if "node_modules" not in p.parts])],
+    }
+
+
+def copy_tree(files: list[tuple[Path, Path]], out: Path) -> Path:
+    for root, p in files:
+        dst = out / p.relative_to(root)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, dst)
+    return out
+
+
+def code_files(tree: Path) -> list[Path]:
+    return sorted(p for p in tree.rglob("*") if p.suffix in (".go", ".js") and p.is_file())
+
+
+def each(tree: Path, fn) -> None:  # type: ignore[no-untyped-def]
+    for p in code_files(tree):
+        lang = "go" if p.suffix == ".go" else "javascript"
+        got = fn(p.read_bytes(), lang)
+        if got is not None:
+            p.write_bytes(got)
+
+
+def strip_blank(src: bytes, lang: str) -> bytes:
+    return re.sub(rb"\n[ \t]*\n", b"\n", src)
+
+
+def blank_everywhere(src: bytes, lang: str) -> bytes:
+    return re.sub(rb"\n", b"\n\n", strip_blank(src, lang)) if b"`" not in src else src
+
+
+def reorder(src: bytes, lang: str) -> bytes:
+    """Top-level functions shuffled (split before each `\\nfunc ` / `\\nfunction `)."""
+    marker = b"\nfunc " if lang == "go" else b"\nfunction "
+    parts = src.split(marker)
+    head, rest = parts[0], parts[1:]
+    random.Random(len(src)).shuffle(rest)
+    return head + b"".join(marker + r for r in rest)
+
+
+def merge_and_split(tree: Path) -> None:
+    """Pairs of files of one directory merged (Go: the second's package and
+    imports dropped), and every third file split in two at a function."""
+    by_dir: dict[Path, list[Path]] = {}
+    for p in code_files(tree):
+        by_dir.setdefault(p.parent, []).append(p)
+    for files in by_dir.values():
+        for a, b in zip(files[::2], files[1::2]):
+            second = b.read_bytes()
+            if a.suffix == ".go":
+                second = re.sub(rb"^package \w+\n", b"", second, flags=re.M)
+            a.write_bytes(a.read_bytes() + b"\n" + second)
+            b.unlink()
+    for k, p in enumerate(code_files(tree)):
+        if k % 3:
+            continue
+        src = p.read_bytes()
+        marker = b"\nfunc " if p.suffix == ".go" else b"\nfunction "
+        cut = src.find(marker, len(src) // 2)
+        if cut > 0:
+            head = re.match(rb"package \w+\n", src)
+            p.write_bytes(src[:cut] + b"\n")
+            p.with_name(p.stem + "_part2" + p.suffix).write_bytes((head.group(0) if head else b"") + src[cut:])
+
+
+def move_files(tree: Path) -> None:
+    for k, p in enumerate(code_files(tree)):
+        dst = tree / "moved" / f"d{k % 7}" / f"renamed_{k}{p.suffix}"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        p.rename(dst)
+
+
+def terser_prettier(tree: Path) -> None:
+    for p in code_files(tree):
+        if p.suffix != ".js":
+            continue
+        got = subprocess.run(["terser", "--mangle", str(p)], capture_output=True)
+        if got.returncode == 0 and got.stdout:
+            p.write_bytes(got.stdout)
+    subprocess.run(["prettier", "--write", "--log-level", "silent", *map(str, code_files(tree))], check=False)
+
+
+def edit_functions(tree: Path, share: float = 0.2) -> None:
+    """About `share` of the functions of each file patched by the mutator."""
+    rng = random.Random(4)
+    classes = ["branch-added", "call-added", "literal-changed", "assignment-changed", "statement-removed"]
+    for p in code_files(tree):
+        lang = "go" if p.suffix == ".go" else "javascript"
+        src = p.read_bytes()
+        n = src.count(b"\nfunc ") if lang == "go" else src.count(b"function")
+        for _ in range(max(1, round(share * n))):
+            got = mutator.plant(src, lang, rng.choice(classes), rng)
+            if got is not None:
+                src = got[0]
+        p.write_bytes(src)
+
+
+def formatter(tree: Path) -> None:
+    subprocess.run(["gofmt", "-w", str(tree)], capture_output=True)
+    js = [str(p) for p in code_files(tree) if p.suffix == ".js"]
+    if js:
+        subprocess.run(["prettier", "--write", "--log-level", "silent", *js], check=False)
+
+
+def attacks(language: str) -> dict[str, object]:
+    lang = language
+    out: dict[str, object] = {
+        "none": None,
+        "blank lines stripped": lambda t: each(t, strip_blank),
+        "a blank line after every line": lambda t: each(t, blank_everywhere),
+        "formatter (gofmt / prettier)": formatter,
+        "consistent renaming + stripped": lambda t: each(t, lambda src, lg: strip_blank(
+            robustness.rename_locals(src, lg), lg)),
+        "comments + blank lines stripped": lambda t: each(t, lambda src, lg: strip_blank(
+            robustness.strip_comments(src, lg), lg)),
+        "functions reordered": lambda t: each(t, reorder),
+        "files merged and split": merge_and_split,
+        "files renamed and moved": move_files,
+        "20% of functions edited": edit_functions,
+    }
+    if lang == "javascript":
+        out["terser --mangle, then prettier"] = terser_prettier
+    return out
+
+
+def _median(xs: list[float]) -> float:
+    return round(statistics.median(xs), 3) if xs else 0.0
+
+
+def run_attacks(language: str, files: list[tuple[Path, Path]], work: Path) -> dict[str, object]:
+    release_dir = copy_tree(files, work / f"{language}-release")
+    registry = work / f"{language}.db"
+    t0 = time.perf_counter()
+    with watermark.Registry(registry) as reg, watermark.Release.analyse(release_dir, KEY,
+                                                                        name=f"{language}-release") as release:
+        release.embed(["customer", "other-customer"], work / f"{language}-copies", registry=reg)
+    analyse_s = time.perf_counter() - t0
+    copy = work / f"{language}-copies" / "customer"
+    rows = []
+    for name, attack in attacks(language).items():
+        leak = work / f"{language}-leak-{len(rows)}"
+        shutil.copytree(copy, leak)
+        if attack is not None:
+            attack(leak)  # type: ignore[operator]
+        t0 = time.perf_counter()
+        report = watermark.trace(leak, KEY, registry, jobs=2)
+        seconds = time.perf_counter() - t0
+        p = report.provenance
+        assert p is not None
+        sims = [f.similarity for f in p.files if f.prints >= 8]
+        own = [f for f in p.files if f.release_path is not None]
+        right = sum(1 for f in own if Path(f.release_path).name.split(".")[0] in Path(f.path).name
+                    or f.release_path == f.path)
+        rows.append({"attack": name, "named": p.release == f"{language}-release" and p.derived,
+                     "median_similarity": _median(sims), "files_mapped_right": round(right / max(1, len(p.files)), 3),
+                     "release_share": round(p.release_share, 3), "marks": report.marks.state if report.marks else None,
+                     "accused": [s.recipient for s in report.accused], "trace_s": round(seconds, 2)})
+    # 20% of the release mixed into an unrelated tree
+    mixed = work / f"{language}-mixed"
+    neg_name, neg_files = negatives()[language][0]
+    copy_tree(neg_files, mixed)
+    leaked = code_files(copy)
+    for p in leaked[:max(1, len(leaked) // 5)]:
+        dst = mixed / "vendored" / p.relative_to(copy)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_bytes(strip_blank(p.read_bytes(), language))
+    report = watermark.trace(mixed, KEY, registry, jobs=2)
+    p = report.provenance
+    vend = [f for f in p.files if f.path.startswith("vendored/")]
+    others = [f for f in p.files if not f.path.startswith("vendored/")]
+    rows.append({"attack": f"20% of the release mixed into {neg_name}", "named": p.release == f"{language}-release",
+                 "median_similarity": _median([f.similarity for f in vend]),
+                 "files_mapped_right": round(sum(1 for f in vend if f.release_path == f.path[len('vendored/'):])
+                                             / max(1, len(vend)), 3),
+                 "unrelated_files_mapped": sum(1 for f in others if f.release_path and f.similarity >= 0.5),
+                 "marks": report.marks.state if report.marks else None})
+    # negative controls
+    controls = []
+    for name, nfiles in negatives()[language]:
+        tree = copy_tree(nfiles, work / f"{language}-neg-{len(controls)}")
+        report = watermark.trace(tree, KEY, registry, jobs=2)
+        p = report.provenance
+        sims = [f.similarity for f in p.files if f.prints >= 8]
+        controls.append({"tree": name, "files": len(nfiles), "derived": p.derived,
+                         "best_similarity": round(max(sims), 3) if sims else 0.0, "median_similarity": _median(sims),
+                         "matched_share": round(p.matched_share, 3)})
+    size = registry.stat().st_size
+    with watermark.Registry(registry, readonly=True) as reg:
+        prints_bytes = sum(len(b) + len(f) for _r, _p, _l, b, f in reg.provenance())
+    return {"language": language, "release_files": len(files), "analyse_s": round(analyse_s, 2),
+            "registry_bytes": size, "provenance_bytes": prints_bytes, "attacks": rows, "negative_controls": controls}
+
+
+def analysis_cost(files: list[tuple[Path, Path]], language: str) -> dict[str, float]:
+    """Analysis with and without the prints, side by side (the C pass and the
+    packing of prints and functions), best of 3."""
+    from watermark.core import carriers, provenance
+
+    datas = [p.read_bytes() for _r, p in files]
+    best = {"without": 1e9, "with": 1e9}
+    for _ in range(3):
+        for label, winnow in (("without", None), ("with", provenance.WINNOW)):
+            t0 = time.perf_counter()
+            for d in datas:
+                try:
+                    fp = watermark.fingerprint(d, language=language, winnow=winnow)
+                except watermark.WatermarkError:
+                    continue
+                carriers.boundaries(fp)
+                if winnow is not None:
+                    provenance.prints(fp)
+                    provenance.functions(fp)
+            best[label] = min(best[label], time.perf_counter() - t0)
+    return {"without_s": round(best["without"], 3), "with_s": round(best["with"], 3),
+            "ratio": round(best["with"] / best["without"], 3)}
+
+
+def dolos(work: Path, files: list[tuple[Path, Path]], leak: Path) -> dict[str, object]:
+    """Dolos (@dodona/dolos-lib) on the same release and leak: wall time, peak
+    RSS, and its similarity for bytes/reader.go against strings/reader.go."""
+    home = work / "dolos"
+    home.mkdir()
+    got = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(home),
+                          "@dodona/dolos-lib@3.5.1"], capture_output=True, text=True)
+    if got.returncode != 0:
+        return {"error": (got.stderr or got.stdout).strip().splitlines()[-1:]}
+    script = home / "run.js"
+    script.write_text("""
+const { Dolos } = require("@dodona/dolos-lib");
+(async () => {
+  const paths = process.argv.slice(3);
+  const dolos = new Dolos({ language: process.argv[2] });
+  const t0 = Date.now();
+  const report = await dolos.analyzePaths(paths);
+  const pairs = report.allPairs().map(p => [p.leftFile.path, p.rightFile.path, p.similarity]);
+  console.log(JSON.stringify({ seconds: (Date.now() - t0) / 1000, pairs: pairs.slice(0, 100000) }));
+})();
+""")
+    out: dict[str, object] = {}
+    std = Path(os.environ["GO_STDLIB_SRC"])
+    for label, paths, lang in (
+            ("bytes/reader.go vs strings/reader.go", [std / "bytes/reader.go", std / "strings/reader.go"], "go"),
+            ("release + leak", [p for _r, p in files] + code_files(leak), "go")):
+        t0 = time.perf_counter()
+        r = subprocess.run(["/usr/bin/time", "-v", "node", str(script), lang, *map(str, paths)],
+                           capture_output=True, text=True, cwd=home)
+        wall = time.perf_counter() - t0
+        if r.returncode != 0:
+            out[label] = {"error": r.stderr.strip().splitlines()[-3:]}
+            continue
+        data = json.loads(r.stdout.strip().splitlines()[-1])
+        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+        sims = [s for _a, _b, s in data["pairs"]]
+        out[label] = {"wall_s": round(wall, 2), "peak_rss_mb": round(int(rss.group(1)) / 1024) if rss else None,
+                      "pairs": len(sims), "best_similarity": round(max(sims), 3) if sims else None}
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dolos", action="store_true", help="also run Dolos (installs @dodona/dolos-lib with npm)")
+    ap.add_argument("--languages", default="go,javascript")
+    args = ap.parse_args()
+    results: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-prov-") as tmp:
+        work = Path(tmp)
+        rel = releases()
+        for lang in args.languages.split(","):
+            results[lang] = run_attacks(lang, rel[lang], work)
+            results[lang]["analysis_cost"] = analysis_cost(rel[lang], lang)  # type: ignore[index]
+            print(json.dumps(results[lang], indent=1), flush=True)
+        if args.dolos:
+            results["dolos"] = dolos(work, rel["go"], work / "go-leak-1")
+            print(json.dumps(results["dolos"], indent=1), flush=True)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"peak_rss_mb": round(own)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
