@@ -167,8 +167,9 @@ int wm_doc_has_error(const wm_doc *doc);
 /* ---- provenance (wm_winnow.c) ---- */
 
 /* Winnowed k-gram fingerprints of the token stream events[0:n] (see
- * wm_winnow.c): hashes[i] and the first event of its k-gram pos[i], at
- * most cap of them (n is always enough). k >= 1, 1 <= w <= 4096. */
+ * wm_winnow.c): hashes[i] and the first event of its k-gram pos[i] (pos
+ * may be NULL), at most cap of them (n is always enough; WM_EINVAL with
+ * *n_out == cap when cap was too small). k >= 1, 1 <= w <= 4096. */
 int wm_winnow(const wm_event *events, size_t n, uint32_t k, uint32_t w,
               uint64_t *hashes, uint32_t *pos, size_t cap, size_t *n_out);
 /* The same over a fingerprinted document's own events. */

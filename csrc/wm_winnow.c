@@ -70,7 +70,7 @@ WM_EXPORT int wm_winnow(const wm_event *ev, size_t n, uint32_t k, uint32_t w,
                 break;
             }
             hashes[out] = win[min];
-            pos[out] = at[min];
+            if (pos) pos[out] = at[min];
             out++;
         }
     }

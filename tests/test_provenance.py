@@ -3,6 +3,7 @@ files to the release's, the marks diagnosis, the negative control."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -134,3 +135,112 @@ def test_uniform_bits_are_unlikely_under_marks():
     assert prov_module._log10_binomial_tail(20, 0, 0.5) == pytest.approx(-20 * 0.30103, abs=1e-6)
     assert prov_module._log10_binomial_tail(20, 0, 0.7) == pytest.approx(20 * -0.1549, abs=1e-3)
     assert prov_module._log10_binomial_tail(10, 10, 0.5) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_an_excerpt_keeps_its_marks_present(shop, tmp_path):
+    """Half of one file: its carriers are compared with what that half holds,
+    not with the whole file's (which would look erased)."""
+    registry, copies = shop
+    text = (copies / "acme-corp" / "inventory" / "inventory.go").read_text()
+    cut = text.index("\n// Ship")
+    leak = tmp_path / "leak"
+    leak.mkdir()
+    (leak / "part.go").write_text(text[:cut] + "\n")
+    report = watermark.trace(leak, KEY, registry, jobs=1)
+    f = report.provenance.files[0]
+    assert f.release_path == "inventory/inventory.go" and f.similarity > 0.9 and 0.3 < f.coverage < 0.9
+    assert report.marks.state == "present", report.marks
+
+
+def _reorder(text: str) -> str:
+    marker = "\nfunc " if "\npackage " in "\n" + text else "\nfunction "
+    head, *rest = text.split(marker)
+    return head + "".join(marker + r for r in reversed(rest))
+
+
+@pytest.mark.parametrize("attack", ["formatters", "functions-reordered", "files-merged-and-split",
+                                    "files-renamed-and-moved", "terser-mangle-then-prettier", "functions-edited"])
+def test_every_attack_still_names_the_release(shop, tmp_path, attack):
+    import subprocess
+
+    from corpus import tool
+
+    registry, copies = shop
+    leak = tmp_path / "leak"
+    shutil.copytree(copies / "initech", leak)
+    code = sorted(p for p in leak.rglob("*") if p.suffix in (".go", ".js"))
+    if attack == "formatters":
+        subprocess.run([tool("gofmt"), "-w", str(leak)], check=True)
+        subprocess.run([tool("prettier"), "--write", "--log-level", "silent", "--tab-width", "8",
+                        *[str(p) for p in code if p.suffix == ".js"]], check=True)
+    elif attack == "functions-reordered":
+        for p in code:
+            p.write_text(_reorder(_strip(p.read_text())))
+    elif attack == "files-merged-and-split":
+        inv, rep = leak / "inventory" / "inventory.go", leak / "inventory" / "report.go"
+        inv.write_text(inv.read_text() + re.sub(r"^package \w+\n", "", rep.read_text(), flags=re.M))
+        rep.unlink()
+        cart = leak / "web" / "cart.js"
+        text = cart.read_text()
+        cut = text.index("\nfunction mergeCarts")
+        cart.write_text(text[:cut] + "\n")
+        (leak / "web" / "merge.js").write_text(text[cut:])
+    elif attack == "files-renamed-and-moved":
+        for k, p in enumerate(code):
+            dst = leak / "src" / f"m{k}{p.suffix}"
+            dst.parent.mkdir(exist_ok=True)
+            p.rename(dst)
+    elif attack == "terser-mangle-then-prettier":
+        for p in code:
+            if p.suffix == ".js":
+                p.write_bytes(subprocess.run([tool("terser"), str(p), "--mangle"], check=True,
+                                             capture_output=True).stdout)
+        subprocess.run([tool("prettier"), "--write", "--log-level", "silent",
+                        *[str(p) for p in code if p.suffix == ".js"]], check=True)
+    else:  # about one function in five edited
+        for p in code:
+            text = p.read_text()
+            p.write_text(text.replace("return nil\n", "return fmt.Errorf(\"patched\")\n", 1)
+                         .replace("return true;", "return !false;", 1))
+    report = watermark.trace(leak, KEY, registry, jobs=1)
+    p = report.provenance
+    assert p.release == "shop-1.0" and p.derived, p
+    mapped = [f for f in p.files if f.release_path is not None and f.similarity >= prov_module.DERIVED_SIMILARITY]
+    assert len(mapped) >= 3
+    if attack == "terser-mangle-then-prettier":
+        assert {f.release_path for f in mapped} >= {"web/cart.js", "web/format.js"}
+
+
+def test_the_tree_bound_holds_under_any_dependence():
+    # F files, m of them at p: F * p / m at best; one file: its own p
+    assert prov_module.tree_bound([0.001]) == pytest.approx(0.001)
+    assert prov_module.tree_bound([0.001] * 10) == pytest.approx(0.001)
+    assert prov_module.tree_bound([0.001, 0.001, 1.0, 1.0]) == pytest.approx(0.002)
+    assert prov_module.tree_bound([0.5, 0.9]) == pytest.approx(0.9)
+    assert prov_module.tree_bound([0.001], comparisons=3) == pytest.approx(0.003)
+    assert prov_module.tree_bound([]) == 1.0
+
+
+def test_a_file_p_value_is_the_share_of_background_files_as_similar():
+    from watermark.core import background
+
+    sims = background.SIMILARITY["go"]
+    n = len(sims)
+    assert prov_module.file_p("go", 1.01) == pytest.approx(1 / (n + 1))  # beyond every measured file
+    assert prov_module.file_p("go", 0.0) == pytest.approx(1.0)
+    assert prov_module.file_p("go", 0.5) == pytest.approx((sum(1 for x in sims if x >= 0.5) + 1) / (n + 1))
+    assert prov_module.file_p(None, 1.0) == 1.0  # no background: no claim
+    assert list(sims) == sorted(sims) and n >= 500
+
+
+def test_the_bound_of_a_copy_and_of_unrelated_code(shop, tmp_path):
+    registry, copies = shop
+    leak = _edit(copies / "globex", tmp_path / "leak", _strip)
+    copy = watermark.trace(leak, KEY, registry, jobs=1).provenance
+    assert copy.derived and copy.log10_bound <= math.log10(prov_module.DERIVED_LEVEL)
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("app.js", "lists.go", "server.go"):
+        shutil.copyfile(FIXTURES / name, other / name)
+    unrelated = watermark.trace(other, KEY, registry, jobs=1).provenance
+    assert not unrelated.derived and unrelated.log10_bound > math.log10(prov_module.DERIVED_LEVEL)

@@ -234,11 +234,12 @@ def _provenance_block(report: Any) -> None:
         print("provenance: no release in the registry shares code with the suspect"
               + (f" ({len(prov.unindexed)} releases recorded before provenance prints)" if prov.unindexed else ""))
     else:
-        mapped = [f for f in prov.files if f.release_path is not None]
+        mapped = [f for f in prov.files if f.release_path is not None and f.similarity >= 0.5]
         verdict = "derived from" if prov.derived else "shares some code with"
         print(f"provenance: {verdict} release {prov.release}: {len(mapped)} of {len(prov.files)} files mapped, "
-              f"{prov.release_share:.0%} of the release's prints present, "
-              f"{prov.matched_share:.0%} of the suspect's prints from it (similarities, not a probability)")
+              f"{prov.release_share:.0%} of the release's prints present, {prov.matched_share:.0%} of the "
+              f"suspect's prints from it; independently written code shares this much with probability "
+              f"<= {10 ** prov.log10_bound:.2g}")
         for f in sorted(mapped, key=lambda f: -f.similarity)[:10]:
             print(f"  {f.path} <- {f.release_path}  similarity {f.similarity:.2f}")
         if len(mapped) > 10:

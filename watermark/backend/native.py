@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import pathlib
+import threading
 from array import array
 from collections.abc import Sequence
 from types import ModuleType
@@ -95,6 +96,7 @@ class NativeBackend:
     def __init__(self, ext: Any) -> None:
         self._ffi, self._lib = ext.ffi, ext.lib
         self._languages: dict[str, Any] = {}  # language name -> (wm_lang handle, grammar kept alive)
+        self._local = threading.local()  # per thread: a buffer for prints
 
     def build_digest(self) -> str | None:
         return str(self._ffi.string(self._lib.wm_build_digest()).decode())
@@ -157,17 +159,22 @@ class NativeBackend:
         spans = None
         if with_spans:
             spans = bytes(ffi.buffer(lib.wm_doc_spans(doc), 8 * n_events)) if n_events else b""
-        prints = prints_at = None
+        prints = None
         if winnow is not None:
-            cap = max(1, lib.wm_doc_n_events(doc))
-            out_h, out_p = array("Q", bytes(8 * cap)), array("I", bytes(4 * cap))
-            count = ffi.new("size_t *")
-            _check(lib.wm_doc_winnow(doc, winnow[0], winnow[1],
-                                     ffi.from_buffer("uint64_t[]", out_h, require_writable=True),
-                                     ffi.from_buffer("uint32_t[]", out_p, require_writable=True), cap, count), "winnow")
-            prints, prints_at = out_h[:count[0]].tobytes(), out_p[:count[0]].tobytes()
+            prints = self._doc_prints(doc, winnow)
         return Parsed(records, n, (hashes[0], hashes[1], hashes[2], hashes[3]), lib.wm_doc_n_nodes(doc),
-                      bool(lib.wm_doc_has_error(doc)), events, n_events, n_idents, spans, prints, prints_at)
+                      bool(lib.wm_doc_has_error(doc)), events, n_events, n_idents, spans, prints)
+
+    def _doc_prints(self, doc: Any, winnow: tuple[int, int]) -> bytes:
+        """A document's prints, into a buffer kept per thread (most files are
+        small: allocating one per file would cost more than winnowing)."""
+        ffi, lib = self._ffi, self._lib
+        local = self._local
+        need = max(1, lib.wm_doc_n_events(doc))
+        if getattr(local, "cap", 0) < need:
+            local.buf, local.cap, local.count = ffi.new("uint64_t[]", need), need, ffi.new("size_t *")
+        _check(lib.wm_doc_winnow(doc, winnow[0], winnow[1], local.buf, ffi.NULL, local.cap, local.count), "winnow")
+        return bytes(ffi.buffer(local.buf, 8 * local.count[0]))
 
     def winnow(self, events: bytes, n_events: int, k: int, w: int) -> tuple[array, array]:
         ffi = self._ffi

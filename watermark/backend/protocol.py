@@ -53,8 +53,7 @@ class Parsed:
     n_events: int = 0
     n_idents: int = 0
     spans: bytes | None = None
-    prints: bytes | None = None  # winnowed k-gram hashes (uint64), when asked for
-    prints_at: bytes | None = None  # the first event of each one's k-gram (uint32)
+    prints: bytes | None = None  # winnowed k-gram hashes (uint64), when asked for (positions: winnow())
 
 
 class Backend(Protocol):

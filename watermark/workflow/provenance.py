@@ -15,21 +15,29 @@ blank lines stripped or added everywhere, code re-printed by a formatter),
 `absent` (the mapped files hold no carriers). When marks are erased, the
 candidates are everyone who received the release.
 
-Provenance never accuses anyone. Its figures are measured similarities,
-not a probability: README "Provenance" says what is calibrated and what not.
+`log10_bound` bounds the probability that independently written code
+shares this much with the release: each suspect file's similarity is
+compared with those of independently written files measured on the
+corpora (core/background.py, made by benchmarks/provenance.py), and the
+files' p-values are combined by `tree_bound`, valid whatever the dependence
+between them. It can never go below about 1 / (files measured): a claim
+at the 1e-3 level, not 1e-9. Provenance never accuses anyone.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..core import background
 from .registry import Registry
 
 MIN_PRINTS = 8  # a suspect file with fewer prints is too small to map
-DERIVED_SIMILARITY = 0.5  # a file maps to a release file when at least this share of its prints is there
+DERIVED_SIMILARITY = 0.5  # a file is shown as mapped when at least this share of its prints is there
+DERIVED_LEVEL = 1e-2  # derived: independently written code shares this much with probability at most this
 UNIFORM_LOG10 = -6.0  # carriers' bits this unlikely to be all alike under marks: erased
 ERASED_SHARE = 0.1  # fewer carriers than this share of what the mapped files hold: erased
 
@@ -42,6 +50,7 @@ class FileSource:
     release_path: str | None
     similarity: float  # share of the file's prints found in release_path
     prints: int
+    coverage: float = 0.0  # share of release_path's prints found in the file
 
 
 @dataclass
@@ -52,11 +61,11 @@ class Provenance:
     matched_share: float  # share of the suspect's prints found in the release
     files: list[FileSource] = field(default_factory=list)
     others: list[dict[str, Any]] = field(default_factory=list)  # other releases sharing prints, best first
-    log10_bound: float | None = None  # not calibrated yet: None
+    log10_bound: float = 0.0  # that independently written code shares this much (tree_bound)
     unindexed: list[str] = field(default_factory=list)  # releases recorded before provenance prints
 
     def as_json(self) -> dict[str, Any]:
-        return {"release": self.release, "derived": self.derived, "log10_bound": self.log10_bound,
+        return {"release": self.release, "derived": self.derived, "log10_bound": round(self.log10_bound, 3),
                 "release_share": round(self.release_share, 4), "matched_share": round(self.matched_share, 4),
                 "files": [{"path": f.path, "release_path": f.release_path, "similarity": round(f.similarity, 4)}
                           for f in self.files],
@@ -66,7 +75,7 @@ class Provenance:
 @dataclass
 class Marks:
     state: str  # present, erased, absent, unknown
-    expected: int  # carriers the mapped release files hold
+    expected: int  # carriers the suspect's share of the mapped release files holds, about
     found: int  # of those, read in the suspect
     ones: int  # of the found, how many read a blank line
     reason: str
@@ -82,15 +91,40 @@ def _prints(blob: bytes) -> array:
     return a
 
 
-def provenance(registry: Registry, suspect: list[tuple[str, bytes]]) -> Provenance:
-    """Map each suspect file (path, packed prints) to its release file."""
-    mine = {p: set(_prints(b)) for p, b in suspect}
+def file_p(language: str | None, similarity: float) -> float:
+    """The share of independently written files (core/background.py) at
+    least this similar to a release file, counted as one more of them (so
+    never below 1 / (N + 1))."""
+    sims = background.SIMILARITY.get(language or "", ())
+    n = len(sims)
+    return (n - bisect.bisect_left(sims, similarity - 1e-9) + 1) / (n + 1)
+
+
+def tree_bound(ps: list[float], comparisons: int = 1) -> float:
+    """The probability that a tree of independently written files has p-values
+    this small, under any dependence between its files: for each m, at least
+    m of the F files below p_(m) happens with probability at most
+    F * p_(m) / m (Markov's inequality on their count); the best m, times
+    the releases compared."""
+    if not ps:
+        return 1.0
+    ps = sorted(ps)
+    f = len(ps)
+    return min(1.0, comparisons * min(f * p / m for m, p in enumerate(ps, 1)))
+
+
+def provenance(registry: Registry, suspect: list[tuple[str, str | None, bytes]]) -> Provenance:
+    """Map each suspect file (path, language, packed prints) to its release file."""
+    language_of = {p: lang for p, lang, _b in suspect}
+    mine = {p: set(_prints(b)) for p, _lang, b in suspect}
     everything: set[int] = set().union(*mine.values()) if mine else set()
     per_release: dict[str, dict[str, set[int]]] = defaultdict(dict)  # release -> path -> hits in the suspect
     distinct: dict[str, set[int]] = defaultdict(set)  # each release's prints
+    sizes: dict[tuple[str, str], int] = {}  # prints per release file
     for release, path, _language, blob, _functions in registry.provenance():
         prints = _prints(blob)
         distinct[release].update(prints)
+        sizes[(release, path)] = len(prints)
         hit = everything.intersection(prints)
         if hit:
             per_release[release][path] = hit
@@ -116,38 +150,50 @@ def provenance(registry: Registry, suspect: list[tuple[str, bytes]]) -> Provenan
             for q in owner.get(h, ()):
                 votes[q] += 1
         if votes and len(theirs) >= MIN_PRINTS:
-            q, n = max(votes.items(), key=lambda kv: (kv[1], kv[0]))
-            files.append(FileSource(path, q, n / len(theirs), len(theirs)))
+            # most shared prints; on a tie, the file of the same path, then of the same name
+            name = path.rsplit("/", 1)[-1]
+            q, n = max(votes.items(), key=lambda kv: (kv[1], kv[0] == path, kv[0].rsplit("/", 1)[-1] == name,
+                                                       kv[0]))
+            files.append(FileSource(path, q, n / len(theirs), len(theirs), n / max(1, sizes[(best, q)])))
         else:
             files.append(FileSource(path, None, 0.0, len(theirs)))
-    mapped = [f for f in files if f.release_path is not None and f.similarity >= DERIVED_SIMILARITY]
-    big = sum(f.prints for f in files if f.prints >= MIN_PRINTS)
     matched_share = len(found) / max(1, len(everything))
-    derived = bool(mapped) and sum(f.prints for f in mapped) >= 0.2 * big
+    units = [f for f in files if f.prints >= MIN_PRINTS]
+    bound = tree_bound([file_p(language_of[f.path], f.similarity) if f.release_path else 1.0 for f in units],
+                       max(1, len(distinct)))
+    log10_bound = math.log10(bound)
+    derived = bound <= DERIVED_LEVEL
     totals = {r: len(p) for r, p in distinct.items()}
     others = [{"release": r, "shared_prints": n, "release_share": round(n / max(1, totals[r]), 4)}
               for n, r, _f in ranked[1:6]]
     return Provenance(best, derived, len(found) / max(1, totals[best]), matched_share, files, others,
-                      unindexed=unindexed)
+                      log10_bound, unindexed)
 
 
 def diagnose(registry: Registry, prov: Provenance, key_id: str,
-             observed: dict[str, dict[int, int]], p_alike: float = 0.5, own: bool = True) -> Marks:
+             observed: dict[str, dict[int, int]], p_alike: float = 0.5, own: bool = True,
+             accused: bool = False) -> Marks:
     """The marks of the release provenance names: `observed` maps each
     suspect file to the carriers read in it (identity -> bit). `p_alike`:
     the most likely a marked bit is to be 0 (or 1): ½ for the unbiased code,
-    1 - cutoff for Tardos."""
+    1 - cutoff for Tardos. `accused`: the trace named a recipient, so marks
+    survive (part of the copy may still have been stripped)."""
     if prov.release is None or not prov.derived:
         return Marks("unknown", 0, 0, 0, "the code is not mapped to a release")
     if not own:
         return Marks("unknown", 0, 0, 0, f"release {prov.release!r} was marked with another key",
                      registry.recipients_of(prov.release))
-    wanted = {f.release_path for f in prov.files if f.release_path is not None
-              and f.similarity >= DERIVED_SIMILARITY}
+    # the carriers of the mapped release files, as many as the suspect holds of each file
+    coverage: dict[str, float] = {}
+    for f in prov.files:
+        if f.release_path is not None and f.similarity >= DERIVED_SIMILARITY:
+            coverage[f.release_path] = min(1.0, coverage.get(f.release_path, 0.0) + f.coverage)
     expected: set[int] = set()
+    share = 0.0
     for name, _code, path, ids in registry.carrier_files(key_id):
-        if name == prov.release and path in wanted:
+        if name == prov.release and path in coverage:
             expected.update(ids)
+            share += coverage[path] * len(ids)
     candidates = registry.recipients_of(prov.release)
     if not expected:
         return Marks("absent", 0, 0, 0, "the release files it maps to hold no carriers", candidates)
@@ -157,18 +203,22 @@ def diagnose(registry: Registry, prov: Provenance, key_id: str,
             if i in expected:
                 bits[i] = b
     found, ones = len(bits), sum(bits.values())
-    if found < ERASED_SHARE * len(expected):
-        return Marks("erased", len(expected), found, ones,
-                     f"{found} of the {len(expected)} carriers of the mapped files were found", candidates)
+    held = round(share)  # of those, about as many as the suspect's share of each file holds
+    if accused:  # marks enough to name a recipient survive, whatever became of the others
+        return Marks("present", held, found, ones, f"{found} of about {held} carriers found; a recipient is "
+                     "named by them", [])
+    if found < ERASED_SHARE * held:
+        return Marks("erased", held, found, ones,
+                     f"{found} of the about {held} carriers its code holds were found", candidates)
     least = min(ones, found - ones)
     # under marks, each bit is 0 (and 1) with probability at most p_alike: both tails
     log10_tail = math.log10(2) + _log10_binomial_tail(found, least, p_alike)
     if log10_tail <= UNIFORM_LOG10:
         alike = "no blank line" if ones <= found - ones else "a blank line"
-        return Marks("erased", len(expected), found, ones,
+        return Marks("erased", held, found, ones,
                      f"{found - least} of {found} carriers read alike ({alike}): marks stripped or overwritten",
                      candidates)
-    return Marks("present", len(expected), found, ones, f"{found} of {len(expected)} carriers found", [])
+    return Marks("present", held, found, ones, f"{found} of about {held} carriers found", [])
 
 
 def _log10_binomial_tail(n: int, k: int, p: float) -> float:

@@ -208,7 +208,7 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
         source = suspect if isinstance(suspect, (bytes, bytearray, memoryview)) else \
             opened.enter_context(Source.open(suspect))
         per_file: list[tuple[str, str | None, str | None, array, bytes]] = []
-        prints: list[tuple[str, bytes]] = []
+        prints: list[tuple[str, str | None, bytes]] = []
         try:
             for got, (path, guessed) in ordered_map(extract_file, suspect_jobs(source, language), jobs):
                 assert got is not None
@@ -217,7 +217,7 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
                 words = array("Q")
                 words.frombytes(got.words)
                 per_file.append((path, got.language, got.note, identities_of(key, words), got.bits))
-                prints.append((path, got.prints))
+                prints.append((path, got.language, got.prints))
                 bar.step(len(got.bits))
         finally:
             bar.close()
@@ -242,14 +242,17 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
         # where the code comes from, and what became of the marks (never an accusation)
         prov = provenance.provenance(registry, prints)
         code_named = code_of.get(prov.release or "", Code("unbiased"))
-        marks = provenance.diagnose(registry, prov, key.id,
-                                    {p: dict(zip(ids, b)) for p, _l, _n, ids, b in per_file},
-                                    0.5 if code_named.name == "unbiased" else 1.0 - code_named.cutoff,
-                                    own=prov.release in code_of)
+
+        def diagnosis(accused: bool) -> provenance.Marks:
+            return provenance.diagnose(registry, prov, key.id,
+                                       {p: dict(zip(ids, b)) for p, _l, _n, ids, b in per_file},
+                                       0.5 if code_named.name == "unbiased" else 1.0 - code_named.cutoff,
+                                       own=prov.release in code_of, accused=accused)
+
         if not releases:
             return TraceReport(_describe(suspect), key.id, level, "unbiased", [], boundaries, 0, 0, [],
                                [FileEvidence(p, lang, 0, note=note) for p, lang, note, _i, _b in per_file],
-                               provenance=prov, marks=marks)
+                               provenance=prov, marks=diagnosis(False))
         code = code_of[releases[0][0]]
         usable = set().union(*(carriers_of[n] for n, _c in releases if code_of[n] == code))
         if recipients is None:
@@ -279,7 +282,7 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
             files.append(FileEvidence(path, lang, len(fids), matches, note))
         seconds = {"extract": extracted - started, "score": time.perf_counter() - extracted}
         return TraceReport(_describe(suspect), key.id, level, code.name, releases, boundaries, len(identities),
-                           len(recipients), ranking, files, seconds, decoded, prov, marks)
+                           len(recipients), ranking, files, seconds, decoded, prov, diagnosis(bool(accused)))
 
 
 def _rounds(key: Key, recipients: list[str], identities: array, bits: bytes, code: Code,

@@ -60,13 +60,10 @@ class ReferenceBackend:
         with_events = with_events or with_spans
         events = walk.pack_events(w.events) if with_events else None
         spans = array("I", [x for span in w.spans for x in span]).tobytes() if with_spans else None
-        prints = prints_at = None
-        if winnow is not None:
-            got = self._winnow(w.events, *winnow)
-            prints, prints_at = got[0].tobytes(), got[1].tobytes()
+        prints = self._winnow(w.events, *winnow)[0].tobytes() if winnow is not None else None
         return Parsed(walk.pack_units(w.units), len(w.units), w.file_hashes, w.n_nodes, w.has_error,
                       events, len(w.events) if with_events else 0, w.n_idents if with_events else 0, spans,
-                      prints, prints_at)
+                      prints)
 
     @staticmethod
     def _winnow(events: list[tuple[int, int, int, int]], k: int, w: int) -> tuple[array, array]:
