@@ -88,13 +88,17 @@ def test_stripped_marks_are_diagnosed_and_the_release_still_named(shop, tmp_path
     assert report.marks.candidates == CUSTOMERS
 
 
+def _unrelated(out: Path) -> Path:
+    """The test fixtures: Go and JS code that has nothing to do with the sample."""
+    out.mkdir()
+    for name in ("app.js", "lists.go", "server.go"):
+        shutil.copyfile(FIXTURES / name, out / name)
+    return out
+
+
 def test_unrelated_code_is_not_derived(shop, tmp_path):
     registry, _ = shop
-    other = tmp_path / "other"
-    other.mkdir()
-    for name in ("app.js", "lists.go", "server.go"):
-        shutil.copyfile(FIXTURES / name, other / name)
-    report = watermark.trace(other, KEY, registry, jobs=1)
+    report = watermark.trace(_unrelated(tmp_path / "other"), KEY, registry, jobs=1)
     assert not report.provenance.derived
     assert report.marks.state == "unknown" and report.marks.candidates == []
     assert all(f.similarity < prov_module.DERIVED_SIMILARITY for f in report.provenance.files)
@@ -102,10 +106,7 @@ def test_unrelated_code_is_not_derived(shop, tmp_path):
 
 def test_a_part_of_the_release_mixed_into_other_code(shop, tmp_path):
     registry, copies = shop
-    mix = tmp_path / "mix"
-    mix.mkdir()
-    for name in ("app.js", "lists.go", "server.go"):
-        shutil.copyfile(FIXTURES / name, mix / name)
+    mix = _unrelated(tmp_path / "mix")
     (mix / "vendored").mkdir()
     (mix / "vendored" / "money.go").write_text(_strip((copies / "globex" / "inventory" / "report.go").read_text()))
     report = watermark.trace(mix, KEY, registry, jobs=1)
@@ -238,9 +239,5 @@ def test_the_bound_of_a_copy_and_of_unrelated_code(shop, tmp_path):
     leak = _edit(copies / "globex", tmp_path / "leak", _strip)
     copy = watermark.trace(leak, KEY, registry, jobs=1).provenance
     assert copy.derived and copy.log10_bound <= math.log10(prov_module.DERIVED_LEVEL)
-    other = tmp_path / "other"
-    other.mkdir()
-    for name in ("app.js", "lists.go", "server.go"):
-        shutil.copyfile(FIXTURES / name, other / name)
-    unrelated = watermark.trace(other, KEY, registry, jobs=1).provenance
+    unrelated = watermark.trace(_unrelated(tmp_path / "other"), KEY, registry, jobs=1).provenance
     assert not unrelated.derived and unrelated.log10_bound > math.log10(prov_module.DERIVED_LEVEL)
