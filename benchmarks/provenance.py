@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from array import array
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -354,9 +355,12 @@ const { Dolos } = require("@dodona/dolos-lib");
 """)
     out: dict[str, object] = {}
     std = Path(os.environ["GO_STDLIB_SRC"])
+    rel = releases()
     for label, paths, lang in (
             ("bytes/reader.go vs strings/reader.go", [std / "bytes/reader.go", std / "strings/reader.go"], "go"),
-            ("release + leak", [p for _r, p in files] + code_files(leak), "go")):
+            ("Go release + leak", [p for _r, p in files] + code_files(leak), "go"),
+            ("JS release + leak", [p for _r, p in rel["javascript"]] + code_files(work / "javascript-leak-1"),
+             "javascript")):
         t0 = time.perf_counter()
         r = subprocess.run(["/usr/bin/time", "-v", "node", str(script), lang, *map(str, paths)],
                            capture_output=True, text=True, cwd=home)
@@ -463,14 +467,93 @@ def write_background(rows: list[dict[str, object]], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def tune(settings: list[tuple[int, int]]) -> list[dict[str, object]]:
+    """K and W: for each, how similar independently written files are to a
+    release (the background's p99 and max, pooled as --background pools
+    them), how similar a copy stays with ~20% of its functions edited (the
+    median and the 10th percentile of its files), and prints per KB."""
+    from collections import Counter
+
+    from watermark.backend import BACKEND
+    from watermark.core import languages
+
+    std, js = Path(os.environ["GO_STDLIB_SRC"]), Path(os.environ["JS_CORPUS"])
+
+    def files(root: Path, pattern: str = "*.go") -> list[Path]:
+        return [p for p in sorted(root.rglob(pattern)) if p.is_file() and "testdata" not in p.parts
+                and "vendor" not in p.parts and not p.name.endswith(("_test.go", ".min.js"))]
+
+    tools = GOCODE / "golang.org/x/tools"
+    cases = {
+        "go": (files(tools / "go") + files(tools / "internal"),
+               [p for d in ("net", "crypto", "image", "compress", "archive", "time", "os") for p in files(std / d)]),
+        "javascript": ([p for p in (js / "lodash").glob("*.js") if p.name not in ("lodash.js", "core.js", "fp.js")
+                        and not p.name.endswith(".min.js")] + files(js / "express/lib", "*.js"),
+                       files(js / "three/src", "*.js") + files(js / "jquery/src", "*.js")),
+    }
+    rng = random.Random(9)
+    edited: dict[Path, bytes] = {}
+    for lang, (rel, _bg) in cases.items():
+        for p in rel:
+            src = p.read_bytes()
+            n = src.count(b"\nfunc ") if lang == "go" else src.count(b"function")
+            for _ in range(max(1, round(0.2 * n))):
+                got = mutator.plant(src, lang, rng.choice(["branch-added", "call-added", "literal-changed",
+                                                           "assignment-changed", "statement-removed"]), rng)
+                if got is not None:
+                    src = got[0]
+            edited[p] = src
+    out = []
+    for k, w in settings:
+        for lang, (rel, bg) in cases.items():
+            grammar = languages.load(lang)
+
+            def prints(data: bytes) -> set[int]:
+                parsed = BACKEND.fingerprint(grammar, data, winnow=(k, w))  # noqa: B023
+                got = array("Q")
+                got.frombytes(parsed.prints or b"")
+                return set(got)
+
+            owner: dict[int, set[Path]] = {}
+            total = nbytes = 0
+            for p in rel:
+                data = p.read_bytes()
+                mine = prints(data)
+                total += len(mine)
+                nbytes += len(data)
+                for h in mine:
+                    owner.setdefault(h, set()).add(p)
+
+            def best(s: set[int]) -> float:
+                votes: Counter[Path] = Counter()
+                for h in s:
+                    for q in owner.get(h, ()):  # noqa: B023
+                        votes[q] += 1
+                return max(votes.values()) / len(s) if votes else 0.0
+
+            background_sims = sorted(best(s) for p in bg if len(s := prints(p.read_bytes())) >= 8)
+            copy_sims = sorted(best(s) for p in rel if len(s := prints(edited[p])) >= 8)
+            out.append({"k": k, "w": w, "language": lang, "prints_per_kb": round(1024 * total / nbytes, 1),
+                        "background_p99": round(background_sims[int(0.99 * len(background_sims))], 3),
+                        "background_max": round(background_sims[-1], 3),
+                        "edited_copy_median": round(copy_sims[len(copy_sims) // 2], 3),
+                        "edited_copy_p10": round(copy_sims[len(copy_sims) // 10], 3)})
+            print(json.dumps(out[-1]), flush=True)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dolos", action="store_true", help="also run Dolos (installs @dodona/dolos-lib with npm)")
     ap.add_argument("--languages", default="go,javascript")
     ap.add_argument("--background", action="store_true", help="only the similarity of unrelated files")
     ap.add_argument("--write", metavar="PATH", help="with --background: write them as watermark/core/background.py")
+    ap.add_argument("--tune", action="store_true", help="only the K / W comparison")
     args = ap.parse_args()
     results: dict[str, object] = {}
+    if args.tune:
+        tune([(15, 17), (23, 17), (31, 17), (40, 17), (23, 9), (23, 33)])
+        return 0
     if args.background:
         rows = background()
         if args.write:

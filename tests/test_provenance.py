@@ -241,3 +241,19 @@ def test_the_bound_of_a_copy_and_of_unrelated_code(shop, tmp_path):
     assert copy.derived and copy.log10_bound <= math.log10(prov_module.DERIVED_LEVEL)
     unrelated = watermark.trace(_unrelated(tmp_path / "other"), KEY, registry, jobs=1).provenance
     assert not unrelated.derived and unrelated.log10_bound > math.log10(prov_module.DERIVED_LEVEL)
+
+
+def test_two_versions_narrow_the_candidates(tmp_path):
+    """Version 1 went to two customers, version 2 (patched) to a third: a
+    stripped leak of version 2 names version 2, and only its recipient."""
+    registry = tmp_path / "versions.db"
+    with watermark.Registry(registry) as reg:
+        with watermark.Release.analyse(SAMPLE, KEY, name="shop-1.0") as v1:
+            v1.embed(["acme-corp", "globex"], tmp_path / "v1", registry=reg)
+        with watermark.Release.analyse(ROOT / "examples" / "sample-release-patched", KEY, name="shop-1.1") as v2:
+            v2.embed("initech", tmp_path / "v2", registry=reg)
+    leak = _edit(tmp_path / "v2", tmp_path / "leak", _strip)
+    report = watermark.trace(leak, KEY, registry, jobs=1)
+    assert report.provenance.release == "shop-1.1" and report.provenance.derived
+    assert [o["release"] for o in report.provenance.others] == ["shop-1.0"]
+    assert report.marks.state == "erased" and report.marks.candidates == ["initech"]

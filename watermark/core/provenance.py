@@ -9,9 +9,12 @@ when the marks are gone.
 * **functions**: each function's / method's / class's `renamed` and
   `skeleton` hash with its lines.
 
-K = 23 as Dolos; W = 17 as Dolos keeps ~2 / (W + 1) = 11% of the k-grams:
-a shared run of 39 tokens (about two short Go statements, counting each
-node's open and close) is always seen. README "Provenance" has the tuning.
+K = 23 and W = 17 (Dolos' values too) keep ~2 / (W + 1) = 11% of the
+k-grams, and a shared run of 39 tokens (about two short Go statements,
+counting each node's open and close) is always seen; README "Provenance"
+has the measured trade-off (benchmarks/provenance.py --tune): a longer K
+separates unrelated Go code better but loses edited JS copies, a longer W
+halves the registry but needs 55-token runs.
 """
 from __future__ import annotations
 
