@@ -125,6 +125,16 @@ def test_layout_comments_and_blank_lines_are_layout(tmp_path):
     assert d.summary.get("layout", 0) >= 2 and set(d.summary) <= {"unchanged", "layout"}
 
 
+def test_odd_line_ends_a_bom_and_other_indentation_are_layout(tmp_path):
+    """What a leaker's editor does to a file: CRLF or lone-CR line ends, a
+    BOM, spaces for tabs, trailing blanks."""
+    go = "\ufeff" + GO_BASE.replace("\t", "    ").replace("\n", " \r\n")
+    js = JS_BASE.replace("\n", "\r\n").replace("  ", "\t")
+    d = _diff(tmp_path, {"a.go": GO_BASE, "b.js": JS_BASE}, {"a.go": go, "b.js": js})
+    assert not d.changed, [(f.status, f.name, f.classes) for f in d.functions]
+    assert d.summary.get("layout", 0) >= 5
+
+
 @pytest.mark.parametrize("lang", ["go", "javascript"])
 def test_every_status(tmp_path, lang):
     if lang == "go":

@@ -94,6 +94,8 @@ class Entity:
     nested: list[int] = field(default_factory=list)  # entities directly inside
     full_exact: int = 0  # the C exact hash of the whole subtree, nested entities included
     settled: bool = True  # exact / renamed / skeleton are the own body's (FileView.settle)
+    path: str = ""  # its file's path in its tree
+    side: int = 0  # 0 base, 1 suspect (for matching across the tree)
 
     @property
     def key(self) -> tuple[str | None, str, int]:
@@ -254,6 +256,7 @@ class FileView:
             out.append(e)
         file_entity.full_exact = self.exact
         for e in out:
+            e.path = self.path
             e.settled = not e.nested
             e.digest = self._own_digest(e, out)
         return out

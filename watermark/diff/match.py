@@ -161,25 +161,6 @@ class TreeDiff:
 # ---- jobs ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Summary:
-    """An entity left for matching across the tree (no Python trees: small)."""
-
-    side: int  # 0 base, 1 suspect
-    path: str
-    index: int
-    kind: str
-    name: str
-    container: str | None
-    occurrence: int
-    start_line: int
-    end_line: int
-    exact: int
-    renamed: int
-    skeleton: int
-    digest: int
-
-
-@dataclass(frozen=True)
 class PairJob:
     """A file pair (either side may be missing) for a worker. `pairs`: the
     entity pairs to script, as (base index, suspect index, status, moved),
@@ -199,7 +180,7 @@ class PairJob:
 class PairResult:
     counts: Counter[str]
     functions: list[FunctionDiff]
-    left: list[Summary]  # entities still to match
+    left: list[Entity]  # entities still to match
     file_hashes: tuple[int | None, int | None]  # exact hash of each side's file
     status: str
     notes: list[str]
@@ -227,13 +208,14 @@ def _first_error(view: FileView) -> int:
     return min(lines) if lines else 1
 
 
-def _summary(side: int, view: FileView, e: Entity) -> Summary:
+def _left(side: int, view: FileView, e: Entity) -> Entity:
+    """An entity sent back for matching across the tree, its own hashes settled."""
     view.settle(e)
-    return Summary(side, view.path, e.index, e.kind, e.name, e.container, e.occurrence, e.start_line, e.end_line,
-                   e.exact, e.renamed, e.skeleton, e.digest)
+    e.side = side
+    return e
 
 
-def status_of(a: Entity | Summary, b: Entity | Summary) -> str:
+def status_of(a: Entity, b: Entity) -> str:
     if a.exact == b.exact:
         return "unchanged" if a.digest == b.digest else "layout"
     if a.renamed == b.renamed:
@@ -267,7 +249,7 @@ def diff_pair(job: PairJob) -> PairResult:
     hashes = (base.exact if base else None, suspect.exact if suspect else None)
     counts: Counter[str] = Counter()
     functions: list[FunctionDiff] = []
-    left: list[Summary] = []
+    left: list[Entity] = []
     if (job.base is not None and base is None) or (job.suspect is not None and suspect is None):
         return PairResult(counts, functions, left, hashes, "unreadable", notes)
     if job.pairs is not None:
@@ -280,7 +262,7 @@ def diff_pair(job: PairJob) -> PairResult:
         view = base if base is not None else suspect
         assert view is not None
         side = 0 if base is not None else 1
-        left = [_summary(side, view, e) for e in view.entities]
+        left = [_left(side, view, e) for e in view.entities]
         return PairResult(counts, functions, left, hashes, "removed" if side == 0 else "added", notes)
     if base.source == suspect.source:
         counts["unchanged"] += len(base.entities)
@@ -297,8 +279,8 @@ def diff_pair(job: PairJob) -> PairResult:
             functions.append(function_diff(base, a, suspect, b, status, moved))
         else:
             counts[status] += 1
-    left = [_summary(0, base, e) for e in base.entities if e.index not in matched_b] + \
-           [_summary(1, suspect, e) for e in suspect.entities if e.index not in matched_s]
+    left = [_left(0, base, e) for e in base.entities if e.index not in matched_b] + \
+           [_left(1, suspect, e) for e in suspect.entities if e.index not in matched_s]
     return PairResult(counts, functions, left, hashes, "layout" if same_tree else "modified", notes)
 
 
@@ -500,7 +482,7 @@ class _Tree:
         self.aligned = {(0, j.path): k for k, j in bfiles.items()} | {(1, j.path): k for k, j in sfiles.items()}
         self.counts: Counter[str] = Counter()
         self.functions: list[FunctionDiff] = []
-        self.left: list[Summary] = []
+        self.left: list[Entity] = []
         self.files: dict[str, FileDiff] = {}
         self.hashes: dict[str, tuple[int | None, int | None]] = {}
 
@@ -517,7 +499,7 @@ class _Tree:
         """Steps 2-4 of the module docstring on what the workers left; returns
         the jobs that script the pairs found (and profile the rest)."""
         files, hashes = self.files, self.hashes
-        by_file: dict[tuple[int, str], list[Summary]] = defaultdict(list)
+        by_file: dict[tuple[int, str], list[Entity]] = defaultdict(list)
         for s in self.left:
             by_file[(s.side, self.aligned[(s.side, s.path)])].append(s)
         # 2. files only on one side, paired by content
@@ -558,17 +540,17 @@ class _Tree:
             status = "layout" if hashes[bp][0] == hashes[sp][1] else "modified"
             files[sp] = FileDiff(status, fb.base, fs.suspect, fs.language, moved=True, notes=fb.notes + fs.notes)
         # the directory an entity is matched in: its base file's, for a moved file
-        def dir_of(s: Summary) -> str:
+        def dir_of(s: Entity) -> str:
             p = self.aligned[(s.side, s.path)]
             return posixpath.dirname(file_pair.get(p, p) if s.side == 1 else p)
 
         pending: dict[tuple[str | None, str | None], list[tuple[int, int, str, bool]]] = defaultdict(list)
         taken: set[tuple[int, str, int]] = set()
 
-        def free(s: Summary) -> bool:
+        def free(s: Entity) -> bool:
             return (s.side, s.path, s.index) not in taken
 
-        def take(a: Summary, b: Summary, moved: bool) -> None:
+        def take(a: Entity, b: Entity, moved: bool) -> None:
             taken.add((0, a.path, a.index))
             taken.add((1, b.path, b.index))
             status = status_of(a, b)
@@ -587,7 +569,7 @@ class _Tree:
                 if a is not None and free(a) and free(s):
                     take(a, s, True)
         # 3. across the tree: (directory, kind, container, name), then hashes
-        keyed: dict[tuple[str, str, str | None, str], list[Summary]] = defaultdict(list)
+        keyed: dict[tuple[str, str, str | None, str], list[Entity]] = defaultdict(list)
         for s in base_left:
             if s.kind != "file" and free(s):
                 keyed[(dir_of(s), s.kind, s.container, s.name)].append(s)
@@ -601,11 +583,11 @@ class _Tree:
                     take(a, s, True)
                     break
         for level, unique in (("exact", False), ("renamed", True), ("skeleton", True)):
-            mine_by: dict[int, list[Summary]] = defaultdict(list)
+            mine_by: dict[int, list[Entity]] = defaultdict(list)
             for s in base_left:
                 if s.kind != "file" and free(s):
                     mine_by[getattr(s, level)].append(s)
-            theirs_by: dict[int, list[Summary]] = defaultdict(list)
+            theirs_by: dict[int, list[Entity]] = defaultdict(list)
             for s in suspect_left:
                 if s.kind != "file" and free(s):
                     theirs_by[getattr(s, level)].append(s)

@@ -55,21 +55,22 @@ def _change_lines(c: Change, st: _Style) -> Iterable[str]:
         first = c.suspect_text[0].strip() if c.suspect_text else ""
         yield st.paint(_YELLOW, f"      ~ {first}")
         return
-    if c.base_text and c.op in ("delete", "update"):
-        for k, text in enumerate(c.base_text[:MAX_LINES]):
-            line = (c.base_lines[0] if c.base_lines else 0) + k
-            body = st.marked(text, c.marks[0] if k == 0 else None, True)
-            yield st.paint(_RED, f"      - {line:>5} | {body}")
-        if c.op == "delete" and len(c.base_text) > MAX_LINES or (c.base_lines and c.base_lines[1] - c.base_lines[0]
-                                                                  >= MAX_LINES and c.op == "delete"):
-            yield st.paint(_RED, "      -       | ...")
-    if c.suspect_text and c.op in ("insert", "update"):
-        for k, text in enumerate(c.suspect_text[:MAX_LINES]):
-            line = (c.suspect_lines[0] if c.suspect_lines else 0) + k
-            body = st.marked(text, c.marks[1] if k == 0 else None, False)
-            yield st.paint(_GREEN, f"      + {line:>5} | {body}")
-        if c.op == "insert" and c.suspect_lines and c.suspect_lines[1] - c.suspect_lines[0] >= MAX_LINES:
-            yield st.paint(_GREEN, "      +       | ...")
+    yield from _side(c, "delete", c.base_text, c.base_lines, c.marks[0], st)
+    yield from _side(c, "insert", c.suspect_text, c.suspect_lines, c.marks[1], st)
+
+
+def _side(c: Change, op: str, text: tuple[str, ...], lines: tuple[int, int] | None,
+          mark: tuple[int, int] | None, st: _Style) -> Iterable[str]:
+    """The base (`delete`) or suspect (`insert`) lines of a change."""
+    if not text or c.op not in (op, "update"):
+        return
+    sign, color = ("-", _RED) if op == "delete" else ("+", _GREEN)
+    first = lines[0] if lines else 0
+    for k, line in enumerate(text[:MAX_LINES]):
+        body = st.marked(line, mark if k == 0 else None, sign == "-")
+        yield st.paint(color, f"      {sign} {first + k:>5} | {body}")
+    if c.op == op and lines and lines[1] - lines[0] >= MAX_LINES:  # a longer node: the rest elided
+        yield st.paint(color, f"      {sign}       | ...")
 
 
 def function_lines(f: FunctionDiff, st: _Style) -> Iterable[str]:
