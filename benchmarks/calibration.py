@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 import random
 import sys
-from array import array
 from collections import defaultdict
 from pathlib import Path
 
@@ -114,18 +113,20 @@ def _phantoms(guilty: str, obs: watermark.Observations, rng: random.Random, pair
     if not len(ids):
         return
     names = [guilty] + [f"innocent-{rng.randrange(10**12)}" for _ in range(40)]
-    vectors = array("Q", (_codes.recipient_vector(KEY, r) for r in names))
-    h = _codes.carrier_vectors(KEY, ids)
+    w = _codes.DEFAULT_CODE.words  # the current scheme's vectors
+    vectors = [_codes.recipient_vector(KEY, r, w) for r in names]
+    h = _codes.carrier_vectors(KEY, ids, w)
     pv, _pairs = _collusion.pair_vectors(vectors)
     n = len(ids)
-    pair_bounds.extend(_codes.two_sided_binomial_log10(n, m) for m in _collusion.matches(h, bits, pv))
-    xor = bytes(a ^ b for a, b in zip(bits, _codes.linear_bits(h, vectors[1])))  # names[1] colludes
+    pair_bounds.extend(_codes.two_sided_binomial_log10(n, m)
+                       for m in _collusion.matches(h, bits, _codes.vector_array(pv, w), w))
+    xor = bytes(a ^ b for a, b in zip(bits, _codes.linear_bits(h, vectors[1], w)))  # names[1] colludes
     for leak, makers in ((bits, None), (xor, (0, 1))):
-        phantom = _collusion.solve(h, leak)
+        phantom = _collusion.solve(h, leak, w)
         if phantom is None or phantom.matches < 0.75 * n:
             continue
         decoded["leaks decoded"] += 1
-        sets = list(_collusion.decompose(phantom.vector, vectors))
+        sets = list(_collusion.decompose(phantom.vector, vectors, w))
         if makers is not None:
             decoded["xor leaks"] += 1
             decoded["xor leaks split into their makers"] += sets == [makers]

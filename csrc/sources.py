@@ -10,7 +10,7 @@ import pathlib
 
 HERE = pathlib.Path(__file__).resolve().parent
 SOURCES = ["wm_xxh64.c", "wm_normalize.c", "wm_units.c", "wm_arena.c", "wm_fingerprint.c", "wm_prf.c", "wm_carriers.c",
-           "wm_winnow.c"]
+           "wm_winnow.c", "wm_collusion.c"]
 HEADERS = ["watermark.h", "wm_internal.h", "wm_arena.h"]
 
 

@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 14
+#define WM_ABI_VERSION 15
 
 /* Seeds and markers of the hash definitions (format: changing one changes
  * every fingerprint, carrier identity and recipient bit; see CHANGELOG.md). */
@@ -226,12 +226,25 @@ int wm_set_bits(const char *src, size_t len, const uint64_t *gaps, const uint8_t
                 size_t n, char *out, size_t out_cap, size_t *out_len,
                 uint64_t *added, uint64_t *removed);
 
-/* Unbiased code, one recipient: bits[i] = parity(h[i] & vector). */
-void wm_linear_bits(const uint64_t *h, size_t n, uint64_t vector, uint8_t *bits);
-/* Unbiased code, m recipients: matches[r] = #{i : parity(h[i] & vectors[r])
- * == observed[i] & 1}. */
-int wm_score_linear(const uint64_t *h, const uint8_t *observed, size_t n,
+/* Unbiased code. A vector is `words` (1 or 2, at most WM_LINEAR_WORDS)
+ * 64-bit words, least significant first: 64-bit vectors in scheme 1,
+ * 128-bit in scheme 2; h holds n such vectors, one after the other.
+ * One recipient: bits[i] = parity(h[i] & vector) over all its words. */
+#define WM_LINEAR_WORDS 2
+int wm_linear_bits(const uint64_t *h, size_t words, size_t n, const uint64_t *vector, uint8_t *bits);
+/* m recipients (vectors: m vectors): matches[r] = #{i : parity(h[i] &
+ * vectors[r]) == observed[i] & 1}. */
+int wm_score_linear(const uint64_t *h, size_t words, const uint8_t *observed, size_t n,
                     const uint64_t *vectors, size_t m, uint32_t *matches);
+/* Sets of `size` (2..WM_XOR_MAX_SIZE) distinct indexes into the m vectors
+ * whose XOR is target (meet in the middle: a table of the m(m-1)/2 pairs,
+ * one lookup per (size - 2)-subset; m <= WM_XOR_MAX_VECTORS). Each set is
+ * written ascending, size indexes, to out, at most cap sets, in no
+ * particular order; *found = how many there are (may exceed cap). */
+#define WM_XOR_MAX_SIZE 5
+#define WM_XOR_MAX_VECTORS 4096
+int wm_xor_sets(const uint64_t *vectors, size_t words, size_t m, const uint64_t *target,
+                size_t size, uint32_t *out, size_t cap, size_t *found);
 /* Tardos code, m recipients (16-byte PRF keys each): x = siphash(key_r,
  * identity) < thresholds[i]; the symmetric score with weights up/down. */
 void wm_score_tardos(const uint64_t *identities, const uint8_t *observed,

@@ -406,10 +406,14 @@ WM_EXPORT int wm_set_bits(const char *src, size_t len, const uint64_t *gaps, con
  * the tables stay in cache while every recipient passes over them. */
 enum { WM_CHUNK = 32, WM_TABLE = 8 * 256 };
 
-static void plane_tables(const uint64_t *h, size_t count, uint64_t *table) {
+/* The bit planes of `count` (<= 64) words h[0], h[stride], ...: plane b
+ * holds bit b of every word, so the parities of the 64 carriers with one
+ * recipient's word are the XOR of the planes its set bits select, read 8 bits
+ * at a time from 8 tables of 256 entries. */
+static void plane_tables(const uint64_t *h, size_t stride, size_t count, uint64_t *table) {
     uint64_t planes[64] = {0};
     for (size_t j = 0; j < count; j++)
-        for (uint64_t x = h[j]; x; x &= x - 1) planes[__builtin_ctzll(x)] |= 1ULL << j;
+        for (uint64_t x = h[j * stride]; x; x &= x - 1) planes[__builtin_ctzll(x)] |= 1ULL << j;
     for (unsigned g = 0; g < 8; g++) {
         uint64_t *t = table + 256 * g;
         t[0] = 0;
@@ -418,11 +422,18 @@ static void plane_tables(const uint64_t *h, size_t count, uint64_t *table) {
     }
 }
 
-WM_EXPORT int wm_score_linear(const uint64_t *h, const uint8_t *observed, size_t n,
+static inline uint64_t plane_parities(const uint64_t *t, uint64_t s) {
+    return t[s & 255] ^ t[256 + ((s >> 8) & 255)] ^ t[512 + ((s >> 16) & 255)] ^
+           t[768 + ((s >> 24) & 255)] ^ t[1024 + ((s >> 32) & 255)] ^ t[1280 + ((s >> 40) & 255)] ^
+           t[1536 + ((s >> 48) & 255)] ^ t[1792 + (s >> 56)];
+}
+
+WM_EXPORT int wm_score_linear(const uint64_t *h, size_t words, const uint8_t *observed, size_t n,
                               const uint64_t *vectors, size_t m, uint32_t *matches) {
     for (size_t r = 0; r < m; r++) matches[r] = 0;
+    if (words < 1 || words > WM_LINEAR_WORDS) return WM_EINVAL;
     if (n == 0 || m == 0) return WM_OK;
-    uint64_t *tables = malloc(WM_CHUNK * WM_TABLE * sizeof *tables);
+    uint64_t *tables = malloc(WM_CHUNK * words * WM_TABLE * sizeof *tables);
     if (!tables) return WM_ENOMEM;
     uint64_t seen[WM_CHUNK], valid[WM_CHUNK];
     size_t blocks = (n + 63) / 64;
@@ -431,21 +442,20 @@ WM_EXPORT int wm_score_linear(const uint64_t *h, const uint8_t *observed, size_t
         uint32_t carriers = 0;
         for (size_t k = 0; k < nb; k++) {
             size_t base = 64 * (first + k), count = n - base < 64 ? n - base : 64;
-            plane_tables(h + base, count, tables + k * WM_TABLE);
+            for (size_t w = 0; w < words; w++)
+                plane_tables(h + base * words + w, words, count, tables + (k * words + w) * WM_TABLE);
             seen[k] = 0;
             for (size_t j = 0; j < count; j++) seen[k] |= (uint64_t)(observed[base + j] & 1) << j;
             valid[k] = count == 64 ? ~0ULL : (1ULL << count) - 1;
             carriers += (uint32_t)count;
         }
         for (size_t r = 0; r < m; r++) {
-            uint64_t s = vectors[r];
+            const uint64_t *s = vectors + r * words;
             uint32_t mismatches = 0;
             for (size_t k = 0; k < nb; k++) {
-                const uint64_t *t = tables + k * WM_TABLE;
-                uint64_t parities = t[s & 255] ^ t[256 + ((s >> 8) & 255)] ^ t[512 + ((s >> 16) & 255)] ^
-                                    t[768 + ((s >> 24) & 255)] ^ t[1024 + ((s >> 32) & 255)] ^
-                                    t[1280 + ((s >> 40) & 255)] ^ t[1536 + ((s >> 48) & 255)] ^
-                                    t[1792 + (s >> 56)];
+                uint64_t parities = 0;
+                for (size_t w = 0; w < words; w++)
+                    parities ^= plane_parities(tables + (k * words + w) * WM_TABLE, s[w]);
                 mismatches += (uint32_t)__builtin_popcountll((parities ^ seen[k]) & valid[k]);
             }
             matches[r] += carriers - mismatches;
@@ -455,8 +465,14 @@ WM_EXPORT int wm_score_linear(const uint64_t *h, const uint8_t *observed, size_t
     return WM_OK;
 }
 
-WM_EXPORT void wm_linear_bits(const uint64_t *h, size_t n, uint64_t vector, uint8_t *bits) {
-    for (size_t i = 0; i < n; i++) bits[i] = (uint8_t)__builtin_parityll(h[i] & vector);
+WM_EXPORT int wm_linear_bits(const uint64_t *h, size_t words, size_t n, const uint64_t *vector, uint8_t *bits) {
+    if (words < 1 || words > WM_LINEAR_WORDS) return WM_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = 0;
+        for (size_t w = 0; w < words; w++) x ^= h[i * words + w] & vector[w];
+        bits[i] = (uint8_t)__builtin_parityll(x);
+    }
+    return WM_OK;
 }
 
 WM_EXPORT void wm_score_tardos(const uint64_t *identities, const uint8_t *observed,

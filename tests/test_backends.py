@@ -420,6 +420,53 @@ def test_bit_sliced_scoring_counts_exactly_the_matching_parities(h, rnd, vectors
         assert _native().linear_bits(ha, s) == REFERENCE.linear_bits(ha, s)
 
 
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=300), st.randoms(use_true_random=False),
+       st.lists(st.integers(0, 2**128 - 1), max_size=12))
+def test_scheme_2_scoring_counts_the_parities_of_128_bit_vectors(h, rnd, vectors):
+    """The two-word scorer and bits (scheme 2) against the definition:
+    parity over both words of h_i AND s_r."""
+    h = h[:len(h) // 2 * 2]
+    n = len(h) // 2
+    observed = bytes(rnd.getrandbits(1) for _ in range(n))
+    ha, va = array("Q", h), codes.vector_array(vectors, 2)
+    wide = [h[2 * i] | h[2 * i + 1] << 64 for i in range(n)]
+    want = [sum((bin(x & s).count("1") & 1) == o for x, o in zip(wide, observed)) for s in vectors]
+    assert list(_native().score_linear(ha, observed, va, 2)) == list(REFERENCE.score_linear(ha, observed, va, 2)) \
+        == want
+    for s in vectors[:3]:
+        assert _native().linear_bits(ha, s, 2) == REFERENCE.linear_bits(ha, s, 2) == \
+            bytes(bin(x & s).count("1") & 1 for x in wide)
+
+
+@settings(max_examples=40)
+@given(st.integers(2, 5), st.integers(0, 40), st.sampled_from([1, 2]), st.randoms(use_true_random=False),
+       st.booleans())
+def test_xor_sets_finds_the_sets_the_reference_finds(size, n, words, rnd, degenerate):
+    """wm_xor_sets (a hashed table of pairs, a filter, one lookup per
+    prefix) against the reference's dictionary, on random vectors and on
+    degenerate ones (few distinct values: many sets share a XOR)."""
+    top = 3 if degenerate else 1 << (64 * words)
+    ints = [rnd.randrange(top) for _ in range(n)]
+    vectors = codes.vector_array(ints, words)
+    targets = [rnd.randrange(top)]
+    if n >= size:
+        members = sorted(rnd.sample(range(n), size))
+        t = 0
+        for k in members:
+            t ^= ints[k]
+        targets.append(t)
+    for t in targets:
+        got = _native().xor_sets(vectors, words, t, size)
+        assert got == REFERENCE.xor_sets(vectors, words, t, size)
+        for members in got:
+            x = 0
+            for k in members:
+                x ^= ints[k]
+            assert x == t and list(members) == sorted(set(members)) and len(members) == size
+    if n >= size and not degenerate:
+        assert tuple(members) in _native().xor_sets(vectors, words, targets[-1], size)
+
+
 @settings(max_examples=25)
 @given(st.lists(st.integers(0, 2**64 - 1), max_size=60), st.randoms(use_true_random=False),
        st.integers(1, 6))
@@ -476,10 +523,18 @@ def test_scoring_many_recipients_finds_the_one_whose_bits_were_leaked(code):
 @settings(max_examples=30)
 @given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=50, unique=True), st.text(min_size=1, max_size=12))
 def test_linear_bits_are_the_parity_of_carrier_and_recipient_vectors(identities, recipient):
+    """Both schemes: scheme 1's 64-bit vectors, and scheme 2's 128-bit ones
+    whose low word of h_i is scheme 1's h_i and whose s_r is its own."""
     ids = array("Q", identities)
     h = codes.carrier_vectors(KEY, ids)
     s = codes.recipient_vector(KEY, recipient)
     assert s != 0
     expected = bytes(bin(x & s).count("1") % 2 for x in h)
-    assert codes.recipient_bits(KEY, recipient, ids, codes.Code.of("unbiased")) == expected
+    assert codes.recipient_bits(KEY, recipient, ids, codes.Code("unbiased", scheme=1)) == expected
     assert list(_native().score_linear(h, expected, array("Q", [s]))) == [len(ids)]
+    h2 = codes.carrier_vectors(KEY, ids, 2)
+    s2 = codes.recipient_vector(KEY, recipient, 2)
+    assert 0 < s2 < 1 << 128 and s2 != s and list(h2[0::2]) == list(h)
+    expected2 = bytes(bin((h2[2 * i] | h2[2 * i + 1] << 64) & s2).count("1") % 2 for i in range(len(ids)))
+    assert codes.recipient_bits(KEY, recipient, ids, codes.Code.of("unbiased")) == expected2
+    assert list(_native().score_linear(h2, expected2, codes.vector_array([s2], 2), 2)) == [len(ids)]

@@ -30,6 +30,7 @@ sys.path.insert(0, str(GOLDEN))
 import make_golden  # noqa: E402
 
 EXPECTED = json.loads((GOLDEN / "vectors.json").read_text(encoding="utf-8"))
+EXPECTED_2 = json.loads((GOLDEN / "vectors-scheme2.json").read_text(encoding="utf-8"))
 FILES = sorted(EXPECTED["files"])
 
 
@@ -55,6 +56,30 @@ def test_carrier_identities_and_recipient_bits_are_those_of_0_1_0(rel):
     assert got["boundaries"] == want["boundaries"]
     assert got["carriers"] == want["carriers"]
     assert got["recipients"] == want["recipients"]
+
+
+@pytest.mark.parametrize("rel", FILES)
+def test_recipient_bits_of_scheme_2_are_pinned(rel):
+    """Scheme 2 (128-bit vectors of the unbiased code) changes recipients'
+    unbiased bits only: the same fingerprints, boundaries, carriers and
+    Tardos bits as scheme 1, and the unbiased bits of vectors-scheme2.json."""
+    data = (make_golden.ROOT / rel).read_bytes()
+    got = make_golden.mark_vector(data, rel, 2)
+    want = EXPECTED_2["files"][rel]
+    assert want["fingerprint"] == EXPECTED["files"][rel]["fingerprint"]
+    assert got["boundaries"] == want["boundaries"] == EXPECTED["files"][rel]["boundaries"]
+    assert got["carriers"] == want["carriers"] == EXPECTED["files"][rel]["carriers"]
+    assert got["recipients"] == want["recipients"]
+    old = EXPECTED["files"][rel]["recipients"]
+    for name, v in want["recipients"].items():
+        assert (v == old[name]) == name.startswith("tardos/") or not v["bits"]
+
+
+def test_the_current_scheme_is_2_and_scheme_1_is_still_made_and_read():
+    assert codes.SCHEME == 2 and codes.SCHEMES_READ == {1, 2}
+    assert watermark.Code.of("unbiased").words == 2 and watermark.Code("unbiased", scheme=1).words == 1
+    with pytest.raises(ValueError, match="scheme 1, 2"):
+        watermark.Code("unbiased", scheme=3)
 
 
 def _old_registry(tmp_path: Path) -> Path:
@@ -126,6 +151,7 @@ def test_a_0_1_0_registry_is_read_as_it_is_and_upgraded_by_the_first_write(tmp_p
         with watermark.Release.analyse(make_golden.ROOT / "examples" / "sample-release", _key(), name="shop-1.0",
                                        jobs=1) as release:
             assert registry.add_release(release) is False
+            assert release.code.scheme == 1  # its copies keep the scheme it was marked with
         assert registry.add_recipients("shop-1.0", ["new-customer"]) == 1
     with sqlite3.connect(db) as con:
         assert con.execute("PRAGMA user_version").fetchone()[0] == registry_module.SCHEMA_VERSION == 3
@@ -136,6 +162,30 @@ def test_a_0_1_0_registry_is_read_as_it_is_and_upgraded_by_the_first_write(tmp_p
     # analysing shop-1.0 again gave 0.1.0's release its provenance prints; fixtures-1.0 has none
     assert again.provenance is not None and again.provenance.release == "shop-1.0" and again.provenance.derived
     assert again.provenance.unindexed == ["fixtures-1.0"] and again.marks.state == "present"
+
+
+def test_a_new_copy_of_a_0_1_0_release_is_made_with_its_scheme_and_traced(tmp_path):
+    """A customer added today to a release 0.1.0 marked gets a copy of that
+    release's scheme (64-bit vectors), which traces to them among the
+    0.1.0 recipients; a new release gets scheme 2."""
+    db = _old_registry(tmp_path)
+    with watermark.Registry(db) as registry, \
+            watermark.Release.analyse(make_golden.ROOT / "examples" / "sample-release", _key(), name="shop-1.0",
+                                      jobs=1) as release:
+        assert release.code.scheme == 2
+        release.embed(["late-customer"], tmp_path / "late", registry=registry)
+        assert release.code.scheme == 1
+        newer = tmp_path / "shop-2.0"
+        shutil.copytree(make_golden.ROOT / "examples" / "sample-release", newer)
+        for f in sorted(newer.rglob("*.go"))[:2]:  # a new version: two files gain a function
+            f.write_text(f.read_text() + "\nfunc added() int {\n\tx := 1\n\ty := 2\n\tz := x + y\n\treturn z\n}\n")
+        with watermark.Release.analyse(newer, _key(), name="shop-2.0", jobs=1) as fresh:
+            fresh.embed(["new-customer"], tmp_path / "new", registry=registry)
+        assert {i.name: i.scheme for i in registry.releases()}["shop-2.0"] == 2
+    report = watermark.trace(tmp_path / "late", _key(), db, jobs=1)
+    assert report.release == "shop-1.0" and [s.recipient for s in report.accused] == ["late-customer"]
+    report = watermark.trace(tmp_path / "new", _key(), db, jobs=1)
+    assert report.release == "shop-2.0" and [s.recipient for s in report.accused] == ["new-customer"]
 
 
 def test_a_release_of_an_unknown_scheme_is_refused_with_one_line(tmp_path):

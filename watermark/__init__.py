@@ -77,7 +77,7 @@ __all__ = [
 
 def native_info() -> dict[str, object]:
     """Which backend runs: the C extension (`native`) or the reference."""
-    from .core.marks import SCHEME
+    from .core.codes import SCHEME
 
     info: dict[str, object] = {
         "native": backend.BACKEND.name == "native",

@@ -20,9 +20,9 @@ from typing import Any, NoReturn
 
 from . import __version__, fingerprint, languages, native_info
 from .backend import contract
-from .core.codes import check_level
+from .core.codes import SCHEME, check_level
 from .core.keys import Key
-from .core.marks import SCHEME, check_density
+from .core.marks import check_density
 from .errors import KeyFileError, WatermarkError
 from .workflow.registry import Registry, default_path
 from .workflow.release import Release, check_recipient_name, read_recipients

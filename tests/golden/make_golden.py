@@ -1,12 +1,14 @@
 """Write the golden vectors that pin watermark's formats (tests/test_golden.py).
 
-    python3 tests/golden/make_golden.py            # prints the vectors as JSON
-    python3 tests/golden/make_golden.py --write    # rewrites tests/golden/vectors.json
+    python3 tests/golden/make_golden.py                       # prints the scheme 1 vectors as JSON
+    python3 tests/golden/make_golden.py --scheme 2 --write    # writes tests/golden/vectors-scheme2.json
 
-vectors.json was written by this script with watermark 0.1.0 (commit 87ace61)
-and must never change: every value below is part of a format that registries
-and issued copies depend on. It uses the public API only, so the same script
-runs on every version; a change here is a scheme change (see CHANGELOG.md).
+vectors.json was written by this script with watermark 0.1.0 (commit 87ace61),
+vectors-scheme2.json (the recipient bits of scheme 2's 128-bit vectors) with
+the release after 0.1.0, and neither may change: every value below is part of a
+format that registries and issued copies depend on. It uses the public API
+only, so the same script runs on every version (0.1.0 knows scheme 1 only);
+a change here is a scheme change (see CHANGELOG.md).
 
 What it pins, for each fixture file:
   fingerprint  file hashes at every level, the syntax digest, node and unit
@@ -30,6 +32,11 @@ import watermark
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent / "vectors.json"
+
+
+def out_of(scheme: int) -> Path:
+    """Where the vectors of a scheme are kept."""
+    return OUT if scheme == 1 else OUT.with_name(f"vectors-scheme{scheme}.json")
 GOLDEN_KEY = watermark.Key(bytes(range(32)))
 RECIPIENTS = ["acme-corp", "globex", "initech", "Ünïcödé Кириллица 株式会社"]
 CODES = ["unbiased", "tardos"]
@@ -63,13 +70,23 @@ def fingerprint_vector(data: bytes, path: str) -> dict:
 _STRICT = {"lenient": False} if "lenient" in inspect.signature(watermark.extract).parameters else {}
 
 
-def mark_vector(data: bytes, path: str) -> dict:
+def _code(name: str, scheme: int) -> object:
+    """The code `name` with the bits of `scheme` (0.1.0's codes have no scheme: 1)."""
+    code = watermark.Code.of(name)
+    if hasattr(code, "of_scheme"):
+        return code.of_scheme(scheme)
+    if scheme != 1:
+        raise SystemExit(f"this watermark makes scheme 1 only, not {scheme}")
+    return name
+
+
+def mark_vector(data: bytes, path: str, scheme: int = 1) -> dict:
     every = watermark.extract(data, GOLDEN_KEY, path=path, density=1.0, **_STRICT)
     chosen = watermark.extract(data, GOLDEN_KEY, path=path, **_STRICT)
     recipients = {}
     for code in CODES:
         for r in RECIPIENTS:
-            copy = watermark.embed(data, GOLDEN_KEY, r, path=path, code=code)
+            copy = watermark.embed(data, GOLDEN_KEY, r, path=path, code=_code(code, scheme))
             seen = watermark.extract(copy.source, GOLDEN_KEY, path=path, **_STRICT)
             recipients[f"{code}/{r}"] = {
                 "sha256": hashlib.sha256(copy.source).hexdigest(),
@@ -83,23 +100,24 @@ def mark_vector(data: bytes, path: str) -> dict:
     }
 
 
-def vectors() -> dict:
+def vectors(scheme: int = 1) -> dict:
     files = {}
     for p in fixtures():
         rel = p.relative_to(ROOT).as_posix()
         data = p.read_bytes()
         files[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "fingerprint": fingerprint_vector(data, rel),
-                      **mark_vector(data, rel)}
+                      **mark_vector(data, rel, scheme)}
     return {"key_id": GOLDEN_KEY.id, "recipients": RECIPIENTS, "codes": CODES, "files": files}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"rewrite {OUT.relative_to(ROOT)}")
+    parser.add_argument("--scheme", type=int, default=1, help="the scheme of the recipient bits (default 1)")
     args = parser.parse_args()
-    text = json.dumps(vectors(), indent=1, ensure_ascii=False) + "\n"
+    text = json.dumps(vectors(args.scheme), indent=1, ensure_ascii=False) + "\n"
     if args.write:
-        OUT.write_text(text, encoding="utf-8")
+        out_of(args.scheme).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return 0

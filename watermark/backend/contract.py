@@ -9,7 +9,7 @@ import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
-WM_ABI_VERSION = 14
+WM_ABI_VERSION = 15
 WM_SEED_TEXT = 0x74657874
 WM_SEED_EXACT = 0x65786163
 WM_SEED_RENAMED = 0x72656e61
@@ -57,6 +57,9 @@ WM_C_GO_COMMENTED = 4096
 WM_IDENTITY_WORDS = 5
 WM_B_GO = 1
 WM_B_LENIENT = 2
+WM_LINEAR_WORDS = 2
+WM_XOR_MAX_SIZE = 5
+WM_XOR_MAX_VECTORS = 4096
 
 
 class EventRecord(NamedTuple):

@@ -250,27 +250,52 @@ class NativeBackend:
 
     # ---- codes and scoring -------------------------------------------------------------
 
-    def linear_bits(self, h: array, vector: int) -> bytes:
-        n = len(h)
+    def linear_bits(self, h: array, vector: int, words: int = 1) -> bytes:
+        n = len(h) // words
+        if len(h) % words:
+            raise ValueError(f"an array of {words}-word vectors")
         bits = bytearray(n)
         if n:
             ffi = self._ffi
-            self._lib.wm_linear_bits(ffi.from_buffer("uint64_t[]", h), n, vector,
-                                     ffi.from_buffer("uint8_t[]", bits, require_writable=True))
+            _check(self._lib.wm_linear_bits(ffi.from_buffer("uint64_t[]", h), words, n,
+                                            ffi.from_buffer("uint64_t[]", _words_of(vector, words)),
+                                            ffi.from_buffer("uint8_t[]", bits, require_writable=True)),
+                   "linear_bits")
         return bytes(bits)
 
-    def score_linear(self, h: array, observed: bytes, vectors: array) -> array:
+    def score_linear(self, h: array, observed: bytes, vectors: array, words: int = 1) -> array:
         ffi = self._ffi
-        n, m = len(h), len(vectors)
+        n, m = len(h) // words, len(vectors) // words
+        if len(h) % words or len(vectors) % words:
+            raise ValueError(f"arrays of {words}-word vectors")
         if len(observed) != n:
             raise ValueError("one observed bit per carrier")
         matches = array("I", bytes(4 * m))
         if m:
             _check(self._lib.wm_score_linear(
-                ffi.from_buffer("uint64_t[]", h) if n else ffi.NULL, bytes(observed), n,
+                ffi.from_buffer("uint64_t[]", h) if n else ffi.NULL, words, bytes(observed), n,
                 ffi.from_buffer("uint64_t[]", vectors), m,
                 ffi.from_buffer("uint32_t[]", matches, require_writable=True)), "score_linear")
         return matches
+
+    def xor_sets(self, vectors: array, words: int, target: int, size: int) -> list[tuple[int, ...]]:
+        ffi = self._ffi
+        m = len(vectors) // words
+        if len(vectors) % words:
+            raise ValueError(f"an array of {words}-word vectors")
+        if m < size:
+            return []
+        found = ffi.new("size_t *")
+        cap = 16
+        while True:
+            out = array("I", bytes(4 * size * cap))
+            _check(self._lib.wm_xor_sets(ffi.from_buffer("uint64_t[]", vectors), words, m,
+                                         ffi.from_buffer("uint64_t[]", _words_of(target, words)),
+                                         size, ffi.from_buffer("uint32_t[]", out, require_writable=True), cap,
+                                         found), "xor_sets")
+            if found[0] <= cap:
+                return sorted(tuple(out[k:k + size]) for k in range(0, size * found[0], size))
+            cap = found[0]
 
     def score_tardos(self, identities: array, observed: bytes, thresholds: array, up: array, down: array,
                      recipient_keys: bytes) -> tuple[array, array]:
@@ -287,6 +312,13 @@ class NativeBackend:
                                       ffi.from_buffer("double[]", scores, require_writable=True),
                                       ffi.from_buffer("uint32_t[]", matches, require_writable=True))
         return scores, matches
+
+
+def _words_of(x: int, words: int) -> array:
+    """An integer as `words` 64-bit words, least significant first."""
+    if not 0 <= x < 1 << (64 * words):
+        raise ValueError(f"a vector of {64 * words} bits")
+    return array("Q", ((x >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(words)))
 
 
 def load() -> NativeBackend:

@@ -8,11 +8,12 @@ distinct identities. That independence is what the bounds below rest on.
 Two codes:
 
 unbiased  each bit is 1 with probability 1/2: carrier i gets a secret
-          64-bit vector h_i (the PRF of its identity), recipient r a secret
-          non-zero 64-bit vector s_r, and r's bit is the parity of
-          h_i AND s_r (an inner product over GF(2)). For an innocent r'
+          vector h_i (the PRF of its identity), recipient r a secret
+          non-zero vector s_r, and r's bit is the parity of
+          h_i AND s_r (an inner product over GF(2)); vectors are 64 bits
+          in scheme 1 and 128 bits since scheme 2. For an innocent r'
           whose vector is outside the span of the leakers' vectors (all but
-          certain: 2^-64 per vector), the bits at distinct carriers are
+          certain: 2^-64, or 2^-128, per vector), the bits at distinct carriers are
           independent fair coins, independent of everything the leakers
           see, so the number of matching bits is Binomial(n, 1/2) exactly
           and the bound is the exact binomial tail. Linear bits let the C
@@ -48,7 +49,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..backend import BACKEND
 from .keys import Key, check_recipient
@@ -57,18 +58,45 @@ _TWO64 = float(1 << 64)
 _EXACT_TAIL_LIMIT = 20_000  # above this many carriers, the Chernoff bound
 
 
+# The scheme of the marks: how fingerprints, carrier identities, the keyed
+# selection and recipients' bits are derived (pinned by tests/golden). A
+# change to any of them is a new scheme; the registry records each
+# release's, and every scheme in SCHEMES_READ stays traceable.
+#   1  watermark 0.1.0: the unbiased code's vectors are 64 bits
+#   2  the next release: 128-bit vectors (h_i two PRF words, s_r 16 bytes), so a
+#      decoded XOR of up to 5 copies is named among thousands of recipients
+#      (core/collusion.py); everything else as scheme 1
+SCHEME = 2
+SCHEMES_READ = frozenset({1, 2})
+VECTOR_WORDS = {1: 1, 2: 2}  # the unbiased code's vector width per scheme, in 64-bit words
+
+
 @dataclass(frozen=True)
 class Code:
-    """A code: "unbiased", or "tardos" with its bias cutoff t."""
+    """A code: "unbiased", or "tardos" with its bias cutoff t; `scheme`
+    fixes how its bits are derived (the unbiased code's vector width)."""
 
     name: str = "unbiased"
     cutoff: float = 0.0
+    scheme: int = SCHEME
 
     def __post_init__(self) -> None:
         if self.name not in ("unbiased", "tardos"):
             raise ValueError(f"unknown code {self.name!r}; use 'unbiased' or 'tardos'")
         if self.name == "tardos" and not 0.0 < self.cutoff < 0.5:
             raise ValueError("the Tardos cutoff t must be in (0, 0.5)")
+        if self.scheme not in SCHEMES_READ:
+            raise ValueError(f"unknown scheme {self.scheme!r}; this watermark reads scheme "
+                             f"{', '.join(map(str, sorted(SCHEMES_READ)))}")
+
+    @property
+    def words(self) -> int:
+        """The unbiased code's vector width, in 64-bit words."""
+        return VECTOR_WORDS[self.scheme]
+
+    def of_scheme(self, scheme: int) -> Code:
+        """This code with the bits of another scheme."""
+        return replace(self, scheme=scheme)
 
     @classmethod
     def of(cls, code: Code | str | None) -> Code:
@@ -83,6 +111,7 @@ class Code:
 
 TARDOS = Code("tardos", 0.01)
 DEFAULT_CODE = Code("unbiased")
+_WORD = (1 << 64) - 1
 
 
 def prf(key: bytes, words: array, stride: int) -> array:
@@ -90,21 +119,41 @@ def prf(key: bytes, words: array, stride: int) -> array:
     return BACKEND.prf(key, words, stride)
 
 
-def carrier_vectors(key: Key, identities: array) -> array:
-    """h_i of each carrier identity (unbiased code)."""
-    return prf(key.subkey(b"wm-bit-carrier"), identities, 1)
+def carrier_vectors(key: Key, identities: array, words: int = 1) -> array:
+    """h_i of each carrier identity (unbiased code), `words` 64-bit words
+    each (least significant first): word 0 as in scheme 1, word 1 from its
+    own sub-key."""
+    lo = prf(key.subkey(b"wm-bit-carrier"), identities, 1)
+    if words == 1:
+        return lo
+    out = array("Q", bytes(8 * words * len(identities)))
+    out[0::words] = lo
+    for w in range(1, words):
+        out[w::words] = prf(key.subkey(b"wm-bit-carrier-%d" % (w + 1)), identities, 1)
+    return out
 
 
-def recipient_vector(key: Key, recipient: str) -> int:
-    """s_r: the recipient's non-zero 64-bit vector (unbiased code)."""
-    s = int.from_bytes(key.subkey(b"wm-recipient-vec", check_recipient(recipient).encode("utf-8"), size=8),
-                       "little")
+def recipient_vector(key: Key, recipient: str, words: int = 1) -> int:
+    """s_r: the recipient's non-zero vector of 64 x `words` bits (unbiased code)."""
+    name = check_recipient(recipient).encode("utf-8")
+    if words == 1:
+        s = int.from_bytes(key.subkey(b"wm-recipient-vec", name, size=8), "little")
+    else:
+        s = int.from_bytes(key.subkey(b"wm-recip-vec-%d" % (64 * words), name, size=8 * words), "little")
     return s or 1
 
 
-def linear_bits(h: array, vector: int) -> bytes:
+def vector_array(vectors: list[int] | array, words: int = 1) -> array:
+    """Vectors as one array of 64-bit words, `words` per vector, least
+    significant first (what the backend's linear scorer reads)."""
+    if words == 1:
+        return vectors if isinstance(vectors, array) else array("Q", vectors)
+    return array("Q", ((v >> (64 * w)) & _WORD for v in vectors for w in range(words)))
+
+
+def linear_bits(h: array, vector: int, words: int = 1) -> bytes:
     """Unbiased code: parity(h_i AND s_r) for each carrier vector h_i."""
-    return BACKEND.linear_bits(h, vector)
+    return BACKEND.linear_bits(h, vector, words)
 
 
 def thresholds(p: list[float]) -> array:
@@ -125,7 +174,8 @@ def recipient_bits(key: Key, recipient: str, identities: array, code: Code,
     """The recipient's bit at each carrier identity (`p`: the Tardos biases,
     if the caller has them already)."""
     if code.name == "unbiased":
-        return linear_bits(carrier_vectors(key, identities), recipient_vector(key, recipient))
+        return linear_bits(carrier_vectors(key, identities, code.words), recipient_vector(key, recipient, code.words),
+                           code.words)
     draws = prf(key.recipient_key(recipient), identities, 1)
     if p is None:
         p = biases(key, identities, code.cutoff)
@@ -162,18 +212,20 @@ def score_many(key: Key, recipients: list[str], identities: array, observed: byt
     """score() for every recipient, in one backend pass over the carriers."""
     n = len(identities)
     if code.name == "unbiased":
-        vectors = array("Q", (recipient_vector(key, r) for r in recipients))
-        h = carrier_vectors(key, identities)
+        w = code.words
+        vectors = vector_array([recipient_vector(key, r, w) for r in recipients], w)
+        h = carrier_vectors(key, identities, w)
         ones = [k for k, b in enumerate(observed) if b & 1]
         zeros = [k for k, b in enumerate(observed) if not b & 1]
-        h1, h0 = array("Q", (h[k] for k in ones)), array("Q", (h[k] for k in zeros))
-        matches1 = BACKEND.score_linear(h1, b"\x01" * len(h1), vectors)  # recipient bits 1 where the leak reads 1
-        matches0 = BACKEND.score_linear(h0, bytes(len(h0)), vectors)
+        h1 = array("Q", (h[w * k + j] for k in ones for j in range(w)))
+        h0 = array("Q", (h[w * k + j] for k in zeros for j in range(w)))
+        matches1 = BACKEND.score_linear(h1, b"\x01" * len(ones), vectors, w)  # recipient bits 1 where the leak reads 1
+        matches0 = BACKEND.score_linear(h0, bytes(len(zeros)), vectors, w)
         tails: dict[tuple[int, int], tuple[float, bool]] = {}
         out = []
         for m1, m0 in zip(matches1, matches0):
             if (m1, m0) not in tails:
-                tails[(m1, m0)] = stratified_log10(n, len(h1), m1, m0)
+                tails[(m1, m0)] = stratified_log10(n, len(ones), m1, m0)
             log10_bound, complemented = tails[(m1, m0)]
             out.append(Score(m1 + m0, m1 + m0, n, log10_bound, complemented))
         return out

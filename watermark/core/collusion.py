@@ -16,27 +16,31 @@ pairs    every s_a XOR s_b is scored like a recipient (the C scorer, one
 decoded  for merges that are exactly linear (the XOR of 2 to 5 copies; for
          3 copies that is also the minority), the phantom vector itself is
          solved for from the leak: y_i = h_i . s XOR c over GF(2), 65
-         unknowns, by Gaussian elimination on random subsets of the
-         carriers (so misread carriers do not spoil it). The solution s* is
-         then split into 2 to 5 registered vectors, meet in the middle
-         (MAX_DECODE: how large a registry each size is searched in).
+         unknowns (129 with scheme 2's 128-bit vectors), by Gaussian
+         elimination on random subsets of the carriers (so misread carriers
+         do not spoil it). The solution s* is then split into 2 to 5
+         registered vectors, meet in the middle (the backend's xor_sets,
+         csrc/wm_collusion.c; MAX_DECODE: how large a registry each size is
+         searched in).
 
 Bounds (rigorous; the pair bound assumes the leak was made from at most
 SPAN_COPIES = 8 copies, as the singles' bound assumes the leakers' vectors
-span no innocent's, both to within terms of order 2^8 / 2^64 per test):
-  * pair {a, b} with a innocent: s_a is a uniform 64-bit PRF output,
-    independent of the leak, of every h_i and of s_b, so s_a XOR s_b is
-    uniform. Unless it falls in the span of the (at most g) vectors the
-    leak was made from - probability 2^g / 2^64 - its bits are fair coins
-    independent of the leak, and its matches Binomial(n, 1/2). Per pair:
-    two-sided tail + 2^g / 2^64; we take g = SPAN_COPIES = 8 (a leak
-    merged from up to 8 copies: the term is 1.4e-11 per 10^6 pairs).
+span no innocent's, both to within terms of order 2^8 / 2^b per test, b the vector width):
+  * pair {a, b} with a innocent: s_a is a uniform b-bit PRF output (b =
+    64 in scheme 1, 128 in scheme 2), independent of the leak, of every h_i
+    and of s_b, so s_a XOR s_b is uniform. Unless it falls in the span of
+    the (at most g) vectors the leak was made from - probability 2^g / 2^b
+    - its bits are fair coins independent of the leak, and its matches
+    Binomial(n, 1/2). Per pair: two-sided tail + 2^g / 2^b; we take g =
+    SPAN_COPIES = 8 (a leak merged from up to 8 copies: with b = 64 the
+    term is 1.4e-11 per 10^6 pairs).
   * decoded {a, b, ...} with a innocent: s* is a function of the leak and
     the h_i only, independent of s_a, so P(s_a = s* XOR s_b XOR ...) =
-    2^-64 for each set searched: the bound of a set of k is C(N, k) x
-    2^-64 over its share, whatever the agreement (which is reported). With
-    64-bit vectors this caps what decoding can name: at N = 1,000, sets of
-    3 reach 1e-10, sets of 4 only 5e-8 (see the README's code table).
+    2^-b for each set searched: the bound of a set of k is C(N, k) x 2^-b
+    over its share, whatever the agreement (which is reported). With
+    scheme 1's 64-bit vectors this caps what decoding can name: at N =
+    1,000, sets of 3 reach 1e-10, sets of 4 only 5e-8. Scheme 2's 128-bit
+    vectors take a set of 5 among 1,000 to 1e-25 (README, code table).
 Each family is corrected for every combination it searched and gets its
 share of the level (trace.py: singles 1/2, pairs 1/4, decoded 1/4).
 """
@@ -50,13 +54,13 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from ..backend import BACKEND
+from .codes import vector_array
 
 SPAN_COPIES = 8  # g above: the span term assumes a merge of at most this many copies
 MAX_PAIR_SCORING = 2_000_000  # pairs scored by brute force at most (N about 2,000)
-_UNKNOWNS = 65  # the 64 bits of s and the complement c
-_SAMPLE = 96  # equations per elimination
+_SPARE = 32  # equations per elimination beyond the unknowns
 _TRIES = 300
-_LOG10_TWO64 = 64 * math.log10(2)
+_LOG10_2 = math.log10(2)
 
 
 @dataclass(frozen=True)
@@ -96,25 +100,29 @@ def _solve(rows: list[tuple[int, int]]) -> int | None:
     return x
 
 
-def solve(h: array, bits: bytes, *, seed: int = 0, tries: int = _TRIES) -> Phantom | None:
+def solve(h: array, bits: bytes, words: int = 1, *, seed: int = 0, tries: int = _TRIES) -> Phantom | None:
     """The linear codeword (vector, complement) that agrees with the leak
-    best, found by eliminating on random subsets of the carriers; None with
-    too few carriers to determine one (fewer than _SAMPLE)."""
-    n = len(h)
-    if n < _SAMPLE:
+    best, found by eliminating on random subsets of the carriers (`words`
+    64-bit words per vector h_i); None with too few carriers to determine
+    one (fewer than the unknowns + _SPARE)."""
+    n = len(h) // words
+    width = 64 * words
+    sample = width + 1 + _SPARE
+    if n < sample:
         return None
+    rows = wide(h, words)
     rng = random.Random(seed)
-    top = 1 << 64
+    top = 1 << width
     best: Phantom | None = None
     for _ in range(tries):
-        picks = rng.sample(range(n), _SAMPLE)
-        x = _solve([(h[i] | top, bits[i] & 1) for i in picks])
+        picks = rng.sample(range(n), sample)
+        x = _solve([(rows[i] | top, bits[i] & 1) for i in picks])
         if x is None:
             continue
-        vector, complemented = x & (top - 1), bool(x >> 64)
+        vector, complemented = x & (top - 1), bool(x >> width)
         if vector == 0:
             continue
-        m = matches(h, bits, array("Q", [vector]))[0]
+        m = matches(h, bits, vector_array([vector], words), words)[0]
         agree = n - m if complemented else m
         if best is None or agree > best.matches:
             best = Phantom(vector, complemented, agree, n)
@@ -123,22 +131,30 @@ def solve(h: array, bits: bytes, *, seed: int = 0, tries: int = _TRIES) -> Phant
     return best
 
 
-def matches(h: array, bits: bytes, vectors: array) -> array:
+def wide(h: array, words: int) -> list[int]:
+    """Each vector of an array of `words`-word vectors, as an integer."""
+    if words == 1:
+        return list(h)
+    return [sum(h[k + w] << (64 * w) for w in range(words)) for k in range(0, len(h), words)]
+
+
+def matches(h: array, bits: bytes, vectors: array, words: int = 1) -> array:
     """Matching bits of each (phantom) vector's codeword with the leak."""
-    return BACKEND.score_linear(h, bits, vectors)
+    return BACKEND.score_linear(h, bits, vectors, words)
 
 
-def pair_vectors(vectors: array) -> tuple[array, list[tuple[int, int]]]:
+def pair_vectors(vectors: list[int]) -> tuple[list[int], list[tuple[int, int]]]:
     """s_a XOR s_b for every pair a < b, and the pairs."""
     pairs = list(combinations(range(len(vectors)), 2))
-    return array("Q", (vectors[a] ^ vectors[b] for a, b in pairs)), pairs
+    return [vectors[a] ^ vectors[b] for a, b in pairs], pairs
 
 
 # Decoding splits s* into sets of 2..5 registered vectors, searching each
-# size only up to a registry size where it is cheap (and, for 4 and 5, where
-# the pairs table fits in memory): N^2/2 lookups for 3, a table of N^2/2
-# pairs for 4 and 5, and N^3/6 lookups for 5.
-MAX_DECODE = {2: 10**9, 3: 3_000, 4: 1_200, 5: 150}
+# size only up to a registry size where it is cheap (native, 2 cores: a
+# second or two at each limit) and its table of the N(N-1)/2 pairs' XORs
+# fits in memory (80 MB at 3,000): a dictionary lookup each for 2, C(N, k - 2)
+# lookups in the pairs table for 3 to 5 (wm_xor_sets).
+MAX_DECODE = {2: 10**9, 3: 3_000, 4: 3_000, 5: 1_100}
 
 
 def sizes_searched(n: int) -> list[int]:
@@ -146,59 +162,36 @@ def sizes_searched(n: int) -> list[int]:
     return [k for k, limit in MAX_DECODE.items() if n <= limit and n >= k]
 
 
-def decompose(target: int, vectors: array) -> Iterator[tuple[int, ...]]:
+def decompose(target: int, vectors: list[int], words: int = 1) -> Iterator[tuple[int, ...]]:
     """Sets of 2 to 5 indexes whose vectors XOR to `target` (the sizes of
     sizes_searched), smallest first."""
-    n = len(vectors)
-    sizes = sizes_searched(n)
-    index: dict[int, list[int]] = {}
-    for k, v in enumerate(vectors):
-        index.setdefault(v, []).append(k)
-    found: set[tuple[int, ...]] = set()
+    sizes = sizes_searched(len(vectors))
+    found: list[tuple[int, ...]] = []
     if 2 in sizes:
-        for a, va in enumerate(vectors):
-            found.update((a, b) for b in index.get(target ^ va, ()) if b > a)
-    if 3 in sizes:
-        for a, va in enumerate(vectors):
-            rest = target ^ va
-            for b in range(a + 1, n):
-                found.update((a, b, c) for c in index.get(rest ^ vectors[b], ()) if c > b)
-    if 4 in sizes or 5 in sizes:
-        pairs: dict[int, list[tuple[int, int]]] = {}
-        for a in range(n):
-            va = vectors[a]
-            for b in range(a + 1, n):
-                pairs.setdefault(va ^ vectors[b], []).append((a, b))
-        if 4 in sizes:
-            for x, members in pairs.items():
-                for a, b in members:
-                    for c, d in pairs.get(target ^ x, ()):
-                        if b < c:  # two disjoint pairs, in order
-                            found.add((a, b, c, d))
-        if 5 in sizes:
-            for a in range(n):
-                for b in range(a + 1, n):
-                    vab = target ^ vectors[a] ^ vectors[b]
-                    for c in range(b + 1, n):
-                        for d, e in pairs.get(vab ^ vectors[c], ()):
-                            if c < d:
-                                found.add((a, b, c, d, e))
-    yield from sorted(found, key=lambda t: (len(t), t))
+        index: dict[int, list[int]] = {}
+        for k, v in enumerate(vectors):
+            index.setdefault(v, []).append(k)
+        found.extend(sorted((a, b) for a, va in enumerate(vectors) for b in index.get(target ^ va, ()) if b > a))
+    packed = vector_array(vectors, words)
+    for size in sizes:
+        if size > 2:
+            found.extend(BACKEND.xor_sets(packed, words, target, size))
+    yield from found
 
 
-def decoded_log10_bound(n_recipients: int, size: int, share: float) -> float:
+def decoded_log10_bound(n_recipients: int, size: int, share: float, words: int = 1) -> float:
     """log10 of the bound of a decoded set of `size` recipients: the sets of
-    that size searched x 2^-64, over that size's part of the family's share
-    of the level (split evenly over the sizes searched)."""
+    that size searched x 2^-(64 words), over that size's part of the
+    family's share of the level (split evenly over the sizes searched)."""
     sizes = sizes_searched(n_recipients)
     part = share / max(1, len(sizes))
-    return min(0.0, math.log10(max(1, math.comb(n_recipients, size))) - _LOG10_TWO64 - math.log10(part))
+    return min(0.0, math.log10(max(1, math.comb(n_recipients, size))) - 64 * words * _LOG10_2 - math.log10(part))
 
 
-def span_log10(pairs: int) -> float:
-    """log10 of the span term of `pairs` pairs: pairs x 2^g / 2^64."""
-    return math.log10(max(1, pairs)) + (SPAN_COPIES - 64) * math.log10(2)
+def span_log10(pairs: int, words: int = 1) -> float:
+    """log10 of the span term of `pairs` pairs: pairs x 2^g / 2^(64 words)."""
+    return math.log10(max(1, pairs)) + (SPAN_COPIES - 64 * words) * _LOG10_2
 
 
 __all__ = ["MAX_DECODE", "MAX_PAIR_SCORING", "Phantom", "SPAN_COPIES", "decompose", "decoded_log10_bound",
-           "matches", "pair_vectors", "sizes_searched", "solve", "span_log10"]
+           "matches", "pair_vectors", "sizes_searched", "solve", "span_log10", "wide"]

@@ -26,12 +26,6 @@ from .keys import Key
 # sweep of benchmarks/robustness.py (README, "Defaults, and why").
 DEFAULT_DENSITY = {"go": 0.75, "javascript": 0.75}
 
-# The scheme of the marks: how fingerprints, carrier identities, the keyed
-# selection and recipients' bits are derived (pinned by tests/golden). A
-# change to any of them is a new scheme; the registry records each
-# release's, and every scheme in SCHEMES_READ stays traceable.
-SCHEME = 1  # watermark 0.1.0 and later
-SCHEMES_READ = frozenset({1})
 _TWO64 = 1 << 64
 
 

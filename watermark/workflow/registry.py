@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
-from ..core.marks import SCHEME, SCHEMES_READ
+from ..core.codes import SCHEMES_READ
 from ..errors import WatermarkError
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class ReleaseInfo:
     digest: str
     recipients: int = 0
     copies: int = 0
-    scheme: int = 1  # the scheme of its marks (core.marks.SCHEME)
+    scheme: int = 1  # the scheme of its marks (core.codes.SCHEME)
 
 
 class _ReleaseRow(NamedTuple):
@@ -295,6 +295,8 @@ class Registry:
                 row = self._release_row(release.name)
                 if row is not None:
                     self._same_release(row, release)
+                    # its copies keep the scheme it was first marked with
+                    release.code = release.code.of_scheme(row.scheme)
                     # a release recorded before provenance prints existed gets them now
                     if db.execute("SELECT 1 FROM provenance WHERE release_id = ? LIMIT 1", (row.id,)).fetchone() \
                             is None:
@@ -305,7 +307,7 @@ class Registry:
                     "marked_files, carriers, digest, scheme) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (release.name, _now(), release.key_id, release.code.name, release.code.cutoff,
                      release.density_label, release.source.describe, len(release.files),
-                     release.marked_files, release.carriers, release.digest, SCHEME))
+                     release.marked_files, release.carriers, release.digest, release.code.scheme))
                 rid = cur.lastrowid
                 db.executemany(
                     "INSERT INTO files (release_id, path, sha256, size, mode, kind, language, status, reason, "
@@ -328,9 +330,9 @@ class Registry:
         if row.key_id != release.key_id:
             raise RegistryError(f"release {release.name!r} was marked with key {row.key_id}, not with this key "
                                 f"({release.key_id}); use its key or another release name")
-        if row.scheme != SCHEME:
+        if row.scheme not in SCHEMES_READ:
             raise RegistryError(f"release {release.name!r} is registered with marks of scheme {row.scheme}, "
-                                f"this watermark makes scheme {SCHEME}; choose a new release name")
+                                f"which this watermark cannot make; upgrade watermark or choose a new release name")
         if row.digest != release.digest:
             raise RegistryError(f"release {release.name!r} is already registered with other content; "
                                 "choose a new release name")

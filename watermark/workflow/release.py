@@ -403,8 +403,9 @@ class Release:
             return
         ids, gaps = self._carriers_of(f)
         if self.code.name == "unbiased":  # the carriers' vectors once, then an AND and a parity each
-            h = carrier_vectors(self.key, ids)
-            bits = {r: linear_bits(h, recipient_vector(self.key, r)) for r in names}
+            w = self.code.words
+            h = carrier_vectors(self.key, ids, w)
+            bits = {r: linear_bits(h, recipient_vector(self.key, r, w), w) for r in names}
         else:
             p = biases(self.key, ids, self.code.cutoff)
             bits = {r: recipient_bits(self.key, r, ids, self.code, p) for r in names}

@@ -47,6 +47,7 @@ from ..core.codes import (
     recipient_vector,
     score_many,
     two_sided_binomial_log10,
+    vector_array,
 )
 from ..core.keys import Key
 from ..core.marks import Observations, Verdict, identities_of
@@ -231,7 +232,7 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
             observed.update(ids)
         overlap: dict[str, int] = {}
         carriers_of: dict[str, set[int]] = {}
-        code_of = {r.name: Code(r.code, r.cutoff) for r in key_releases}
+        code_of = {r.name: Code(r.code, r.cutoff, r.scheme) for r in key_releases}
         for name, _code, _path, ids in registry.carrier_files(key.id):
             hit = observed.intersection(ids)
             if hit:
@@ -268,7 +269,7 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
         ranking = _rounds(key, recipients, identities, bits, code, level, SINGLES_SHARE if phantoms else 1.0)
         decoded: list[dict] = []
         if phantoms:
-            ranking = _with_phantoms(ranking, key, recipients, identities, bits, level, decoded)
+            ranking = _with_phantoms(ranking, key, recipients, identities, bits, code, level, decoded)
 
         accused = [s.recipient for s in ranking if s.accused]
         files = []
@@ -335,7 +336,7 @@ def _log10_sum(a: float, b: float) -> float:
 
 
 def _with_phantoms(ranking: list[Suspicion], key: Key, recipients: list[str], identities: array, bits: bytes,
-                   level: float, decoded: list[dict]) -> list[Suspicion]:
+                   code: Code, level: float, decoded: list[dict]) -> list[Suspicion]:
     """The ranking, with recipients accused through phantom recipients (XOR
     combinations of codewords, core/collusion.py) added where they were not
     accused on their own bits; every set the leak decodes into is appended
@@ -344,8 +345,9 @@ def _with_phantoms(ranking: list[Suspicion], key: Key, recipients: list[str], id
     if n == 0:
         return ranking
     threshold = math.log10(level)
-    vectors = array("Q", (recipient_vector(key, r) for r in recipients))
-    h = carrier_vectors(key, identities)
+    words = code.words
+    vectors = [recipient_vector(key, r, words) for r in recipients]
+    h = carrier_vectors(key, identities, words)
     found: dict[str, Suspicion] = {}
 
     def offer(members: tuple[int, ...], matches: int, log10_bound: float, test: str, complemented: bool) -> None:
@@ -360,20 +362,20 @@ def _with_phantoms(ranking: list[Suspicion], key: Key, recipients: list[str], id
     if pairs <= collusion.MAX_PAIR_SCORING:
         pv, pair_members = collusion.pair_vectors(vectors)
         correction = math.log10(pairs) - math.log10(PAIRS_SHARE)
-        span = collusion.span_log10(pairs) - math.log10(PAIRS_SHARE)
+        span = collusion.span_log10(pairs, words) - math.log10(PAIRS_SHARE)
         tails: dict[int, float] = {}
-        for k, m in enumerate(collusion.matches(h, bits, pv)):
+        for k, m in enumerate(collusion.matches(h, bits, vector_array(pv, words), words)):
             if abs(2 * m - n) < 8:  # nowhere near evidence: skip the tail
                 continue
             if m not in tails:
                 tails[m] = min(0.0, _log10_sum(two_sided_binomial_log10(n, m) + correction, span))
             if tails[m] <= threshold:
                 offer(pair_members[k], m, tails[m], "pair", 2 * m < n)
-    phantom = collusion.solve(h, bits)
+    phantom = collusion.solve(h, bits, words)
     if phantom is not None and phantom.matches >= 0.75 * n and phantom.vector not in set(vectors):
         # (a registered vector itself is one recipient's copy: the singles name it)
-        for members in collusion.decompose(phantom.vector, vectors):
-            bound = collusion.decoded_log10_bound(len(recipients), len(members), DECODED_SHARE)
+        for members in collusion.decompose(phantom.vector, vectors, words):
+            bound = collusion.decoded_log10_bound(len(recipients), len(members), DECODED_SHARE, words)
             decoded.append({"recipients": [recipients[k] for k in members], "log10_bound": bound,
                             "matches": phantom.matches, "carriers": n, "complemented": phantom.complemented,
                             "accused": bound <= threshold})

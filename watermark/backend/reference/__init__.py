@@ -98,11 +98,14 @@ class ReferenceBackend:
     def set_bits(self, source: bytes, gaps: array, bits: bytes) -> tuple[bytes, int, int]:
         return carriers.set_bits(source, gaps, bytes(bits))
 
-    def linear_bits(self, h: array, vector: int) -> bytes:
-        return scoring.linear_bits(h, vector)
+    def linear_bits(self, h: array, vector: int, words: int = 1) -> bytes:
+        return scoring.linear_bits(h, vector, words)
 
-    def score_linear(self, h: array, observed: bytes, vectors: array) -> array:
-        return scoring.score_linear(h, observed, vectors)
+    def score_linear(self, h: array, observed: bytes, vectors: array, words: int = 1) -> array:
+        return scoring.score_linear(h, observed, vectors, words)
+
+    def xor_sets(self, vectors: array, words: int, target: int, size: int) -> list[tuple[int, ...]]:
+        return scoring.xor_sets(vectors, words, target, size)
 
     def score_tardos(self, identities: array, observed: bytes, thresholds: array, up: array, down: array,
                      recipient_keys: bytes) -> tuple[array, array]:
