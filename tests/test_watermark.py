@@ -285,6 +285,15 @@ def test_binomial_tail_is_exact_and_the_tardos_bound_is_bernstein():
     assert _codes.binomial_tail_log10(10, 10) == pytest.approx(-10 * 0.30102999566398)
     assert 10 ** _codes.binomial_tail_log10(10, 8) == pytest.approx(56 / 1024)
     assert _codes.binomial_tail_log10(10, 0) == 0.0
+    # above n/2 the tail is summed in floating point from C(n, m) on: the exact integer sum to 1e-10 in log10
+    for n, m in [(11, 7), (101, 51), (101, 52), (1_000, 530), (1_000, 999), (12_000, 6_100), (12_000, 7_000),
+                 (20_000, 10_001), (20_000, 19_000)]:
+        term = exact = 1  # C(n, n), then C(n, k - 1) from C(n, k): the exact integer sum, top down
+        for k in range(n, m, -1):
+            term = term * k // (n - k + 1)
+            exact += term
+        want = math.log10(exact) - n * math.log10(2)
+        assert _codes.binomial_tail_log10(n, m) == pytest.approx(want, abs=1e-10), (n, m)
     assert 10 ** _codes.bernstein_log10(100, 30.0, 3.0) == pytest.approx(
         2.718281828459045 ** (-900 / (2 * (100 + 30))))
 

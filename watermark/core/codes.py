@@ -151,6 +151,13 @@ def vector_array(vectors: list[int] | array, words: int = 1) -> array:
     return array("Q", ((v >> (64 * w)) & _WORD for v in vectors for w in range(words)))
 
 
+def vectors_of(a: array, words: int = 1) -> list[int]:
+    """The vectors of an array of `words`-word vectors (vector_array's inverse)."""
+    if words == 1:
+        return list(a)
+    return [sum(a[k + w] << (64 * w) for w in range(words)) for k in range(0, len(a), words)]
+
+
 def linear_bits(h: array, vector: int, words: int = 1) -> bytes:
     """Unbiased code: parity(h_i AND s_r) for each carrier vector h_i."""
     return BACKEND.linear_bits(h, vector, words)
@@ -262,17 +269,29 @@ def stratified_log10(n: int, n1: int, m1: int, m0: int) -> tuple[float, bool]:
 
 
 def binomial_tail_log10(n: int, m: int) -> float:
-    """log10 P(Binomial(n, 1/2) >= m): exact, or Chernoff for huge n."""
+    """log10 P(Binomial(n, 1/2) >= m): the exact tail (to a relative error
+    of about 1e-12), or Chernoff for huge n."""
     if m <= 0:
         return 0.0
     if m > n:
         return -math.inf
     if n <= _EXACT_TAIL_LIMIT:
-        term, tail = 1, 1  # C(n, n)
-        for k in range(n, m, -1):
-            term = term * k // (n - k + 1)  # C(n, k-1), exact
-            tail += term
-        return min(0.0, math.log10(tail) - n * math.log10(2))
+        if 2 * m <= n + 1:  # at least about 1/2: exactly, in integers (terms rise from m on)
+            term, tail = 1, 1  # C(n, n)
+            for k in range(n, m, -1):
+                term = term * k // (n - k + 1)  # C(n, k-1), exact
+                tail += term
+            return min(0.0, math.log10(tail) - n * math.log10(2))
+        # C(n, m) / 2^n times the sum of the falling ratios C(n, k) / C(n, m),
+        # k = m, m + 1, ... until they no longer change the sum
+        first = math.lgamma(n + 1) - math.lgamma(m + 1) - math.lgamma(n - m + 1) - n * math.log(2)
+        total = ratio = 1.0
+        for k in range(m, n):
+            ratio *= (n - k) / (k + 1)
+            total += ratio
+            if ratio < total * 1e-17:
+                break
+        return min(0.0, (first + math.log(total)) / math.log(10))
     q = m / n
     if q <= 0.5:
         return 0.0

@@ -145,15 +145,13 @@ def provenance(registry: Registry, suspect: list[tuple[str, str | None, bytes]])
             owner[h].append(path)
     files = []
     for path, theirs in sorted(mine.items()):
-        votes: Counter[str] = Counter()
-        for h in theirs:
-            for q in owner.get(h, ()):
-                votes[q] += 1
+        votes = Counter(q for h in theirs for q in owner.get(h, ()))
         if votes and len(theirs) >= MIN_PRINTS:
             # most shared prints; on a tie, the file of the same path, then of the same name
             name = path.rsplit("/", 1)[-1]
-            q, n = max(votes.items(), key=lambda kv: (kv[1], kv[0] == path, kv[0].rsplit("/", 1)[-1] == name,
-                                                       kv[0]))
+            n = max(votes.values())
+            q = max((q for q, c in votes.items() if c == n),
+                    key=lambda q: (q == path, q.rsplit("/", 1)[-1] == name, q))
             files.append(FileSource(path, q, n / len(theirs), len(theirs), n / max(1, sizes[(best, q)])))
         else:
             files.append(FileSource(path, None, 0.0, len(theirs)))
