@@ -207,6 +207,25 @@ def test_the_parity_of_4_or_5_copies_is_decoded_among_a_thousand_recipients(crow
     assert [d["recipients"] for d in doc["decoded"]] == [names]
 
 
+@pytest.mark.parametrize("functions", [3, 6])
+def test_the_parity_of_3_copies_of_a_small_excerpt_is_decoded(big_release, tmp_path, functions):
+    """Too few carriers (about 70 and 140) to solve for the phantom's 129
+    unknowns: the sets whose codewords XOR to the leak exactly, on carriers
+    with independent h_i, are found instead (bound 2 C(N, 3) 2^-rank)."""
+    copies, _key, _db = big_release
+    names = [f"colluder-{k}" for k in range(3)]
+    merged = leaker.merge([copies / n for n in names], tmp_path / "merged", "xor", seed=3)
+    text = (merged / "synth.go").read_text()
+    cut = 0
+    for _ in range(functions):
+        cut = text.index("\n}\n", cut) + 3
+    (merged / "synth.go").write_text(text[:cut])
+    doc = trace(big_release, merged)
+    assert doc["carriers"] < 161
+    assert {s["recipient"] for s in doc["accused"]} == set(names), doc["ranking"][:3]
+    assert all(s["test"] == "decoded" for s in doc["accused"])
+
+
 def test_reading_drops_a_source_map_line_whole_and_reads_past_a_nul_by_content():
     from watermark.core import reading
     text, notes = reading.readable(b"a();\n//# sourceMappingURL=x.map\n  b();\n", "javascript")

@@ -73,6 +73,32 @@ def test_decompose_finds_nothing_in_an_unrelated_vector(words):
     assert list(collusion.decompose(rng.getrandbits(64 * words), vectors, words)) == []
 
 
+@pytest.mark.parametrize("words", [1, 2])
+@pytest.mark.parametrize("n", [30, 70, 150])
+def test_codeword_sets_decode_a_leak_too_small_to_solve(words, n):
+    """Fewer carriers than solve needs: the set whose codewords XOR to the
+    leak (or its complement) on independent carriers, and nothing for a
+    leak that is no XOR of codewords."""
+    rng = random.Random(n)
+    h = _carriers(rng, n, words)
+    vectors = _random_vectors(rng, 200, words)
+    basis = collusion.independent_carriers(h, words)
+    assert len(basis) == min(n, 64 * words)
+    members = tuple(sorted(rng.sample(range(200), 3)))
+    x = 0
+    for k in members:
+        x ^= vectors[k]
+    leak = _codeword(h, x, words)
+    for complemented in (False, True):
+        bits = bytes(b ^ complemented for b in leak)
+        got = collusion.codeword_sets(h, bits, vectors, words, basis, [2, 3])
+        assert [(c.members, c.complemented, c.rank) for c in got] == [(members, complemented, len(basis))]
+    other = bytes(rng.getrandbits(1) for _ in range(n))
+    assert collusion.codeword_sets(h, other, vectors, words, basis, [2, 3]) == [] or len(basis) < 40
+    want = math.log10(2 * math.comb(200, 3)) - len(basis) * math.log10(2) - math.log10(0.25 / 4)
+    assert collusion.codeword_log10_bound(200, 3, 0.25, len(basis)) == pytest.approx(min(0.0, want))
+
+
 def test_sizes_searched_depend_on_the_registry_size():
     assert collusion.sizes_searched(40) == [2, 3, 4, 5]
     assert collusion.sizes_searched(1_000) == [2, 3, 4, 5]

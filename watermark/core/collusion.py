@@ -108,7 +108,7 @@ def solve(h: array, bits: bytes, words: int = 1, *, seed: int = 0, tries: int = 
     one (fewer than the unknowns + _SPARE)."""
     n = len(h) // words
     width = 64 * words
-    sample = width + 1 + _SPARE
+    sample = sample_size(words)
     if n < sample:
         return None
     ones = sum(b & 1 for b in bits)
@@ -179,6 +179,80 @@ def decompose(target: int, vectors: list[int], words: int = 1) -> Iterator[tuple
     yield from found
 
 
+# ---- small leaks: fewer carriers than solve needs ------------------------------------
+
+def _independent(rows: list[int], limit: int) -> list[int]:
+    """Indexes of a maximal set of linearly independent rows, at most `limit`."""
+    basis: dict[int, int] = {}
+    kept: list[int] = []
+    for k, row in enumerate(rows):
+        x = row
+        while x:
+            lead = x.bit_length() - 1
+            if lead not in basis:
+                basis[lead] = x
+                kept.append(k)
+                break
+            x ^= basis[lead]
+        if len(kept) == limit:
+            break
+    return kept
+
+
+@dataclass(frozen=True)
+class CodewordSet:
+    """Recipients whose codewords XOR to the leak on `rank` carriers with
+    linearly independent vectors h_i (complemented: to its complement)."""
+
+    members: tuple[int, ...]
+    complemented: bool
+    rank: int
+
+
+def independent_carriers(h: array, words: int) -> list[int]:
+    """Up to 128 carriers whose vectors h_i are linearly independent (the
+    first ones, in order)."""
+    return _independent(vectors_of(h, words), 128)
+
+
+def codeword_sets(h: array, bits: bytes, vectors: list[int], words: int, basis: list[int],
+                  sizes: list[int]) -> list[CodewordSet]:
+    """Decoding a leak too small to solve for its phantom vector (fewer
+    carriers than its b + 1 unknowns need): the sets of `sizes` registered
+    recipients whose codewords XOR to the leak, or to its complement,
+    exactly, on the carriers of `basis` (independent_carriers: h_i linearly
+    independent), by the backend's xor_sets on the codewords restricted to
+    them. For a set holding an innocent a, M s_a (M: those rows h_i) is
+    uniform over 2^rank values (rank = len(basis)) and independent of the
+    leak and of the other members, so the set matches with probability
+    2^-rank per target: bound 2 x C(N, k) x 2^-rank (codeword_log10_bound)."""
+    rank = len(basis)
+    if rank == 0 or not sizes:
+        return []
+    sub = array("Q", (h[words * k + w] for k in basis for w in range(words)))
+    code = [sum(b << i for i, b in enumerate(BACKEND.linear_bits(sub, s, words))) for s in vectors]
+    leak = sum((bits[k] & 1) << i for i, k in enumerate(basis))
+    packed = vector_array(code, 2)
+    found: list[CodewordSet] = []
+    for size in sizes:
+        for complemented, target in ((False, leak), (True, leak ^ ((1 << rank) - 1))):
+            found.extend(CodewordSet(m, complemented, rank) for m in BACKEND.xor_sets(packed, 2, target, size))
+    return sorted(found, key=lambda c: (len(c.members), c.members))
+
+
+def codeword_log10_bound(n_recipients: int, size: int, share: float, rank: int) -> float:
+    """log10 of the bound of a codeword set (codeword_sets): 2 targets x the
+    sets of that size x 2^-rank, over that size's part of the share (split
+    evenly over the sizes of sizes_searched, as for solved phantoms)."""
+    part = share / max(1, len(sizes_searched(n_recipients)))
+    return min(0.0, math.log10(2 * max(1, math.comb(n_recipients, size))) - rank * _LOG10_2 - math.log10(part))
+
+
+def sample_size(words: int) -> int:
+    """Carriers solve needs at least: the unknowns and _SPARE more."""
+    return 64 * words + 1 + _SPARE
+
+
 def decoded_log10_bound(n_recipients: int, size: int, share: float, words: int = 1) -> float:
     """log10 of the bound of a decoded set of `size` recipients: the sets of
     that size searched x 2^-(64 words), over that size's part of the
@@ -193,5 +267,6 @@ def span_log10(pairs: int, words: int = 1) -> float:
     return math.log10(max(1, pairs)) + (SPAN_COPIES - 64 * words) * _LOG10_2
 
 
-__all__ = ["MAX_DECODE", "MAX_PAIR_SCORING", "Phantom", "SPAN_COPIES", "decompose", "decoded_log10_bound",
+__all__ = ["CodewordSet", "codeword_log10_bound", "codeword_sets", "independent_carriers", "sample_size",
+           "MAX_DECODE", "MAX_PAIR_SCORING", "Phantom", "SPAN_COPIES", "decompose", "decoded_log10_bound",
            "matches", "pair_vectors", "sizes_searched", "solve", "span_log10"]

@@ -381,6 +381,25 @@ def _with_phantoms(ranking: list[Suspicion], key: Key, recipients: list[str], id
                             "accused": bound <= threshold})
             if bound <= threshold:
                 offer(members, phantom.matches, bound, "decoded", phantom.complemented)
+    elif n < collusion.sample_size(words) and len(recipients) <= collusion.MAX_DECODE[3]:
+        # too few carriers to solve for the phantom: sets whose codewords XOR
+        # to the leak exactly on independent carriers (the sizes whose bound
+        # can reach the level)
+        basis = collusion.independent_carriers(h, words)
+        sizes = [k for k in collusion.sizes_searched(len(recipients))
+                 if collusion.codeword_log10_bound(len(recipients), k, DECODED_SHARE, len(basis)) <= threshold]
+        for found_set in collusion.codeword_sets(h, bits, vectors, words, basis, sizes):
+            members = found_set.members
+            bound = collusion.codeword_log10_bound(len(recipients), len(members), DECODED_SHARE, found_set.rank)
+            xor = 0
+            for k in members:
+                xor ^= vectors[k]
+            m = collusion.matches(h, bits, vector_array([xor], words), words)[0]
+            agree = n - m if found_set.complemented else m
+            decoded.append({"recipients": [recipients[k] for k in members], "log10_bound": bound,
+                            "matches": agree, "carriers": n, "complemented": found_set.complemented,
+                            "accused": True})
+            offer(members, agree, bound, "decoded", found_set.complemented)
     if not found:
         return ranking
     merged = [s if s.accused or s.recipient not in found else found[s.recipient] for s in ranking]
