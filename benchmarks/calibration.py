@@ -16,7 +16,9 @@ phantom s_a XOR s_b (each pair test's two-sided bound, before correction);
 and the decoder is run on the leak as it is and on the XOR of the guilty
 recipient's and another recipient's codewords (a two-colluder XOR merge):
 it must split the phantom into exactly the recipients who made it, never
-into a set with an innocent.
+into a set with an innocent. Leaks too small to solve go to the codeword
+sets instead (sizes 2 and 3, on at least 40 independent carriers; every
+match counted, whatever its bound).
 
     python3 benchmarks/calibration.py [--leaks 500] [--innocents 200] [--json]
 """
@@ -78,6 +80,7 @@ def run(args) -> dict:
     carriers = repeated = 0
     pair_bounds: list[float] = []
     decoded = {"leaks decoded": 0, "xor leaks": 0, "xor leaks split into their makers": 0,
+               "small leaks searched": 0, "small xor leaks": 0, "small xor leaks split into their makers": 0,
                "sets with an innocent": 0}
     for guilty, obs in leaks(args.leaks, rng):
         _phantoms(guilty, obs, rng, pair_bounds, decoded)
@@ -121,6 +124,18 @@ def _phantoms(guilty: str, obs: watermark.Observations, rng: random.Random, pair
     pair_bounds.extend(_codes.two_sided_binomial_log10(n, m)
                        for m in _collusion.matches(h, bits, _codes.vector_array(pv, w), w))
     xor = bytes(a ^ b for a, b in zip(bits, _codes.linear_bits(h, vectors[1], w)))  # names[1] colludes
+    if n < _collusion.sample_size(w):  # too small to solve: codeword sets (sizes 2 and 3)
+        basis = _collusion.independent_carriers(h, w)
+        if len(basis) < 40:  # (2 C(41, 3) 2^-rank: spurious sets expected, and bounds above 1e-7)
+            return
+        for leak, makers in ((bits, None), (xor, (0, 1))):
+            sets = [c.members for c in _collusion.codeword_sets(h, leak, vectors, w, basis, [2, 3])]
+            decoded["small leaks searched"] += 1
+            if makers is not None:
+                decoded["small xor leaks"] += 1
+                decoded["small xor leaks split into their makers"] += sets == [makers]
+            decoded["sets with an innocent"] += sum(1 for s in sets if s != makers)
+        return
     for leak, makers in ((bits, None), (xor, (0, 1))):
         phantom = _collusion.solve(h, leak, w)
         if phantom is None or phantom.matches < 0.75 * n:

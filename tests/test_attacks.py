@@ -193,7 +193,7 @@ def crowd_release(big_release, tmp_path_factory) -> tuple[Path, Path, Path]:
 def test_the_parity_of_4_or_5_copies_is_decoded_among_a_thousand_recipients(crowd_release, tmp_path, colluders):
     """Issue 10: with scheme 2's 128-bit vectors a decoded set of 5 among
     1,005 recipients has the bound C(1005, 5) x 2^-128 (over its share):
-    about 1e-25, so every colluder is named at 1e-9. (Scheme 1's 64-bit
+    about 4e-25, so every colluder is named at 1e-9. (Scheme 1's 64-bit
     vectors gave 5e-8 for a set of 4, and searched sets of 5 only up to
     N = 150.)"""
     copies, _key, _db = crowd_release

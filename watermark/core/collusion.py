@@ -40,7 +40,7 @@ span no innocent's, both to within terms of order 2^8 / 2^b per test, b the vect
     over its share, whatever the agreement (which is reported). With
     scheme 1's 64-bit vectors this caps what decoding can name: at N =
     1,000, sets of 3 reach 1e-10, sets of 4 only 5e-8. Scheme 2's 128-bit
-    vectors take a set of 5 among 1,000 to 1e-25 (README, code table).
+    vectors take a set of 5 among 1,000 to 4e-25 (README, code table).
 Each family is corrected for every combination it searched and gets its
 share of the level (trace.py: singles 1/2, pairs 1/4, decoded 1/4).
 """

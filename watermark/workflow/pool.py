@@ -85,12 +85,20 @@ class FileJob:
 
 @dataclass
 class _Slot(Generic[R, T]):
-    tag: T
-    future: concurrent.futures.Future[R] | None
+    tags: list[T]
+    future: concurrent.futures.Future[list[R]] | None
     size: int
 
 
 IN_FLIGHT_BYTES = 48 << 20  # source bytes in flight across all workers (a single larger file runs alone)
+# Once every worker has work queued, jobs go to workers in batches of up to
+# this many (or this many source bytes): one round trip per batch instead of
+# per file, which is most of the cost of a tree of small files.
+BATCH_JOBS, BATCH_BYTES = 32, 1 << 20
+
+
+def _run_batch(fn: Callable[[J], R], jobs: list[J]) -> list[R]:
+    return [fn(job) for job in jobs]
 
 
 def ordered_map(fn: Callable[[J], R], items: Iterable[tuple[J | None, T]], jobs: int, *,
@@ -99,12 +107,14 @@ def ordered_map(fn: Callable[[J], R], items: Iterable[tuple[J | None, T]], jobs:
     """(fn(job), tag) for each (job, tag), in order, `jobs` processes at a
     time; a None job passes (None, tag) through in its place.
 
-    At most `per_job` x jobs jobs, of at most `max_bytes` of source together
-    (carried or read by the workers; one larger job runs alone), are in
-    flight, so memory stays bounded whatever the number of cores, while a
-    large file at the head of the line keeps one worker busy and the others
-    work ahead. `weigh` gives the bytes a passed-through tag holds (it
-    waits in line with the jobs, and counts against max_bytes)."""
+    At most `per_job` x jobs batches, of at most `max_bytes` of source
+    together (carried or read by the workers; one larger job runs alone),
+    are in flight, so memory stays bounded whatever the number of cores,
+    while a large file at the head of the line keeps one worker busy and the
+    others work ahead. The first jobs go out one by one, so that a few files
+    still use every worker; once 2 x jobs are queued, the next go in batches
+    (BATCH_JOBS, BATCH_BYTES). `weigh` gives the bytes a passed-through tag
+    holds (it waits in line with the jobs, and counts against max_bytes)."""
     if jobs <= 1:
         for job, tag in items:
             yield (fn(job) if job is not None else None), tag
@@ -117,33 +127,51 @@ def ordered_map(fn: Callable[[J], R], items: Iterable[tuple[J | None, T]], jobs:
                                                 initargs=(os.getpid(),)) as pool:
         window: deque[_Slot[R, T]] = deque()
         in_flight = carried = 0
+        batch: list[J] = []
+        batch_tags: list[T] = []
+        batch_bytes = 0
 
-        def head() -> tuple[R | None, T]:
+        def flush() -> None:
+            nonlocal in_flight, batch, batch_tags, batch_bytes
+            if batch:
+                window.append(_Slot(batch_tags, pool.submit(_run_batch, fn, batch), batch_bytes))
+                in_flight += 1
+                batch, batch_tags, batch_bytes = [], [], 0
+
+        def head() -> Iterator[tuple[R | None, T]]:
             nonlocal in_flight, carried
             slot = window.popleft()
             carried -= slot.size
             if slot.future is None:
-                return None, slot.tag
+                yield None, slot.tags[0]
+                return
             in_flight -= 1
-            return slot.future.result(), slot.tag
+            yield from zip(slot.future.result(), slot.tags)
 
         try:
             for job, tag in items:
                 weight = job.weight if job is not None else (weigh(tag) if weigh is not None else 0)
-                while window and carried + weight > max_bytes:  # room first: a larger job runs alone
-                    yield head()
+                while (window or batch) and carried + weight > max_bytes:  # room first: a larger job runs alone
+                    if not window:
+                        flush()
+                    yield from head()
                 if job is None:
-                    window.append(_Slot(tag, None, weight))
+                    flush()
+                    window.append(_Slot([tag], None, weight))
                 else:
-                    window.append(_Slot(tag, pool.submit(fn, job), weight))
-                    in_flight += 1
+                    batch.append(job)
+                    batch_tags.append(tag)
+                    batch_bytes += weight
+                    if in_flight < 2 * jobs or len(batch) >= BATCH_JOBS or batch_bytes >= BATCH_BYTES:
+                        flush()
                 carried += weight
                 while in_flight >= per_job * jobs:
-                    yield head()
+                    yield from head()
                 while window and (window[0].future is None or window[0].future.done()):
-                    yield head()  # what is ready at the head of the line goes out now
+                    yield from head()  # what is ready at the head of the line goes out now
+            flush()
             while window:
-                yield head()
+                yield from head()
         except concurrent.futures.process.BrokenProcessPool:
             raise WatermarkError("a worker process died (out of memory?); retry with fewer jobs") from None
         except BaseException:
