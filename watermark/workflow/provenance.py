@@ -36,6 +36,7 @@ from ..core import background
 from .registry import Registry
 
 MIN_PRINTS = 8  # a suspect file with fewer prints is too small to map
+SAME_PATH = 0.9  # mapping: this share of a file's prints in the release file of its path maps it there
 DERIVED_SIMILARITY = 0.5  # a file is shown as mapped when at least this share of its prints is there
 DERIVED_LEVEL = 1e-2  # derived: independently written code shares this much with probability at most this
 UNIFORM_LOG10 = -6.0  # carriers' bits this unlikely to be all alike under marks: erased
@@ -138,23 +139,36 @@ def provenance(registry: Registry, suspect: list[tuple[str, str | None, bytes]])
         ranked.append((len(found), release, found))
     ranked.sort(key=lambda t: (-t[0], t[1]))
     _n, best, found = ranked[0]
-    # each suspect file: the release file it shares most prints with
-    owner: dict[int, list[str]] = defaultdict(list)
-    for path, hit in per_release[best].items():
-        for h in hit:
-            owner[h].append(path)
+    # each suspect file: the release file it shares most prints with. A file
+    # that shares SAME_PATH of its prints with the release file of its own
+    # path maps there without a vote (another file could share more only by
+    # the rest: choosing the lower similarity never makes the bound smaller)
+    hits = per_release[best]
+    owner: dict[int, list[str]] | None = None
     files = []
     for path, theirs in sorted(mine.items()):
-        votes = Counter(q for h in theirs for q in owner.get(h, ()))
-        if votes and len(theirs) >= MIN_PRINTS:
+        if len(theirs) < MIN_PRINTS:
+            files.append(FileSource(path, None, 0.0, len(theirs)))
+            continue
+        same = len(theirs.intersection(hits[path])) if path in hits else 0
+        if same >= SAME_PATH * len(theirs):
+            q, n = path, same
+        else:
+            if owner is None:
+                owner = defaultdict(list)
+                for other, hit in hits.items():
+                    for h in hit:
+                        owner[h].append(other)
+            votes = Counter(q for h in theirs for q in owner.get(h, ()))
+            if not votes:
+                files.append(FileSource(path, None, 0.0, len(theirs)))
+                continue
             # most shared prints; on a tie, the file of the same path, then of the same name
             name = path.rsplit("/", 1)[-1]
             n = max(votes.values())
             q = max((q for q, c in votes.items() if c == n),
                     key=lambda q: (q == path, q.rsplit("/", 1)[-1] == name, q))
-            files.append(FileSource(path, q, n / len(theirs), len(theirs), n / max(1, sizes[(best, q)])))
-        else:
-            files.append(FileSource(path, None, 0.0, len(theirs)))
+        files.append(FileSource(path, q, n / len(theirs), len(theirs), n / max(1, sizes[(best, q)])))
     matched_share = len(found) / max(1, len(everything))
     units = [f for f in files if f.prints >= MIN_PRINTS]
     bound = tree_bound([file_p(language_of[f.path], f.similarity) if f.release_path else 1.0 for f in units],
