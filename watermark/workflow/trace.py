@@ -381,7 +381,9 @@ def _with_phantoms(ranking: list[Suspicion], key: Key, recipients: list[str], id
                             "accused": bound <= threshold})
             if bound <= threshold:
                 offer(members, phantom.matches, bound, "decoded", phantom.complemented)
-    elif n < collusion.sample_size(words) and len(recipients) <= collusion.MAX_DECODE[3]:
+    elif n < collusion.sample_size(words) and len(recipients) <= collusion.MAX_DECODE[3] and not any(
+            s.accused and s.round == 1 and max(s.matches, n - s.matches) >= 0.97 * n for s in ranking):
+        # (skipped when the leak is one recipient's codeword, as solve does)
         # too few carriers to solve for the phantom: sets whose codewords XOR
         # to the leak exactly on independent carriers (the sizes whose bound
         # can reach the level)
