@@ -12,6 +12,7 @@ import pytest
 
 import watermark
 from watermark.cli import main
+from watermark.core import codes
 from watermark.workflow import provenance as prov_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,9 +134,10 @@ def test_the_cli_prints_the_provenance_block_and_json(shop, tmp_path, capsys):
 
 def test_uniform_bits_are_unlikely_under_marks():
     # 20 carriers all alike: 2 x 2^-20 under fair bits; a Tardos cutoff of 0.3 makes it far likelier
-    assert prov_module._log10_binomial_tail(20, 0, 0.5) == pytest.approx(-20 * 0.30103, abs=1e-6)
-    assert prov_module._log10_binomial_tail(20, 0, 0.7) == pytest.approx(20 * -0.1549, abs=1e-3)
-    assert prov_module._log10_binomial_tail(10, 10, 0.5) == pytest.approx(0.0, abs=1e-12)
+    # (the diagnosis: at most k of n bits differ from the likelier value, binomial_tail_log10_p(n, n - k, p))
+    assert codes.binomial_tail_log10_p(20, 20, 0.5) == pytest.approx(-20 * 0.30103, abs=1e-6)
+    assert codes.binomial_tail_log10_p(20, 20, 0.7) == pytest.approx(20 * -0.1549, abs=1e-3)
+    assert codes.binomial_tail_log10_p(10, 0, 0.5) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_an_excerpt_keeps_its_marks_present(shop, tmp_path):

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..core import background
+from ..core.codes import binomial_tail_log10_p
 from .registry import Registry
 
 MIN_PRINTS = 8  # a suspect file with fewer prints is too small to map
@@ -223,8 +224,9 @@ def diagnose(registry: Registry, prov: Provenance, key_id: str,
         return Marks("erased", held, found, ones,
                      f"{found} of the about {held} carriers its code holds were found", candidates)
     least = min(ones, found - ones)
-    # under marks, each bit is 0 (and 1) with probability at most p_alike: both tails
-    log10_tail = math.log10(2) + _log10_binomial_tail(found, least, p_alike)
+    # under marks, each bit is 0 (and 1) with probability at most p_alike: both
+    # tails of "at most `least` bits differ from the likelier value"
+    log10_tail = math.log10(2) + binomial_tail_log10_p(found, found - least, p_alike)
     if log10_tail <= UNIFORM_LOG10:
         alike = "no blank line" if ones <= found - ones else "a blank line"
         return Marks("erased", held, found, ones,
@@ -232,14 +234,3 @@ def diagnose(registry: Registry, prov: Provenance, key_id: str,
                      candidates)
     return Marks("present", held, found, ones, f"{found} of about {held} carriers found", [])
 
-
-def _log10_binomial_tail(n: int, k: int, p: float) -> float:
-    """log10 P(at most k of n bits differ from the likelier value), each
-    taking it with probability p >= ½: P(Binomial(n, 1 - p) <= k)."""
-    if n == 0:
-        return 0.0
-    q = 1.0 - p
-    terms = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * math.log(q)
-             + (n - i) * math.log(p) for i in range(k + 1)]
-    top = max(terms)
-    return min(0.0, (top + math.log(sum(math.exp(t - top) for t in terms))) / math.log(10))

@@ -371,37 +371,36 @@ def _with_phantoms(ranking: list[Suspicion], key: Key, recipients: list[str], id
                 tails[m] = min(0.0, _log10_sum(two_sided_binomial_log10(n, m) + correction, span))
             if tails[m] <= threshold:
                 offer(pair_members[k], m, tails[m], "pair", 2 * m < n)
+    def decoded_set(members: tuple[int, ...], matches: int, log10_bound: float, complemented: bool) -> None:
+        decoded.append({"recipients": [recipients[k] for k in members], "log10_bound": log10_bound,
+                        "matches": matches, "carriers": n, "complemented": complemented,
+                        "accused": log10_bound <= threshold})
+        if log10_bound <= threshold:
+            offer(members, matches, log10_bound, "decoded", complemented)
+
     phantom = collusion.solve(h, bits, words)
     if phantom is not None and phantom.matches >= 0.75 * n and phantom.vector not in set(vectors):
         # (a registered vector itself is one recipient's copy: the singles name it)
         for members in collusion.decompose(phantom.vector, vectors, words):
-            bound = collusion.decoded_log10_bound(len(recipients), len(members), DECODED_SHARE, words)
-            decoded.append({"recipients": [recipients[k] for k in members], "log10_bound": bound,
-                            "matches": phantom.matches, "carriers": n, "complemented": phantom.complemented,
-                            "accused": bound <= threshold})
-            if bound <= threshold:
-                offer(members, phantom.matches, bound, "decoded", phantom.complemented)
+            decoded_set(members, phantom.matches,
+                        collusion.decoded_log10_bound(len(recipients), len(members), DECODED_SHARE, words),
+                        phantom.complemented)
     elif n < collusion.sample_size(words) and len(recipients) <= collusion.MAX_DECODE[3] and not any(
             s.accused and s.round == 1 and max(s.matches, n - s.matches) >= 0.97 * n for s in ranking):
-        # (skipped when the leak is one recipient's codeword, as solve does)
-        # too few carriers to solve for the phantom: sets whose codewords XOR
-        # to the leak exactly on independent carriers (the sizes whose bound
-        # can reach the level)
+        # too few carriers to solve for the phantom (and the leak is no one
+        # recipient's codeword): sets whose codewords XOR to it exactly on
+        # independent carriers, of the sizes whose bound can reach the level
         basis = collusion.independent_carriers(h, words)
         sizes = [k for k in collusion.sizes_searched(len(recipients))
                  if collusion.codeword_log10_bound(len(recipients), k, DECODED_SHARE, len(basis)) <= threshold]
-        for found_set in collusion.codeword_sets(h, bits, vectors, words, basis, sizes):
-            members = found_set.members
-            bound = collusion.codeword_log10_bound(len(recipients), len(members), DECODED_SHARE, found_set.rank)
+        for got in collusion.codeword_sets(h, bits, vectors, words, basis, sizes):
             xor = 0
-            for k in members:
+            for k in got.members:
                 xor ^= vectors[k]
             m = collusion.matches(h, bits, vector_array([xor], words), words)[0]
-            agree = n - m if found_set.complemented else m
-            decoded.append({"recipients": [recipients[k] for k in members], "log10_bound": bound,
-                            "matches": agree, "carriers": n, "complemented": found_set.complemented,
-                            "accused": True})
-            offer(members, agree, bound, "decoded", found_set.complemented)
+            decoded_set(got.members, n - m if got.complemented else m,
+                        collusion.codeword_log10_bound(len(recipients), len(got.members), DECODED_SHARE, got.rank),
+                        got.complemented)
     if not found:
         return ranking
     merged = [s if s.accused or s.recipient not in found else found[s.recipient] for s in ranking]
