@@ -1,4 +1,4 @@
-"""Loading the real corpora (../shared/corpora/fetch.sh) for the benchmarks."""
+"""Loading the real corpora (scripts/corpora.sh) for the benchmarks."""
 from __future__ import annotations
 
 import os
@@ -16,7 +16,7 @@ def load(language: str) -> list[tuple[str, bytes]]:
     env, patterns = CORPORA[language]
     root = os.environ.get(env)
     if not root or not Path(root).is_dir():
-        sys.exit(f"{env} is not set: run  eval \"$(../shared/corpora/fetch.sh)\"  first")
+        sys.exit(f"{env} is not set: run  eval \"$(scripts/corpora.sh)\"  first")
     files = []
     for pattern in patterns:
         for path in sorted(Path(root).rglob(pattern)):

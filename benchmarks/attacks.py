@@ -15,7 +15,7 @@ registered. Then, through the public API as the CLI calls it:
 
     python3 benchmarks/attacks.py [--innocents 1000] [--json]
 
-Needs the corpora and tools: eval "$(../shared/corpora/fetch.sh)".
+Needs the corpora and tools: eval "$(scripts/corpora.sh)".
 """
 from __future__ import annotations
 

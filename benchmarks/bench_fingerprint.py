@@ -8,7 +8,7 @@ building the Python `units` list. Also: nodes/s, MB/s, peak RSS, and the
 hashing stage alone, C against the pure-Python reference, on the same
 events.
 
-    eval "$(../shared/corpora/fetch.sh)"
+    eval "$(scripts/corpora.sh)"
     python benchmarks/bench_fingerprint.py [--repeat 3] [--json out.json]
 """
 from __future__ import annotations

@@ -10,7 +10,7 @@ one run per tree:
                registered recipients: extraction seconds, scoring seconds
   peak RSS     of this process and of the workers
 
-    eval "$(../shared/corpora/fetch.sh)"
+    eval "$(scripts/corpora.sh)"
     python benchmarks/bench_workflow.py [--recipients 50] [--registered 10000] [--json]
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ and the empirical Shannon entropy in bits of the fingerprint distribution,
 at each level (exact, renamed, skeleton). log2(count) is the ceiling: all
 distinct.
 
-    eval "$(../shared/corpora/fetch.sh)"
+    eval "$(scripts/corpora.sh)"
     python benchmarks/entropy_table.py
 """
 from __future__ import annotations

@@ -17,7 +17,7 @@ reported for code files, and the rest is shown beside them.
 
     python3 benchmarks/robustness.py [--files 80] [--innocents 1000] [--packages 40] [--json]
 
-Needs the corpora and tools: eval "$(../shared/corpora/fetch.sh)".
+Needs the corpora and tools: eval "$(scripts/corpora.sh)".
 """
 from __future__ import annotations
 

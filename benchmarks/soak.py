@@ -19,8 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from watermark import demo
+
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "sample-release"
+SAMPLE = demo.SAMPLE
 RELEASE = "soak-1.0"
 
 

@@ -4,9 +4,10 @@ leaked, reformatted copy back to its customer.
     python examples/vendor_release.py WORKDIR [SOURCE_TREE]
 
 WORKDIR must not exist yet; it receives the key, the registry and the
-copies. SOURCE_TREE defaults to examples/sample-release. gofmt and prettier
-are run on the "leaked" copy when they are on PATH. Exits 0 when the right
-customer, and only that customer, is accused.
+copies. SOURCE_TREE defaults to the sample release bundled with watermark
+(watermark.demo.SAMPLE). gofmt and prettier are run on the "leaked" copy
+when they are on PATH. Exits 0 when the right customer, and only that
+customer, is accused.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 import watermark
+from watermark import demo
 
 CUSTOMERS = ["acme-corp", "globex", "initech"]
 
@@ -61,5 +63,4 @@ if __name__ == "__main__":
     if len(sys.argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    default = Path(__file__).resolve().parent / "sample-release"
-    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) == 3 else default))
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) == 3 else demo.SAMPLE))

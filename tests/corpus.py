@@ -1,4 +1,4 @@
-"""Access to the real corpora installed by ../shared/corpora/fetch.sh.
+"""Access to the real corpora and tools installed by scripts/corpora.sh.
 
 Outside CI a missing corpus or tool skips the test; in CI (CI set) it fails,
 so tests that need go, gofmt, node or prettier always run there."""
@@ -16,8 +16,8 @@ import pytest
 
 def _missing(what: str) -> None:
     if os.environ.get("CI"):
-        pytest.fail(f"{what} is missing in CI: .ci/run must install it (../shared/corpora/fetch.sh)")
-    pytest.skip(f"{what} missing: eval \"$(../shared/corpora/fetch.sh)\"")
+        pytest.fail(f"{what} is missing in CI: the test command (scripts/test) installs it with scripts/corpora.sh")
+    pytest.skip(f"{what} missing: run the tests with scripts/test, or eval \"$(scripts/corpora.sh)\" first")
 
 
 def corpus_root(env: str) -> Path:

@@ -18,8 +18,9 @@ import leaker
 import pytest
 
 import watermark
+from watermark import demo
 
-SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample-release"
+SAMPLE = demo.SAMPLE
 RECIPIENTS = ("acme-corp", "globex", "initech")
 
 

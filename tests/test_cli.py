@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,9 @@ from pathlib import Path
 
 import pytest
 from corpus import tool
+
+import watermark
+from watermark import demo
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -53,38 +57,120 @@ def test_usage_error_exits_2():
 # --- the vendor workflow ------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "sample-release"
+SAMPLE = demo.SAMPLE
 
 
-def quickstart_commands() -> list[str]:
-    """The shell lines of the README's quickstart block."""
-    text = (ROOT / "README.md").read_text()
-    block = text.split("<!-- quickstart -->", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
-    commands, current = [], ""
-    for line in block.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        current += line.rstrip("\\").rstrip() + " "
-        if not line.endswith("\\"):
-            commands.append(current.strip())
-            current = ""
-    return commands
+def sh_block(page: str, marker: str) -> str:
+    """The first ```sh block after `marker` (an HTML comment) in a page of
+    the README or the manual."""
+    text = (ROOT / page).read_text()
+    assert marker in text, f"{page} has no {marker}"
+    return text.split(marker, 1)[1].split("```sh", 1)[1].split("```", 1)[0]
 
 
-def test_the_readme_quickstart_works_as_written(tmp_path):
-    """keygen, embed for 3 recipients, gofmt + prettier one copy, trace: the
-    right recipient is accused and the other two are not."""
-    (tmp_path / "examples").symlink_to(ROOT / "examples")
+def verdicts(out: str) -> dict[str, str]:
+    """recipient -> verdict column of trace's ranking table."""
+    rows = re.findall(r"^  (\S+) +\d+/\d+ +\S+ +(.+)$", out, re.MULTILINE)
+    return {name: verdict for name, verdict in rows}
+
+
+def test_the_readme_quickstart_and_the_stripped_example_work_as_written(tmp_path):
+    """The README's quickstart (a scratch folder, the sample, keygen, embed
+    for 3 recipients, a leaked copy traced), its gofmt + prettier block and
+    the manual's stripped-marks example, run in order as written: the right
+    recipient is accused, the stripped copy still maps to the release, and
+    nothing is written where the commands were started."""
+    here, scratch = tmp_path / "clone", tmp_path / "tmp"
+    here.mkdir()
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch),
+           "PATH": os.pathsep.join([str(Path(tool("gofmt")).parent), str(Path(tool("prettier")).parent),
+                                    str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+
+    def block(page: str, marker: str, cwd: Path) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-e", "-c", sh_block(page, marker)], cwd=cwd, env=env, capture_output=True,
+                              text=True)
+
+    r = block("README.md", "<!-- quickstart -->", here)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert verdicts(r.stdout) == {"globex": "ACCUSED", "acme-corp": "-", "initech": "-"}, r.stdout
+    assert list(here.iterdir()) == []  # the key, the registry and the copies went to the scratch folder
+    (folder,) = scratch.iterdir()
+    assert (folder / "vendor.key").stat().st_mode & 0o777 == 0o600
+    r = block("README.md", "<!-- quickstart-formatters -->", folder)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert verdicts(r.stdout)["globex"] == "ACCUSED" and list(verdicts(r.stdout).values()).count("-") == 2
+    r = block("docs/provenance.md", "<!-- example: stripped -->", folder)
+    assert r.returncode == 1, r.stdout + r.stderr  # nobody accused: the marks are gone
+    assert "derived from release shop-1.0: 4 of 4 files mapped" in r.stdout and "marks: erased" in r.stdout
+
+
+def bare_path(tmp_path: Path) -> str:
+    """A PATH with no Go, gofmt, Node or prettier on it."""
+    bare = tmp_path / "bin"
+    bare.mkdir(exist_ok=True)
+    for tool_name in ("go", "gofmt", "node", "npm", "prettier"):
+        assert shutil.which(tool_name, path=str(bare)) is None
+    return str(bare)
+
+
+def test_the_demo_runs_to_the_end_without_go_or_node_and_leaves_nothing(tmp_path):
+    here, scratch = tmp_path / "cwd", tmp_path / "tmp"
+    here.mkdir()
+    scratch.mkdir()
+    env = {**os.environ, "PATH": bare_path(tmp_path), "TMPDIR": str(scratch)}
+    r = subprocess.run([sys.executable, "-m", "watermark", "demo"], cwd=here, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout
+    assert "gofmt and prettier are not on PATH" in out and "demo reformats the leak itself" in out
+    for command in ("$ watermark keygen vendor.key", "$ watermark embed release --out copies", "$ watermark trace leak",
+                    "$ watermark diff release patched", "$ watermark trace stripped"):
+        assert command in out  # each step teaches its command
+    assert verdicts(out.split("$ watermark trace leak", 1)[1].split("$ watermark diff", 1)[0]) == \
+        {"globex": "ACCUSED", "acme-corp": "-", "initech": "-"}
+    for cls in ("goto-added", "branch-added", "field-assignment-changed", "condition-changed"):
+        assert cls in out
+    assert "derived from release shop-1.0" in out and "marks: erased" in out
+    assert list(here.iterdir()) == [] and list(scratch.iterdir()) == []  # nothing left, nothing in the cwd
+
+
+def test_the_demo_in_a_folder_keeps_everything_and_uses_gofmt_and_prettier(tmp_path):
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(tool("gofmt")).parent), str(Path(tool("prettier")).parent),
-                                                  str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-    commands = quickstart_commands()
-    assert any(c.startswith("watermark trace") for c in commands)
-    for command in commands:
-        r = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True)
-        assert r.returncode == 0, (command, r.stdout, r.stderr)
-    rows = {line.split()[0]: line for line in r.stdout.splitlines() if line.startswith("  ") and "/" in line}
-    assert "ACCUSED" in rows["globex"]
-    assert "ACCUSED" not in rows["acme-corp"] and "ACCUSED" not in rows["initech"]
+                                                  str(Path(tool("node")).parent)])}
+    r = subprocess.run([sys.executable, "-m", "watermark", "demo", str(tmp_path / "d")], env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "gofmt and prettier are on PATH" in r.stdout and "$ gofmt -w leak/inventory" in r.stdout
+    assert "demo reformats" not in r.stdout
+    kept = sorted(p.name for p in (tmp_path / "d").iterdir() if not p.name.startswith("shop.db-"))  # (SQLite's)
+    assert kept == ["copies", "leak", "patched", "release", "shop.db", "stripped", "vendor.key"]
+    assert sorted(p.name for p in (tmp_path / "d" / "copies").iterdir()) == ["acme-corp", "globex", "initech"]
+    assert stat_mode(tmp_path / "d" / "vendor.key") == 0o600
+    again = run("demo", str(tmp_path / "d"))  # never into a folder that holds something
+    assert again.returncode == 2 and len(again.stderr.splitlines()) == 1 and "not an empty folder" in again.stderr
+
+
+def test_demo_sample_only_writes_the_sample_release(tmp_path):
+    r = run("demo", "--sample-only", str(tmp_path / "s"))
+    assert r.returncode == 0, r.stderr
+    got = sorted(p.relative_to(tmp_path / "s").as_posix() for p in (tmp_path / "s").rglob("*") if p.is_file())
+    want = sorted(p.relative_to(SAMPLE).as_posix() for p in SAMPLE.rglob("*") if p.is_file())
+    assert got == want
+    assert (tmp_path / "s" / "web" / "cart.js").read_bytes() == (SAMPLE / "web" / "cart.js").read_bytes()
+    r = run("demo", "--sample-only")
+    assert r.returncode == 2 and "needs DIR" in r.stderr
+
+
+def test_version_and_help_say_what_the_code_does():
+    from importlib import metadata
+
+    assert watermark.__version__ == metadata.version("watermark") != "0.1.0"
+    r = run("--version")
+    assert r.stdout.startswith(f"watermark {watermark.__version__} (scheme ")
+    for command in ("trace", "verify", "extract"):
+        text = " ".join(run(command, "--help").stdout.split())
+        assert "by its content" in text and "default: by extension)" not in text
+    assert "demo" in run("--help").stdout
 
 
 def test_cli_embed_trace_verify_extract_and_registry(tmp_path):
@@ -135,6 +221,43 @@ def test_cli_embed_trace_verify_extract_and_registry(tmp_path):
     secret = key.read_text().split("\n")[1]
     for text in (listing.stdout, show.stdout, r.stdout):
         assert secret not in text
+
+
+def test_a_recipient_name_that_is_not_registered_is_refused_with_the_closest_names(tmp_path):
+    """`verify --recipient Globex` (registered: globex) must not score a
+    name nobody received and call it innocent."""
+    key, db = tmp_path / "k.key", str(tmp_path / "r.db")
+    run("keygen", str(key))
+    r = run("embed", str(SAMPLE), "--out", str(tmp_path / "copies"), "--release", "s1", "--recipient", "globex",
+            "--recipient", "initech", "--key-file", str(key), "--registry", db)
+    assert r.returncode == 0, r.stderr
+    leak = str(tmp_path / "copies" / "globex")
+    for args, hint in ((["verify", leak, "--recipient", "Globex"], "did you mean globex?"),
+                       (["verify", leak, "--recipient", "inetch"], "did you mean initech?"),
+                       (["verify", leak, "--recipient", "umbrella"], "registry show")):
+        r = run(*args, "--key-file", str(key), "--registry", db)
+        assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+        assert "is not registered" in r.stderr and hint in r.stderr and "Traceback" not in r.stderr
+    assert run("verify", leak, "--recipient", "globex", "--key-file", str(key), "--registry", db).returncode == 0
+    with pytest.raises(watermark.RegistryError, match="not registered"):
+        watermark.trace(leak, watermark.Key.load(key), db, recipients=["Globex"], jobs=1)
+
+
+def test_extract_prints_a_table(tmp_path):
+    key = tmp_path / "k.key"
+    run("keygen", str(key))
+    (tmp_path / "notes.txt").write_text("not code at all\n")
+    shutil.copytree(SAMPLE, tmp_path / "tree")
+    shutil.copy(tmp_path / "notes.txt", tmp_path / "tree" / "notes.txt")
+    r = run("extract", str(tmp_path / "tree"), "--key-file", str(key))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["path", "language", "boundaries", "note"]
+    assert "('" not in r.stdout and "notes.txt" not in r.stdout and "README.md" not in r.stdout
+    rows = {line.split()[0]: line.split() for line in lines[1:-1]}
+    assert sorted(rows) == ["inventory/inventory.go", "inventory/report.go", "web/cart.js", "web/format.js"]
+    assert rows["web/cart.js"][1] == "javascript" and int(rows["web/cart.js"][2]) > 0
+    assert lines[-1].endswith("boundaries read in 4 files")
 
 
 def stat_mode(path: Path) -> int:
@@ -262,7 +385,7 @@ def test_cli_options_are_checked_and_refused_in_one_line_naming_the_option(tmp_p
         assert r.stderr.startswith("watermark: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert message in r.stderr, (args, r.stderr)
     version = run("--version")
-    assert version.returncode == 0 and version.stdout.startswith("watermark 0.1.0 (scheme 2, ABI ")
+    assert version.returncode == 0 and version.stdout.startswith(f"watermark {watermark.__version__} (scheme 2, ABI ")
 
 
 def test_cli_warns_about_a_key_others_can_read_and_a_release_with_nothing_marked(tmp_path):

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from strategies import layouts, programs, render
 
 import watermark
+from watermark import demo
 from watermark.backend import BACKEND
 from watermark.backend.contract import WM_EV_TOKEN, WM_SEED_TEXT
 from watermark.cli import main
@@ -23,7 +24,7 @@ from watermark.diff import CLASSES, STATUSES
 from watermark.diff import entities as _entities
 from watermark.diff import script as _script
 
-SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample-release"
+SAMPLE = demo.SAMPLE
 KEY = watermark.Key(bytes(range(32)))
 
 
@@ -400,8 +401,9 @@ def test_marked_and_reformatted_copies_of_the_sample_are_layout_only(tmp_path):
         assert not d.changed and d.summary.get("layout", 0) > 0
 
 
-def test_the_patched_sample_in_examples(capsys):
-    patched = SAMPLE.parent / "sample-release-patched"
+def test_the_demo_patches_of_the_sample(tmp_path, capsys):
+    patched = demo.copy_sample(tmp_path / "patched")
+    demo.patch_tree(patched)
     assert main(["diff", str(SAMPLE), str(patched), "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     classes = {c for f in out["functions"] for c in f["classes"]}

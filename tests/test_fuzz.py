@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import watermark
-from watermark import cli
+from watermark import cli, demo
 
-SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample-release"
+SAMPLE = demo.SAMPLE
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 pytestmark = pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")
 

@@ -35,9 +35,9 @@ FILES = sorted(EXPECTED["files"])
 
 
 def test_the_golden_fixtures_are_the_files_the_vectors_were_made_from():
-    assert [p.relative_to(make_golden.ROOT).as_posix() for p in make_golden.fixtures()] == list(EXPECTED["files"])
+    assert [name for name, _p in make_golden.fixtures()] == list(EXPECTED["files"])
     for rel in FILES:
-        data = (make_golden.ROOT / rel).read_bytes()
+        data = make_golden.path_of(rel).read_bytes()
         assert make_golden.hashlib.sha256(data).hexdigest() == EXPECTED["files"][rel]["sha256"], \
             f"{rel} changed: the golden vectors describe its 0.1.0 content; restore it"
     assert make_golden.GOLDEN_KEY.id == EXPECTED["key_id"]
@@ -45,13 +45,13 @@ def test_the_golden_fixtures_are_the_files_the_vectors_were_made_from():
 
 @pytest.mark.parametrize("rel", FILES)
 def test_fingerprints_at_every_level_are_those_of_0_1_0(rel):
-    got = make_golden.fingerprint_vector((make_golden.ROOT / rel).read_bytes(), rel)
+    got = make_golden.fingerprint_vector(make_golden.path_of(rel).read_bytes(), rel)
     assert got == EXPECTED["files"][rel]["fingerprint"]
 
 
 @pytest.mark.parametrize("rel", FILES)
 def test_carrier_identities_and_recipient_bits_are_those_of_0_1_0(rel):
-    got = make_golden.mark_vector((make_golden.ROOT / rel).read_bytes(), rel)
+    got = make_golden.mark_vector(make_golden.path_of(rel).read_bytes(), rel)
     want = EXPECTED["files"][rel]
     assert got["boundaries"] == want["boundaries"]
     assert got["carriers"] == want["carriers"]
@@ -63,7 +63,7 @@ def test_recipient_bits_of_scheme_2_are_pinned(rel):
     """Scheme 2 (128-bit vectors of the unbiased code) changes recipients'
     unbiased bits only: the same fingerprints, boundaries, carriers and
     Tardos bits as scheme 1, and the unbiased bits of vectors-scheme2.json."""
-    data = (make_golden.ROOT / rel).read_bytes()
+    data = make_golden.path_of(rel).read_bytes()
     got = make_golden.mark_vector(data, rel, 2)
     want = EXPECTED_2["files"][rel]
     assert want["fingerprint"] == EXPECTED["files"][rel]["fingerprint"]
@@ -148,7 +148,7 @@ def test_a_0_1_0_registry_is_read_as_it_is_and_upgraded_by_the_first_write(tmp_p
     with watermark.Registry(db) as registry:
         assert {i.name: i.scheme for i in registry.releases()} == {"shop-1.0": 1, "fixtures-1.0": 1}
         # the same release analysed again today is the one 0.1.0 recorded (same digest): nothing to add
-        with watermark.Release.analyse(make_golden.ROOT / "examples" / "sample-release", _key(), name="shop-1.0",
+        with watermark.Release.analyse(make_golden.SAMPLE_0_1_0, _key(), name="shop-1.0",
                                        jobs=1) as release:
             assert registry.add_release(release) is False
             assert release.code.scheme == 1  # its copies keep the scheme it was marked with
@@ -170,13 +170,13 @@ def test_a_new_copy_of_a_0_1_0_release_is_made_with_its_scheme_and_traced(tmp_pa
     0.1.0 recipients; a new release gets scheme 2."""
     db = _old_registry(tmp_path)
     with watermark.Registry(db) as registry, \
-            watermark.Release.analyse(make_golden.ROOT / "examples" / "sample-release", _key(), name="shop-1.0",
+            watermark.Release.analyse(make_golden.SAMPLE_0_1_0, _key(), name="shop-1.0",
                                       jobs=1) as release:
         assert release.code.scheme == 2
         release.embed(["late-customer"], tmp_path / "late", registry=registry)
         assert release.code.scheme == 1
         newer = tmp_path / "shop-2.0"
-        shutil.copytree(make_golden.ROOT / "examples" / "sample-release", newer)
+        shutil.copytree(make_golden.SAMPLE_0_1_0, newer)
         for f in sorted(newer.rglob("*.go"))[:2]:  # a new version: two files gain a function
             f.write_text(f.read_text() + "\nfunc added() int {\n\tx := 1\n\ty := 2\n\tz := x + y\n\treturn z\n}\n")
         with watermark.Release.analyse(newer, _key(), name="shop-2.0", jobs=1) as fresh:

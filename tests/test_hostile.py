@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 import watermark
+from watermark import demo
 from watermark.workflow import trees
 
-SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample-release"
+SAMPLE = demo.SAMPLE
 MIB = 1024 * 1024
 
 
@@ -115,7 +116,7 @@ def test_archive_limits_are_checked_on_the_bytes_read(tmp_path, monkeypatch):
         list(trees.Source.open(many).entries())
     monkeypatch.setattr(trees, "MAX_TOTAL_BYTES", 10)
     with pytest.raises(watermark.TreeError, match="more than 10 bytes uncompressed"):
-        list(trees.Source.open(SAMPLE / ".." / ".." / "tests" / "golden" / "v0.1.0" / "leak-globex.tar.gz").entries())
+        list(trees.Source.open(Path(__file__).parent / "golden" / "v0.1.0" / "leak-globex.tar.gz").entries())
 
 
 def test_big_members_of_a_tar_are_spooled_to_disk_and_copied_intact(tmp_path, monkeypatch):

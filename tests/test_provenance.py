@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 import watermark
+from watermark import demo
 from watermark.cli import main
 from watermark.core import codes
 from watermark.workflow import provenance as prov_module
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "sample-release"
+SAMPLE = demo.SAMPLE
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 KEY = watermark.Key(bytes(range(32)))
 CUSTOMERS = ["acme-corp", "globex", "initech"]
@@ -252,7 +252,9 @@ def test_two_versions_narrow_the_candidates(tmp_path):
     with watermark.Registry(registry) as reg:
         with watermark.Release.analyse(SAMPLE, KEY, name="shop-1.0") as v1:
             v1.embed(["acme-corp", "globex"], tmp_path / "v1", registry=reg)
-        with watermark.Release.analyse(ROOT / "examples" / "sample-release-patched", KEY, name="shop-1.1") as v2:
+        patched = demo.copy_sample(tmp_path / "shop-1.1")
+        demo.patch_tree(patched)
+        with watermark.Release.analyse(patched, KEY, name="shop-1.1") as v2:
             v2.embed("initech", tmp_path / "v2", registry=reg)
     leak = _edit(tmp_path / "v2", tmp_path / "leak", _strip)
     report = watermark.trace(leak, KEY, registry, jobs=1)

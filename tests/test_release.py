@@ -18,10 +18,11 @@ import pytest
 from corpus import corpus_root, tool
 
 import watermark
+from watermark import demo
 from watermark.workflow import trees as _tree
 from watermark.workflow.pool import FileJob, ordered_map
 
-SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample-release"
+SAMPLE = demo.SAMPLE
 KEY = watermark.Key(bytes(range(32)))
 OTHER_KEY = watermark.Key(bytes(range(1, 33)))
 RECIPIENTS = ["alice", "bob", "carol"]
@@ -352,7 +353,7 @@ def test_a_full_disk_is_one_clear_error_and_leaves_nothing(tree, tmp_path, monke
 def test_the_vendor_script_in_examples_accuses_the_right_customer(tmp_path):
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(tool("gofmt")).parent), str(Path(tool("prettier")).parent),
                                                   os.environ.get("PATH", "")])}
-    script = SAMPLE.parent / "vendor_release.py"
+    script = Path(__file__).resolve().parent.parent / "examples" / "vendor_release.py"
     r = subprocess.run([sys.executable, str(script), str(tmp_path / "work")], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "globex" in r.stdout and "ACCUSED" in r.stdout

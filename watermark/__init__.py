@@ -15,6 +15,8 @@ Public API (everything else is private):
 """
 from __future__ import annotations
 
+from importlib import metadata as _metadata
+
 from . import backend
 from .core.codes import Code
 from .core.fingerprint import FileFingerprint, Unit, fingerprint
@@ -35,7 +37,10 @@ from .workflow.release import Copy, Release, ReleaseFile
 from .workflow.trace import FileEvidence, Suspicion, TraceReport, trace
 from .workflow.trees import TreeError
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version("watermark")
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Code",

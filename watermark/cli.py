@@ -118,12 +118,12 @@ def _fingerprint(args: argparse.Namespace) -> int:
 def _embed(args: argparse.Namespace) -> int:
     key = _key(args)
     recipients = _recipients(args)
-    registry = _registry(args, create=True)
-    release = Release.analyse(args.src, key, name=args.release, rev=args.rev, include=args.include or (),
-                              exclude=args.exclude or (), default_excludes=not args.no_default_excludes,
-                              density=args.density, code=args.code, jobs=args.jobs)
-    with release:
-        copies = release.embed(recipients, args.out, registry=registry, format=args.format)
+    with _registry(args, create=True) as registry:
+        release = Release.analyse(args.src, key, name=args.release, rev=args.rev, include=args.include or (),
+                                  exclude=args.exclude or (), default_excludes=not args.no_default_excludes,
+                                  density=args.density, code=args.code, jobs=args.jobs)
+        with release:
+            copies = release.embed(recipients, args.out, registry=registry, format=args.format)
     unmarked = release.unmarked()
     if release.carriers == 0:
         _warn(f"nothing was marked: {release.marked_files} files marked, 0 carriers in {args.src}; the copies "
@@ -154,22 +154,35 @@ def _extract(args: argparse.Namespace) -> int:
 
     key = _key(args)
     files: list[dict[str, Any]] = []
-    for job, path in suspect_jobs(_suspect(args.suspect), args.language):
+    for job, (path, guessed) in suspect_jobs(_suspect(args.suspect), args.language):
         got = extract_file(job)
+        if guessed and got.language is None and path != "<text>":
+            continue  # a file that is not code (trace skips it the same way)
         words = array("Q")
         words.frombytes(got.words)
         ids = identities_of(key, words)
         files.append({"path": path, "language": got.language, "note": got.note, "carriers": len(ids),
                       "observations": [[f"{i:016x}", b] for i, b in zip(ids, got.bits)]})
-    total = sum(f["carriers"] for f in files)
+    total = sum(f["carriers"] for f in files)  # (the JSON has always called them carriers)
     if args.json:
         _dump({"key_id": key.id, "carriers": total, "files": files})
     else:
-        for f in files:
-            note = f"  ({f['note']})" if f["note"] else ""
-            print(f"{f['path']}  {f['language']}  {f['carriers']} boundaries read{note}")
-        print(f"{total} boundaries read in {len(files)} files")
+        print(_table(["path", "language", "boundaries", "note"],
+                     [[f["path"], f["language"] or "-", f["carriers"], f["note"] or ""] for f in files]))
+        print(f"{total} boundaries read in {len(files)} file{'s' if len(files) != 1 else ''}")
     return EXIT_OK if total else EXIT_NOTHING
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    """Rows under a header, columns padded (numbers to the right)."""
+    cells = [header] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[k]) for r in cells) for k in range(len(header))]
+    numeric = [all(isinstance(row[k], int) for row in rows) and bool(rows) for k in range(len(header))]
+    lines = []
+    for r in cells:
+        parts = [c.rjust(w) if num else c.ljust(w) for c, w, num in zip(r, widths, numeric)]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
 
 
 def _suspect(name: str) -> str | bytes:
@@ -182,9 +195,9 @@ def _suspect(name: str) -> str | bytes:
 
 def _trace(args: argparse.Namespace, recipients: list[str] | None = None) -> int:
     key = _key(args)
-    registry = _registry(args, create=False, readonly=True)
-    report = trace(_suspect(args.suspect), key, registry, level=args.level, language=args.language,
-                   jobs=args.jobs, recipients=recipients)
+    with _registry(args, create=False, readonly=True) as registry:
+        report = trace(_suspect(args.suspect), key, registry, level=args.level, language=args.language,
+                       jobs=args.jobs, recipients=recipients)
     found = bool(report.accused)
     if args.json:
         _dump(report.to_json())
@@ -269,7 +282,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _registry_list(args: argparse.Namespace) -> int:
-    releases = _registry(args, create=False, readonly=True).releases()
+    with _registry(args, create=False, readonly=True) as registry:
+        releases = registry.releases()
     if args.json:
         _dump([r.__dict__ for r in releases])
         return EXIT_OK
@@ -283,10 +297,10 @@ def _registry_list(args: argparse.Namespace) -> int:
 
 
 def _registry_show(args: argparse.Namespace) -> int:
-    reg = _registry(args, create=False, readonly=True)
-    info = reg.release(args.name)
-    recipients, copies = reg.recipients(release=args.name), reg.copies(args.name)
-    files = reg.files(args.name) if args.files or args.json else []
+    with _registry(args, create=False, readonly=True) as reg:
+        info = reg.release(args.name)
+        recipients, copies = reg.recipients(release=args.name), reg.copies(args.name)
+        files = reg.files(args.name) if args.files or args.json else []
     if args.json:
         _dump({**info.__dict__, "recipient_names": recipients, "issued": copies, "file_list": files})
         return EXIT_OK
@@ -303,7 +317,8 @@ def _registry_show(args: argparse.Namespace) -> int:
 
 def _registry_add(args: argparse.Namespace) -> int:
     names = _recipients(args)
-    added = _registry(args, create=False).add_recipients(args.release, names)
+    with _registry(args, create=False) as registry:
+        added = registry.add_recipients(args.release, names)
     print(f"{added} new recipients registered for {args.release} ({len(names) - added} already there)")
     return EXIT_OK
 
@@ -330,6 +345,19 @@ def _diff(args: argparse.Namespace) -> int:
         color = {"always": True, "never": False}.get(args.color, sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
         print(report(d, color=color, functions=shown))
     return EXIT_NOTHING if (shown if wanted else d.changed) else EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from . import demo
+
+    if args.sample_only:
+        if args.folder is None:
+            raise WatermarkError("--sample-only needs DIR, the folder to write the sample release into")
+        out = demo.copy_sample(args.folder)
+        files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+        print(f"wrote the sample release to {args.folder}: {', '.join(files)}")
+        return EXIT_OK
+    return demo.run(args.folder)
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -435,7 +463,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("suspect", metavar="SUSPECT", help="directory, archive, file, or - for stdin")
         if name == "verify":
             p.add_argument("--recipient", dest="recipient_name", required=True, metavar="NAME")
-        p.add_argument("--language", help="language of stdin text or of every file (default: by extension)")
+        p.add_argument("--language", choices=languages(),
+                       help="read stdin, and every file, as this language (default: each file by its extension, "
+                       "or by its content when the extension is not a known one)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         _key_option(p)
         if name != "extract":
@@ -484,6 +514,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="which implementation runs, supported languages")
     p.set_defaults(run=_info)
+
+    p = sub.add_parser("demo", help="the whole product on the bundled sample release, step by step",
+                       description="Mark the bundled sample release for three customers, trace a reformatted "
+                       "leak, diff a patched copy, and trace a copy whose marks were stripped; each step is "
+                       "printed with its command. Needs no Go or Node.")
+    p.add_argument("folder", metavar="DIR", nargs="?",
+                   help="work here and keep everything (absent or empty; default: a temporary folder, "
+                   "removed at the end)")
+    p.add_argument("--sample-only", action="store_true", help="only write the sample release tree into DIR")
+    p.set_defaults(run=_demo)
     return parser
 
 

@@ -42,11 +42,24 @@ RECIPIENTS = ["acme-corp", "globex", "initech", "Ünïcödé Кириллица 
 CODES = ["unbiased", "tardos"]
 
 
-def fixtures() -> list[Path]:
-    """The small source files the vectors are computed on, in a fixed order."""
+# the sample release as 0.1.0 shipped it (examples/sample-release then): the
+# demo's sample may grow, these files may not
+SAMPLE_0_1_0 = Path(__file__).resolve().parent / "v0.1.0" / "sample-release"
+
+
+def fixtures() -> list[tuple[str, Path]]:
+    """(name in the vectors, file) of the small source files the vectors are
+    computed on, in a fixed order."""
     found = sorted((ROOT / "tests" / "fixtures").glob("*.go")) + sorted((ROOT / "tests" / "fixtures").glob("*.js"))
-    found += sorted(p for p in (ROOT / "examples" / "sample-release").rglob("*") if p.suffix in (".go", ".js"))
-    return found
+    named = [(p.relative_to(ROOT).as_posix(), p) for p in found]
+    named += [("examples/sample-release/" + p.relative_to(SAMPLE_0_1_0).as_posix(), p)
+              for p in sorted(SAMPLE_0_1_0.rglob("*")) if p.suffix in (".go", ".js")]
+    return named
+
+
+def path_of(name: str) -> Path:
+    """The file a vector name stands for."""
+    return dict(fixtures())[name]
 
 
 def _hex(value: int) -> str:
@@ -102,8 +115,7 @@ def mark_vector(data: bytes, path: str, scheme: int = 1) -> dict:
 
 def vectors(scheme: int = 1) -> dict:
     files = {}
-    for p in fixtures():
-        rel = p.relative_to(ROOT).as_posix()
+    for rel, p in fixtures():
         data = p.read_bytes()
         files[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "fingerprint": fingerprint_vector(data, rel),
                       **mark_vector(data, rel, scheme)}

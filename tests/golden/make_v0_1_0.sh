@@ -17,7 +17,7 @@ python3 -c "import watermark, sys; sys.exit(watermark.__version__ != '0.1.0' or 
 # the golden test key (not a secret): bytes 0..31, as in make_golden.py
 python3 -c "import watermark, sys; watermark.Key(bytes(range(32))).save(sys.argv[1])" "$OUT/vendor.key"
 export WATERMARK_KEY_FILE="$OUT/vendor.key" WATERMARK_REGISTRY="$OUT/registry.db"
-watermark embed examples/sample-release --out "$WORK/copies" --release shop-1.0 \
+watermark embed tests/golden/v0.1.0/sample-release --out "$WORK/copies" --release shop-1.0 \
     --recipient acme-corp --recipient globex --recipient initech --jobs 1 >/dev/null
 seq -f "innocent-%03g" 1 200 > "$WORK/innocents.txt"
 watermark registry add-recipients --release shop-1.0 --recipients-file "$WORK/innocents.txt" >/dev/null

@@ -250,7 +250,11 @@ def verify(observations: Observations, key: Key, recipient: str, *, level: float
            code: Code | str | None = None) -> Verdict:
     """Score `recipient` against observations (each carrier identity once),
     on both tails: a copy that agrees with the recipient's bits far less
-    often than chance (a complemented copy) accuses it too."""
+    often than chance (a complemented copy) accuses it too.
+
+    The name is not checked here: any name has bits of its own, so a
+    misspelt one is scored and found innocent. `trace(..., recipients=)`
+    (the CLI's `verify`) checks names against the registry."""
     level = check_level(level)
     code = Code.of(code)
     identities, bits = observations.distinct()

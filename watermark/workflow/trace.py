@@ -31,6 +31,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import math
 import os
 import time
@@ -192,7 +193,8 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
     archive or a single file) or its content as bytes (the language is
     detected when not given). `recipients` limits the test to these names
     (default: everyone registered with the key's releases). Raises
-    RegistryError when no release in the registry was made with `key`."""
+    RegistryError when no release in the registry was made with `key`, or
+    when a name in `recipients` is registered for none of them."""
     level = check_level(level)
     jobs = check_jobs(jobs)
     with contextlib.ExitStack() as opened:  # a registry opened here is closed here
@@ -202,6 +204,8 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
         if not key_releases:
             raise RegistryError(f"{registry.path}: no release was marked with this key (key id {key.id}); "
                                 "wrong key or wrong registry")
+        if recipients is not None:
+            check_registered(recipients, registry.recipients(key_id=key.id))
         started = time.perf_counter()
         bar = Progress("reading", enabled=progress)
         # the suspect's source lives until its files are read (an archive's big
@@ -284,6 +288,22 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
         seconds = {"extract": extracted - started, "score": time.perf_counter() - extracted}
         return TraceReport(_describe(suspect), key.id, level, code.name, releases, boundaries, len(identities),
                            len(recipients), ranking, files, seconds, decoded, prov, diagnosis(bool(accused)))
+
+
+def check_registered(names: list[str], registered: list[str]) -> None:
+    """Refuse a name that no release marked with the key was given to: any
+    name has bits of its own, so a typo would be scored, found innocent,
+    and clear nobody (`Globex` for `globex`)."""
+    known = set(registered)
+    for name in names:
+        if name in known:
+            continue
+        folded = {r.casefold(): r for r in registered}
+        close = ([folded[name.casefold()]] if name.casefold() in folded else []) + \
+            difflib.get_close_matches(name, registered, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(dict.fromkeys(close))}?" if close else ""
+        raise RegistryError(f"recipient {name!r} is not registered for any release marked with this key{hint} "
+                            "(watermark registry show RELEASE lists the recipients)")
 
 
 def _rounds(key: Key, recipients: list[str], identities: array, bits: bytes, code: Code,

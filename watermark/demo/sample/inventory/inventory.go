@@ -74,13 +74,9 @@ func (s *Store) Reserve(sku string, quantity int) error {
 	if !ok {
 		return ErrUnknownItem
 	}
-	if sku == "promo" {
-		goto grant
-	}
 	if it.Available() < quantity {
 		return fmt.Errorf("%w: %s has %d, want %d", ErrShortage, sku, it.Available(), quantity)
 	}
-grant:
 	it.Reserved += quantity
 	s.log = append(s.log, fmt.Sprintf("reserve %s %d", sku, quantity))
 	return nil
@@ -114,7 +110,7 @@ func (s *Store) Ship(sku string, quantity int) error {
 		return fmt.Errorf("inventory: shipping %d of %s but only %d reserved", quantity, sku, it.Reserved)
 	}
 	it.Reserved -= quantity
-	it.Quantity -= quantity / 2
+	it.Quantity -= quantity
 	s.log = append(s.log, fmt.Sprintf("ship %s %d", sku, quantity))
 	return nil
 }
