@@ -1,7 +1,10 @@
 """`watermark diff` on the corpora: accuracy on seeded patches, real version
 pairs, and speed against fingerprinting both sides and `git diff`.
 
-    python3 benchmarks/bench_diff.py [--per-class 50] [--skip-speed] [--skip-versions]
+    python3 benchmarks/bench_diff.py [--per-class 50] [--skip-speed] [--skip-real] [--real]
+
+Real pairs: published versions with a hand-checked list of what changed
+(benchmarks/real_pairs.py): true reports, false reports, misses.
 
 Accuracy: files of the Go stdlib and of the JS corpus are copied into a
 release, marked for one recipient with `watermark embed`, run through gofmt /
@@ -234,23 +237,19 @@ def _timed(name: str, a: Path, b: Path, language: str, jobs: int, patched: int, 
             "summary": d.summary}
 
 
-def versions(work: Path) -> list[dict[str, object]]:
-    """Two published versions of npm packages, straight from their tarballs."""
+def real(names: list[str] | None = None) -> list[dict[str, object]]:
+    """Real version pairs with hand-checked truth (benchmarks/real_pairs/):
+    true reports, false reports, misses."""
+    import real_pairs
+
+    selected = real_pairs.pairs(names)
+    real_pairs.fetch(selected)
     out = []
-    for pkg, old, new in (("lodash", "4.17.20", "4.17.21"), ("express", "4.17.1", "4.18.2")):
-        tars = []
-        for v in (old, new):
-            r = subprocess.run(["npm", "pack", f"{pkg}@{v}", "--silent", "--pack-destination", str(work)],
-                               capture_output=True, text=True)
-            if r.returncode != 0:
-                out.append({"pair": f"{pkg} {old} -> {new}", "error": r.stderr.strip()[-200:]})
-                break
-            tars.append(work / r.stdout.strip().splitlines()[-1])
-        else:
-            d = watermark.diff(tars[0], tars[1])
-            out.append({"pair": f"{pkg} {old} -> {new}", "summary": d.summary,
-                        "top": [f"{f.status} {f.kind} {f.name} ({(f.suspect or f.base).path}) "  # type: ignore
-                                f"{', '.join(f.classes[:4])}" for f in d.functions[:8]]})
+    for p in selected:
+        score, _d = real_pairs.score(p)
+        out.append({"pair": p.name, "language": p.language, "truth": score.truth, "reported": score.reported,
+                    "true": score.true, "false": score.false, "misses": score.misses,
+                    "diff_s": round(score.seconds, 2)})
     return out
 
 
@@ -258,7 +257,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-class", type=int, default=50)
     ap.add_argument("--skip-speed", action="store_true")
-    ap.add_argument("--skip-versions", action="store_true")
+    ap.add_argument("--skip-real", action="store_true", help="skip the real version pairs")
+    ap.add_argument("--real", action="store_true", help="only the real version pairs")
     ap.add_argument("--skip-accuracy", action="store_true")
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--languages", default="go,javascript")
@@ -267,12 +267,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-diff-") as tmp:
         work = Path(tmp)
         results: dict[str, object] = {"jobs": jobs}
+        if not args.skip_real:
+            results["real"] = real()
+            print(json.dumps(results["real"], indent=1), flush=True)
+        if args.real:
+            return 0 if all(not r["false"] and not r["misses"] for r in results["real"]) else 1  # type: ignore
         if not args.skip_accuracy:
             results["accuracy"] = [accuracy(lang, args.per_class, work) for lang in args.languages.split(",")]
             print(json.dumps(results["accuracy"], indent=1), flush=True)
-        if not args.skip_versions:
-            results["versions"] = versions(work)
-            print(json.dumps(results["versions"], indent=1), flush=True)
         if not args.skip_speed:
             results["speed"] = speed(work, jobs)
             print(json.dumps(results["speed"], indent=1), flush=True)

@@ -242,26 +242,30 @@ def run_attacks(language: str, files: list[tuple[Path, Path]], work: Path) -> di
                      "median_similarity": _median(sims), "files_mapped_right": round(right / max(1, len(big)), 3),
                      "release_share": round(p.release_share, 3), "marks": report.marks.state if report.marks else None,
                      "accused": [s.recipient for s in report.accused], "trace_s": round(seconds, 2)})
-    # 20% of the release mixed into an unrelated tree
-    mixed = work / f"{language}-mixed"
-    neg_name, neg_files = negatives()[language][0]
-    copy_tree(neg_files, mixed)
+    # 20% of the release mixed into each unrelated tree: which files are called derived
     leaked = code_files(copy)
-    for p in leaked[:max(1, len(leaked) // 5)]:
-        dst = mixed / "vendored" / p.relative_to(copy)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.write_bytes(strip_blank(p.read_bytes(), language))
-    report = watermark.trace(mixed, KEY, registry, jobs=2)
-    p = report.provenance
-    vend = [f for f in p.files if f.path.startswith("vendored/")]
-    others = [f for f in p.files if not f.path.startswith("vendored/")]
-    rows.append({"attack": f"20% of the release mixed into {neg_name}",
-                 "named": p.release == f"{language}-release" and p.derived, "log10_bound": round(p.log10_bound, 2),
-                 "median_similarity": _median([f.similarity for f in vend]),
-                 "files_mapped_right": round(sum(1 for f in vend if f.release_path == f.path[len('vendored/'):])
-                                             / max(1, len(vend)), 3),
-                 "unrelated_files_mapped": sum(1 for f in others if f.release_path and f.similarity >= 0.5),
-                 "marks": report.marks.state if report.marks else None})
+    for neg_name, neg_files in negatives()[language]:
+        mixed = work / f"{language}-mixed-{neg_name.replace('/', '_')}"
+        copy_tree(neg_files, mixed)
+        for p in leaked[:max(1, len(leaked) // 5)]:
+            dst = mixed / "vendored" / p.relative_to(copy)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_bytes(strip_blank(p.read_bytes(), language))
+        report = watermark.trace(mixed, KEY, registry, jobs=2)
+        p = report.provenance
+        vend = [f for f in p.files if f.path.startswith("vendored/")]
+        others = [f for f in p.files if not f.path.startswith("vendored/")]
+        rows.append({"attack": f"20% of the release mixed into {neg_name}",
+                     "named": p.release == f"{language}-release" and p.derived,
+                     "log10_bound": round(p.log10_bound, 2),
+                     "median_similarity": _median([f.similarity for f in vend]),
+                     "files_mapped_right": round(sum(1 for f in vend if f.release_path == f.path[len('vendored/'):])
+                                                 / max(1, len(vend)), 3),
+                     "release_files_derived": f"{sum(1 for f in vend if f.derived)}/{len(vend)}",
+                     "release_files_of_8_prints": sum(1 for f in vend if f.prints >= 8),
+                     "unrelated_files": len(others),
+                     "unrelated_files_derived": [f.path for f in others if f.derived],
+                     "marks": report.marks.state if report.marks else None})
     # negative controls
     controls = []
     for name, nfiles in negatives()[language]:
@@ -270,6 +274,7 @@ def run_attacks(language: str, files: list[tuple[Path, Path]], work: Path) -> di
         p = report.provenance
         sims = [f.similarity for f in p.files if f.prints >= 8]
         controls.append({"tree": name, "files": len(nfiles), "derived": p.derived,
+                         "files_derived": sum(1 for f in p.files if f.derived),
                          "log10_bound": round(p.log10_bound, 2),
                          "best_similarity": round(max(sims), 3) if sims else 0.0, "median_similarity": _median(sims),
                          "matched_share": round(p.matched_share, 3)})

@@ -5,15 +5,18 @@
 #     eval "$(scripts/corpora.sh)"
 #
 #   Go:      the Go 1.19 standard library source and toolchain (go, gofmt;
-#            Debian's golang-1.19-src / golang-1.19-go), and gofumpt 0.4.0's
+#            Debian's golang-1.19-src / golang-1.19-go), gofumpt 0.4.0's
 #            sources (Debian's golang-mvdan-gofumpt-dev, from which the tests
-#            build a `gofumpt -l`)
+#            build a `gofumpt -l`), and Debian's x/mod, x/crypto, x/sys, x/text,
+#            pprof and demangle sources (other versions than Go 1.19 vendors:
+#            real version pairs for `watermark diff`, benchmarks/real_pairs)
 #   JS:      pinned npm packages: lodash, express, three, jquery, typescript
 #   TS:      pinned npm packages that ship their TypeScript sources: rxjs, zod, effect
 #   Python:  the standard library of this python3, and Django's sources (a
 #            pinned wheel from PyPI, unpacked, never imported)
 #   Tools:   prettier and terser (pinned npm packages), black and ruff (pinned,
 #            in a venv of their own; only the two commands go on PATH)
+#   Pairs:   the real version pairs of `watermark diff` (benchmarks/real_pairs/)
 #
 # npm packages are installed with --ignore-scripts: nothing they ship runs.
 # Idempotent: a part already installed is skipped. Needs root for apt-get.
@@ -29,6 +32,11 @@ need_apt=()
 [ -x /usr/lib/go-1.19/bin/go ] || need_apt+=(golang-1.19-go)
 [ -d /usr/share/gocode/src/mvdan.cc/gofumpt/format ] || need_apt+=(golang-mvdan-gofumpt-dev)
 [ -d /usr/share/gocode/src/golang.org/x/tools/go/ast/astutil ] || need_apt+=(golang-golang-x-tools-dev)
+# Go modules of other versions than those Go 1.19 vendors: real version pairs for `watermark diff`
+for pkg in golang-golang-x-mod-dev golang-golang-x-crypto-dev golang-golang-x-sys-dev golang-golang-x-text-dev \
+           golang-github-google-pprof-dev golang-github-ianlancetaylor-demangle-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -79,6 +87,10 @@ if [ ! -f "$TOOLS/.done" ]; then
      prettier@3.10.1 terser@5.51.4 >/dev/null
   touch "$TOOLS/.done"
 fi
+
+# the real version pairs of `watermark diff` (npm packs, and Go modules of the folders above)
+WATERMARK_CORPORA="$ROOT" GO_STDLIB_SRC=/usr/share/go-1.19/src \
+  "$PY" "$(dirname "$0")/../benchmarks/real_pairs.py" fetch
 
 cat <<OUT
 export WATERMARK_CORPORA="$ROOT"

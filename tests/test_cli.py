@@ -102,7 +102,7 @@ def test_the_readme_quickstart_and_the_stripped_example_work_as_written(tmp_path
     assert verdicts(r.stdout)["globex"] == "ACCUSED" and list(verdicts(r.stdout).values()).count("-") == 2
     r = block("docs/provenance.md", "<!-- example: stripped -->", folder)
     assert r.returncode == 1, r.stdout + r.stderr  # nobody accused: the marks are gone
-    assert "derived from release shop-1.0: 4 of 4 files mapped" in r.stdout and "marks: erased" in r.stdout
+    assert "derived from release shop-1.0: 4 of 4 files derived" in r.stdout and "marks: erased" in r.stdout
 
 
 def bare_path(tmp_path: Path) -> str:

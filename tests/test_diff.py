@@ -23,6 +23,7 @@ from watermark.core import languages
 from watermark.diff import CLASSES, STATUSES
 from watermark.diff import entities as _entities
 from watermark.diff import script as _script
+from watermark.diff.render import report
 
 SAMPLE = demo.SAMPLE
 KEY = watermark.Key(bytes(range(32)))
@@ -181,9 +182,10 @@ def test_moved_and_renamed_functions_are_found_across_files(tmp_path):
     s = _one(d, "Sum")
     assert s.moved and s.status == "unchanged" or s.status == "layout"
     assert s.base.path == "a.go" and s.suspect.path == "b.go"
-    t = _one(d, "Label")
-    assert t.moved and t.status == "renamed" and t.suspect.path == "a.go"
+    t = _one(d, "Label")  # renamed in place: a rename, not a move
+    assert not t.moved and t.status == "renamed" and t.suspect.path == "a.go" and t.suspect_name == "Title"
     assert "identifier-changed" in t.classes
+    assert [f.name for f in d.functions] == ["Label", "Sum"]  # one report each: the file scopes did not change
 
 
 def test_a_renamed_file_is_paired_by_content(tmp_path):
@@ -525,3 +527,181 @@ def test_on_the_corpus_a_marked_formatted_copy_is_layout_only_and_every_patch_is
         inner = min(hits, key=lambda f: f.suspect.end_line - f.suspect.start_line)
         assert patch.cls in inner.classes, (name, patch, inner.classes)
     assert all(f.suspect is not None and f.suspect.path in planted for f in d.functions)
+
+
+# ---- what a report never states: shapes of real version pairs (benchmarks/real_pairs) ----------
+
+def _locale(code: str, hour: int, ordinal: str = "'.'") -> str:
+    return (f"moment.defineLocale('{code}', {{\n    months: 'a_b_c'.split('_'),\n"
+            f"    meridiem: function (hour, minute, isLower) {{\n        if (hour < {hour}) {{\n"
+            f"            return 'am';\n        }}\n        return 'pm';\n    }},\n"
+            f"    ordinal: function (n) {{\n        return n + {ordinal};\n    }},\n}});\n")
+
+
+def test_members_of_call_objects_are_paired_by_their_owner_not_their_name(tmp_path):
+    """moment's min/locales.js: two locales inserted, one locale's method
+    changed. Pairing methods by name across objects compared every locale
+    after the insertion with its neighbour (133 false reports)."""
+    base = "".join(_locale(c, h) for c, h in [("ar", 12), ("br", 11), ("dv", 10), ("en", 9), ("fr", 8)])
+    suspect = "".join(_locale(c, h, "'e'" if c == "dv" else "'.'")
+                      for c, h in [("ar", 12), ("az", 13), ("br", 11), ("dv", 10), ("en", 9), ("ku", 7), ("fr", 8)])
+    d = _diff(tmp_path, {"min/locales.js": base}, {"min/locales.js": suspect})
+    got = sorted((f.status, f.name) for f in d.functions)
+    assert got == [("added", "moment.defineLocale('az').meridiem"), ("added", "moment.defineLocale('az').ordinal"),
+                   ("added", "moment.defineLocale('ku').meridiem"), ("added", "moment.defineLocale('ku').ordinal"),
+                   ("literal", "moment.defineLocale('dv').ordinal"), ("modified", "(file scope)")]
+    scope = _one(d, "(file scope)")  # the new locales' data (months) is the file's own code
+    assert {c.op for c in scope.changes} == {"insert"} and "statement-added" in scope.classes
+
+
+def test_object_members_are_named_by_their_owner(tmp_path):
+    src = """module.exports = {
+  parse: function (s) { return s.trim(); },
+  nested: { deep() { return 1; } },
+};
+Foo.prototype = { y: function () { return 2; } };
+var dv = moment.defineLocale('dv', { meridiem: function (h) { return h < 12 ? 'a' : 'p'; } });
+export default { methods: { save() { return 4; } } };
+new Vue({ render(h) { return h('div'); } });
+"""
+    d = _diff(tmp_path, {"a.js": src}, {"a.js": src.replace("return", "return 0 ||")})
+    assert sorted(f.name for f in d.functions) == [
+        "Foo.prototype.y", "default.methods.save", "module.exports.nested.deep", "module.exports.parse",
+        "moment.defineLocale('dv').meridiem", "new Vue().render"]
+    assert all(f.status == "modified" and not f.moved for f in d.functions)
+
+
+def test_an_objects_owner_renamed_by_a_minifier_is_no_move(tmp_path):
+    """dayjs' minified locales: the variable holding the locale object is
+    renamed (n -> d); its methods did not move."""
+    base = 'var n={name:"da",ordinal:function(e){return e+"."}};export default n;\n'
+    d = _diff(tmp_path, {"da.js": base}, {"da.js": base.replace("var n=", "var d=").replace("default n", "default d")})
+    assert [(f.status, f.name) for f in d.functions] == [("renamed", "(file scope)")]  # the variable only
+
+
+def test_a_function_moved_to_another_file_is_one_move(tmp_path):
+    helper = "\nfunc Helper(x int) int {\n\tif x < 0 {\n\t\treturn -x\n\t}\n\treturn x * 2\n}\n"
+    other = "package shop\n\nfunc Two() int {\n\treturn 2\n}\n"
+    d = _diff(tmp_path, {"a.go": GO_BASE + helper, "b.go": other}, {"a.go": GO_BASE, "b.go": other + helper})
+    assert [(f.status, f.name, f.moved) for f in d.functions] == [("unchanged", "Helper", True)]
+
+
+def test_a_declaration_added_or_removed_is_not_a_change_of_its_file(tmp_path):
+    """Go's `var x = ...` and `var ( ... )` groups, JS's `export function`
+    and `const f = () => ...`: the keyword goes with the declaration."""
+    go_extra = "\nvar bigIntType = 42\n\nvar (\n\tA = 1\n\tB = 2\n)\n\nconst C = 3\n"
+    js = "export function keep() {\n  return 1;\n}\n"
+    js_extra = "\nexport function gone() {\n  return 2;\n}\nconst success = () => {\n  return 3;\n};\n"
+    d = _diff(tmp_path, {"a.go": GO_BASE + go_extra, "a.js": js + js_extra}, {"a.go": GO_BASE, "a.js": js})
+    assert sorted((f.status, f.name) for f in d.functions) == [
+        ("removed", "A"), ("removed", "B"), ("removed", "C"), ("removed", "bigIntType"), ("removed", "gone"),
+        ("removed", "success")]
+    d = _diff(tmp_path / "2", {"a.js": js}, {"a.js": js.replace("export function", "function")})
+    assert [(f.status, f.name) for f in d.functions] == [("modified", "keep")]  # `export` dropped: its change
+
+
+def test_go_imports_sorted_by_gofmt_are_layout(tmp_path):
+    base = 'package p\n\nimport (\n\t"fmt"\n\t"errors"\n)\n\nvar _ = fmt.Sprint\nvar _ = errors.New\n'
+    d = _diff(tmp_path, {"a.go": base}, {"a.go": base.replace('\t"fmt"\n\t"errors"', '\t"errors"\n\t"fmt"')})
+    assert not d.changed and d.summary.get("layout") == 1
+    d = _diff(tmp_path / "2", {"a.go": base}, {"a.go": base.replace('"fmt"', '"os"')})
+    assert [(f.status, f.kind) for f in d.functions] == [("literal", "import")]
+
+
+def test_a_renamed_function_is_one_rename(tmp_path):
+    js = "function getName(vnode) {\n  var name = vnode.tag;\n  return name || 'anonymous';\n}\n" \
+         "function other() {\n  return 1;\n}\n"
+    d = _diff(tmp_path, {"a.js": js}, {"a.js": js.replace("getName", "getTag")})
+    (f,) = d.functions
+    assert (f.status, f.name, f.suspect_name, f.moved) == ("renamed", "getName", "getTag", False)
+
+
+VUE_CHILD = """function getKeepAliveChild(vnode) {
+  var children = vnode.children;
+  for (var i = 0; i < children.length; i++) {
+    var c = children[i];
+    if (isDef(c) && (isDef(c.componentOptions) || isAsyncPlaceholder(c))) {
+      return c;
+    }
+  }
+  return undefined;
+}
+"""
+
+
+def test_a_function_renamed_and_edited_is_paired(tmp_path):
+    """vue 2.6 -> 2.7: getKeepAliveChild became getInnerChild$1 with one new `if`."""
+    edited = VUE_CHILD.replace("getKeepAliveChild", "getInnerChild$1").replace(
+        "    var c = children[i];\n", "    var c = children[i];\n    if (!c) {\n      continue;\n    }\n")
+    other = "function unrelated(a, b) {\n  return a + b;\n}\n"
+    d = _diff(tmp_path, {"a.js": VUE_CHILD + other}, {"a.js": edited + other})
+    (f,) = d.functions
+    assert (f.status, f.name, f.suspect_name) == ("modified", "getKeepAliveChild", "getInnerChild$1")
+    assert "branch-added" in f.classes
+    assert "modified  function getKeepAliveChild (now getInnerChild$1)  a.js:1-10 -> a.js:1-13" in report(d)
+
+
+def test_three_declarations_merged_into_one_are_no_rename(tmp_path):
+    """pprof: memoryUnits, timeUnits and gcuUnits became one unitTypes: not
+    a rename of any one of them."""
+    def units(name: str, words: list[str]) -> str:
+        rows = "".join(f'\t\t{{"{w}", "{w[0]}", {k + 1}}},\n' for k, w in enumerate(words))
+        return f'var {name} = unitType{{\n\tdefaultUnit: "{words[0]}",\n\tunits: []unit{{\n{rows}\t}},\n}}\n\n'
+    mem, tim, gcu = ["byte", "kilobyte", "megabyte", "gigabyte"], ["nanosecond", "second", "minute", "hour"], \
+        ["gcu", "kgcu", "mgcu"]
+    base = "package m\n\n" + units("memoryUnits", mem) + units("timeUnits", tim) + units("gcuUnits", gcu)
+    merged = "var unitTypes = []unitType{\n" + "".join(
+        units("x", w).split(" = unitType", 1)[1].rstrip("\n") + ",\n" for w in (mem, tim, gcu)) + "}\n"
+    d = _diff(tmp_path, {"m.go": base}, {"m.go": "package m\n\n" + merged})
+    assert sorted((f.status, f.name) for f in d.functions) == [
+        ("added", "unitTypes"), ("removed", "gcuUnits"), ("removed", "memoryUnits"), ("removed", "timeUnits")]
+
+
+def test_renumbered_helpers_are_paired_by_their_code(tmp_path):
+    """A bundler renumbers helpers after an insertion (processRelativeTime ->
+    processRelativeTime$1, ...): each is paired with its own code, not with
+    the new function that took its name."""
+    def helper(name: str, word: str) -> str:
+        return (f"function {name}(number, withoutSuffix, key) {{\n    var format = {{ m: ['{word}', 'x'] }};\n"
+                f"    return withoutSuffix ? format[key][0] : format[key][1] + number;\n}}\n")
+    base = helper("processRelativeTime", "eine") + helper("processRelativeTime$1", "jedna")
+    suspect = helper("processRelativeTime", "novo") + helper("processRelativeTime$1", "eine") + \
+        helper("processRelativeTime$2", "jedna")
+    d = _diff(tmp_path, {"l.js": base}, {"l.js": suspect})
+    got = sorted((f.status, f.name, f.suspect_name or "") for f in d.functions)
+    assert got == [("added", "processRelativeTime", ""),
+                   ("renamed", "processRelativeTime", "processRelativeTime$1"),
+                   ("renamed", "processRelativeTime$1", "processRelativeTime$2")]
+
+
+def test_a_short_circuit_inserted_in_a_condition_is_a_branch(tmp_path):
+    js = "function getName(vnode) {\n  var name = vnode.name;\n  if (name != null) {\n    return name;\n  }\n" \
+         "  return vnode.tag;\n}\n"
+    for guard in ("name && name !== null", "vnode.options && name != null"):
+        d = _diff(tmp_path / guard.split()[0], {"a.js": js}, {"a.js": js.replace("name != null", guard)})
+        (f,) = d.functions
+        assert {"branch-added", "condition-changed"} <= set(f.classes), (guard, f.classes)
+
+
+def test_an_edit_inside_a_long_string_shows_the_changed_line(tmp_path):
+    lines = [f"line {i} of the help text: some words here" for i in range(360)]
+    go = "package p\n\nconst usage = `" + "\n".join(lines) + "`\n"
+    lines[200] = lines[200].replace("some words", "other words")
+    d = _diff(tmp_path, {"x.go": go}, {"x.go": "package p\n\nconst usage = `" + "\n".join(lines) + "`\n"})
+    (f,) = d.functions
+    assert f.status == "literal" and "literal-changed" in f.classes
+    text = report(d)
+    assert "   203 | line 200 of the help text: [-some-] words here" in text
+    assert "   203 | line 200 of the help text: {+other+} words here" in text
+    assert "line 0 of the help" not in text
+
+
+def test_a_nested_function_moved_out_leaves_its_parent_unchanged(tmp_path):
+    """The parent's own code is hashed the same with and without nested
+    entities (the C core's unit hashes of its own events)."""
+    base = "function outer() {\n  function inner() {\n    return 1;\n  }\n  return 2;\n}\n"
+    suspect = "function outer() {\n  return 2;\n}\nfunction inner() {\n  return 1;\n}\n"
+    d = _diff(tmp_path, {"x.js": base}, {"x.js": suspect})
+    assert [(f.status, f.name, f.moved) for f in d.functions] == [("layout", "outer.inner", True)]
+    d = _diff(tmp_path / "2", {"x.js": base}, {"x.js": suspect.replace("return 2", "return 3")})
+    assert sorted((f.status, f.name) for f in d.functions) == [("layout", "outer.inner"), ("literal", "outer")]

@@ -247,16 +247,16 @@ def _provenance_block(report: Any) -> None:
         print("provenance: no release in the registry shares code with the suspect"
               + (f" ({len(prov.unindexed)} releases recorded before provenance prints)" if prov.unindexed else ""))
     else:
-        mapped = [f for f in prov.files if f.release_path is not None and f.similarity >= 0.5]
-        verdict = "derived from" if prov.derived else "shares some code with"
-        print(f"provenance: {verdict} release {prov.release}: {len(mapped)} of {len(prov.files)} files mapped, "
-              f"{prov.release_share:.0%} of the release's prints present, {prov.matched_share:.0%} of the "
-              f"suspect's prints from it; independently written code shares this much with probability "
-              f"<= {10 ** prov.log10_bound:.2g}")
-        for f in sorted(mapped, key=lambda f: -f.similarity)[:10]:
+        derived = [f for f in prov.files if f.derived]
+        verdict = f"derived from release {prov.release}: {len(derived)} of {len(prov.files)} files derived" \
+            if prov.derived else f"shares some code with release {prov.release} (not enough to call it derived)"
+        print(f"provenance: {verdict}, {prov.release_share:.0%} of the release's prints present, "
+              f"{prov.matched_share:.0%} of the suspect's prints from it; independently written code shares this "
+              f"much with probability <= {10 ** prov.log10_bound:.2g}")
+        for f in sorted(derived, key=lambda f: (-f.similarity, f.path))[:10]:
             print(f"  {f.path} <- {f.release_path}  similarity {f.similarity:.2f}")
-        if len(mapped) > 10:
-            print(f"  ... {len(mapped) - 10} more files mapped (--json lists them)")
+        if len(derived) > 10:
+            print(f"  ... {len(derived) - 10} more files derived (--json lists every file)")
         for o in prov.others[:3]:
             print(f"  also shares {o['shared_prints']} prints with release {o['release']}")
     if marks is not None and marks.state != "unknown":

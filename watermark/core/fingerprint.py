@@ -113,19 +113,18 @@ def _offset(name: str) -> int:
     return struct.calcsize("<" + fmt[:UnitRecord._fields.index(name)])
 
 
-SYMBOL_AT, PARENT_AT = _offset("symbol"), _offset("parent")
-
-
 def column(records: bytes, field: str) -> Sequence[int]:
-    """One field of every packed unit record (symbol: uint16, parent: int32)."""
-    size = UNIT_STRUCT.size
+    """One field of every packed unit record, read in place (a strided view)."""
+    if field not in UnitRecord._fields:
+        raise ValueError(f"no column {field!r}")
     if not records:
         return []
-    if field == "symbol":
-        return memoryview(records).cast("B").cast("H")[SYMBOL_AT // 2::size // 2]
-    if field == "parent":
-        return memoryview(records).cast("B").cast("i")[PARENT_AT // 4::size // 4]
-    raise ValueError(f"no column {field!r}")
+    code = UNIT_STRUCT.format.lstrip("<")[UnitRecord._fields.index(field)]
+    width = struct.calcsize("<" + code)
+    at = _offset(field)
+    assert at % width == 0 and UNIT_STRUCT.size % width == 0
+    view: memoryview = memoryview(records).cast("B").cast(code)  # type: ignore[call-overload]
+    return view[at // width::UNIT_STRUCT.size // width]
 
 
 @functools.cache

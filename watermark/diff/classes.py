@@ -271,6 +271,8 @@ class Classifier:
                     found.add("literal-changed")
                 elif a.new.kind in k.identifiers:
                     found.add("identifier-changed")
+                elif _is_branch(a.new, k) != _is_branch(a.old, k):  # `x != null` -> `x && ...`: a short-circuit
+                    found.add("branch-added" if _is_branch(a.new, k) else "branch-removed")
                 found |= self._context_classes(a.old) | self._context_classes(a.new)
             else:  # move
                 assert a.old is not None and a.new is not None

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from array import array
-from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -43,13 +43,12 @@ _NS, _NE, _PAR, _EVB, _EVE = (_FIELD[f] for f in ("name_start", "name_end", "par
 _EX, _RN, _SK, _ERR = (_FIELD[f] for f in ("exact", "renamed", "skeleton", "has_error"))
 _MASK64 = (1 << 64) - 1
 
-_NO_IDENT = 0xFFFFFFFF  # an event's ident word when it is no identifier (-1)
-
-
-def _first_seen(items: tuple[int, ...]) -> list[int]:
-    """Each item as the ordinal of its first occurrence."""
-    seen: dict[int, int] = {}
-    return [seen.setdefault(x, len(seen)) for x in items]
+_MEMBERS = frozenset({"pair", "method_definition"})  # JS entities that may stand in an object literal
+# what may follow the left side of an assignment whose value is a function or class: a pre-filter (comments
+# and parentheses let anything through; the events decide)
+_CODE_VALUE_AFTER = re.compile(rb"\s*=\s*(?:[/(]|async\b|function\b|class\b|[\w$]+\s*(?:=>|/))")
+_GO_GROUPED = frozenset({"type", "var", "const"})  # Go specs, which `( ... )` declarations group
+LINE_STEP = 1 << 16  # bytes between the checkpoints of FileView.line_of
 
 
 @functools.cache
@@ -83,7 +82,7 @@ class Entity:
     exact: int
     renamed: int
     skeleton: int
-    digest: int  # of its own bytes: equal exact hash and digest = unchanged, else layout
+    digest: int  # of its own bytes (set for entities matched across the tree: FileView.digest)
     has_error: bool
     unit: int  # index of its unit (-1: the file entity)
     parent: int  # index of the enclosing entity (-1: none; the file entity encloses every top one)
@@ -96,10 +95,17 @@ class Entity:
     settled: bool = True  # exact / renamed / skeleton are the own body's (FileView.settle)
     path: str = ""  # its file's path in its tree
     side: int = 0  # 0 base, 1 suspect (for matching across the tree)
+    owner: str | None = None  # JS: the object literal it is a member of, named from its surroundings
+    bag: frozenset[int] = frozenset()  # its own tokens, for similarity (filled for entities left to match)
 
     @property
     def key(self) -> tuple[str | None, str, int]:
         return (self.container, self.name, self.occurrence)
+
+    @property
+    def local_key(self) -> tuple[str, str | None, str]:
+        """What it is called among its siblings (the entities of one parent)."""
+        return (self.kind, self.owner, self.name)
 
     @property
     def display(self) -> str:
@@ -114,6 +120,18 @@ def display_name(kind: str, container: str | None, name: str) -> str:
 
 
 _QUOTED = re.compile(r"^(['\"])(.*)\1$", re.DOTALL)
+
+# the text before an object literal that names it (entities.FileView._object_owner)
+_OWNER_PREFIX_MAX = 400
+_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
+_LEADING = re.compile(r"^(?:(?:export\s+default|export|return|yield|await|throw|var|let|const)\b\s*)+")
+_PATH = r"[\w$]+(?:\s*(?:\.\s*[\w$]+|\[\s*(?:'[^'\n]*'|\"[^\"\n]*\"|\d+)\s*\]))*"
+_LITERAL = r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|\d+"
+# `callee(` or `callee('literal', ` (after an optional `x = `): the object is its first or second argument
+_CALL_OWNER = re.compile(rf"^(?:{_PATH}\s*=\s*)?(?P<new>new\s+)?(?P<callee>{_PATH})"
+                         rf"\s*\(\s*(?:(?P<arg>{_LITERAL})\s*,\s*)?$")
+_ASSIGNED_OWNER = re.compile(rf"^(?P<target>{_PATH})\s*=\s*$")
+_KEY_OWNER = re.compile(rf"^(?P<key>[\w$]+|{_LITERAL})\s*:\s*$")
 
 
 def _js_name(text: str) -> str:
@@ -162,8 +180,13 @@ class FileView:
         sp.frombytes(parsed.spans or b"")
         self.sp = sp  # 2 per event: start, end byte
         self.n_events = parsed.n_events
+        self.n_idents = parsed.n_idents
         self.kinds = kind_names(language)
         self._lines: array | None = None
+        self._owners: dict[int, str | None] = {}  # object node -> its owner name
+        self._parent_nodes: Sequence[int] | None = None  # each unit's syntactic parent
+        self._counts: Counter[int] | None = None  # unit -> how many units it directly holds
+        self.groups: dict[int, list[tuple[int, int]]] = {}  # entity -> event ranges of its groups of entities
         self.entities = self._entities()
 
     # ---- events --------------------------------------------------------------------
@@ -191,10 +214,17 @@ class FileView:
         return self.source[start:end].decode("utf-8", "replace")
 
     def line_of(self, byte: int) -> int:
-        """1-based line of a byte offset."""
+        """1-based line of a byte offset: line breaks counted from the last
+        checkpoint (every LINE_STEP bytes) before it. Only changed
+        functions ask, so a large file is never indexed line by line."""
+        src = self.source
         if self._lines is None:
-            self._lines = array("I", [m.start() for m in re.finditer(b"\n", self.source)])
-        return bisect_left(self._lines, byte) + 1
+            lines = array("Q", [0])
+            for at in range(LINE_STEP, len(src), LINE_STEP):
+                lines.append(lines[-1] + src.count(b"\n", at - LINE_STEP, at))
+            self._lines = lines
+        k = min(byte // LINE_STEP, len(self._lines) - 1)
+        return self._lines[k] + src.count(b"\n", k * LINE_STEP, byte) + 1
 
     def lines_of(self, start: int, end: int) -> tuple[int, int]:
         """First and last line of the bytes [start, end)."""
@@ -216,6 +246,7 @@ class FileView:
                              0, self.has_error, -1, -1, 0, self.n_events, 0, len(src))
         out = [file_entity]
         entity_of_unit: dict[int, int] = {}
+        groups: set[int] = set()  # Go declarations grouping entity specs
         seen: dict[tuple[str | None, str], int] = {}
         wanted = _candidates(self.language)
         ev = self.ev
@@ -242,24 +273,83 @@ class FileView:
                     break
                 p = parents[p]
             container: str | None
+            owner = None
             if go:
-                container = self._receiver(r) if kind == "method" else None
+                container = owner = self._receiver(r) if kind == "method" else None
             else:
-                container = out[parent].display if parent else None
+                owner = self._member_owner(ui, r) if kind_name in _MEMBERS else None
+                outer = out[parent].display if parent else None
+                container = f"{outer}.{owner}" if outer and owner else outer or owner
             occurrence = seen.get((container, name), 0)
             seen[(container, name)] = occurrence + 1
             e = Entity(len(out), kind, name, container, occurrence, r[_SR] + 1, r[_ER] + 1,
                        r[_EX], r[_RN], r[_SK], 0, bool(r[_ERR]), ui, parent, r[_EVB], r[_EVE], r[_SB], r[_EB],
-                       full_exact=r[_EX])
+                       full_exact=r[_EX], owner=owner)
+            w = r[_PAR]
+            if w >= 0 and w not in entity_of_unit:
+                if self._children(w, parents) == 1 and self._adopt_wrappers(e, w, parents, entity_of_unit):
+                    pass
+                elif go and kind in _GO_GROUPED:
+                    groups.add(w)  # a `var ( ... )` / `const` / `type` group: only entities
             entity_of_unit[ui] = e.index
             out[parent].nested.append(e.index)
             out.append(e)
         file_entity.full_exact = self.exact
+        if go:
+            self._unordered_imports([e for e in out if e.kind == "import"], parents)
+        if groups:  # their `var`, `(`, `)` are no code of the file's own
+            size = UNIT_STRUCT.size
+            self.groups[0] = [(d[_EVB], d[_EVE]) for d in (UNIT_STRUCT.unpack_from(records, g * size)
+                                                           for g in sorted(groups))]
         for e in out:
             e.path = self.path
             e.settled = not e.nested
-            e.digest = self._own_digest(e, out)
         return out
+
+    def _children(self, unit: int, parents: Sequence[int]) -> int:
+        """How many units `unit` directly holds."""
+        if self._counts is None:
+            self._counts = Counter(parents)
+        return self._counts[unit]
+
+    def _adopt_wrappers(self, e: Entity, w: int, parents: Sequence[int], entity_of_unit: dict[int, int]) -> bool:
+        """An entity alone in a declaration holding nothing else but keywords
+        and punctuation (`export function f`, `const f = () => {}`, Go's
+        `var x = 1`) owns that declaration (`w`, and the one around it, if
+        alike): `export` or `const` added or removed is its change, and when
+        it comes or goes its parent does not change. Its hashes become the
+        declaration's; its lines stay its own. Whether it owns one."""
+        adopted = False
+        while w >= 0 and w not in entity_of_unit and self._children(w, parents) == 1:
+            d = UNIT_STRUCT.unpack_from(self.records, w * UNIT_STRUCT.size)
+            if not (self._only_tokens(d[_EVB] + 1, e.ev_begin) and self._only_tokens(e.ev_end, d[_EVE] - 1)):
+                break
+            e.ev_begin, e.ev_end, e.start_byte, e.end_byte = d[_EVB], d[_EVE], d[_SB], d[_EB]
+            e.exact, e.renamed, e.skeleton, e.full_exact = d[_EX], d[_RN], d[_SK], d[_EX]
+            adopted = True
+            w = d[_PAR]
+        return adopted
+
+    def _only_tokens(self, a: int, b: int) -> bool:
+        """Whether events [a, b) are all keywords and punctuation."""
+        return all(self.op(i) == WM_EV_TOKEN and not self.kinds.get(self.ev[3 * i], ("?", True))[1]
+                   for i in range(a, b))
+
+    def _unordered_imports(self, imports: list[Entity], parents: Sequence[int]) -> None:
+        """A Go import declaration hashes as the multiset of its specs:
+        gofmt sorts the specs of a block, so their order is layout."""
+        if not imports:
+            return
+        size = UNIT_STRUCT.size
+        for e in imports:
+            got = []  # its specs: the units right after it (preorder), until one is not its own
+            k = e.unit + 1
+            while k < len(parents) and parents[k] == e.unit:
+                got.append(UNIT_STRUCT.unpack_from(self.records, k * size))
+                k += 1
+            e.exact, e.renamed, e.skeleton = (hash(tuple(sorted(r[level] for r in got))) & _MASK64
+                                             for level in (_EX, _RN, _SK))
+            e.full_exact = e.exact
 
     def settle(self, e: Entity) -> Entity:
         """Fill in the own-body hashes of an entity with nested ones (done on
@@ -306,6 +396,8 @@ class FileView:
             if i >= e or self.op(i) != WM_EV_ENTER or self.kind(i) != "assignment_expression":
                 return None
             left = i + 1
+            if not _CODE_VALUE_AFTER.match(self.source, self.sp[2 * left + 1], self.sp[2 * left + 1] + 200):
+                return None  # `x.y = value` whose value is no function or class (read past the left side)
             after = self.skip(left)
             if after + 1 >= e:
                 return None
@@ -327,6 +419,81 @@ class FileView:
         kind_out = "method" if kind == "pair" and _JS_CODE_VALUES[value] == "function" else _JS_CODE_VALUES[value]
         return kind_out, name or "(anonymous)"
 
+    # ---- owners of object members (JS) ---------------------------------------------------
+
+    def _member_owner(self, ui: int, r: tuple) -> str | None:
+        """The name of the object literal unit `ui` is a member of, from what
+        surrounds the object: `moment.defineLocale('dv')` (a call, by its
+        callee and first literal argument), `module.exports` / `Foo.prototype`
+        / `config` (what it is assigned to), `default` (`export default`),
+        `outer.key` (the value of a property); None when it is no object's
+        member or the object has no such name (an array element, a return
+        value)."""
+        node = r[self._PNODE]
+        if node in self._owners:
+            return self._owners[node]
+        owner = None
+        first = self._first_member(node, ui, r[_PAR])
+        if self._is_object(first):
+            owner = self._object_owner(first, r[_PAR])
+        self._owners[node] = owner
+        return owner
+
+    _PNODE = _FIELD["parent_node"]
+
+    def _first_member(self, node: int, ui: int, enclosing: int) -> int:
+        """The first unit of the syntactic list `node` holds (unit ui is one),
+        looked for from the unit enclosing the list on."""
+        if self._parent_nodes is None:
+            self._parent_nodes = column(self.records, "parent_node")
+        nodes = self._parent_nodes
+        for k in range(enclosing + 1, ui):
+            if nodes[k] == node:
+                return k
+        return ui
+
+    def _is_object(self, ui: int) -> bool:
+        """Whether unit ui stands in an object literal (not a class body):
+        the events before its own are the object's ENTER and its `{`."""
+        begin = UNIT_STRUCT.unpack_from(self.records, ui * UNIT_STRUCT.size)[_EVB]
+        return begin >= 2 and self.op(begin - 2) == WM_EV_ENTER and self.kind(begin - 2) == "object"
+
+    def _object_owner(self, first: int, enclosing: int) -> str | None:
+        """The owner name of the object whose first member is unit `first`,
+        read from the text between the start of the unit enclosing it and
+        that member."""
+        if enclosing < 0:
+            return None
+        size = UNIT_STRUCT.size
+        start = UNIT_STRUCT.unpack_from(self.records, enclosing * size)[_SB]
+        end = UNIT_STRUCT.unpack_from(self.records, first * size)[_SB]
+        if end - start > _OWNER_PREFIX_MAX:
+            return None
+        prefix = _COMMENTS.sub(" ", self.text(start, end)).rstrip()
+        if not prefix.endswith("{"):
+            return None
+        prefix = _LEADING.sub("", prefix[:-1].rstrip())
+        m = _CALL_OWNER.match(prefix)
+        if m:
+            arg = m.group("arg")
+            new = "new " if m.group("new") else ""
+            return f"{new}{_js_name(m.group('callee'))}({arg.replace(chr(34), chr(39)) if arg else ''})"
+        m = _ASSIGNED_OWNER.match(prefix)
+        if m:
+            return _js_name(m.group("target"))
+        m = _KEY_OWNER.match(prefix)
+        if m:
+            key = _js_name(m.group("key"))
+            r = UNIT_STRUCT.unpack_from(self.records, enclosing * size)
+            outer = self._member_owner(enclosing, r)
+            return f"{outer}.{key}" if outer else key
+        if prefix == "" and self._default_export(start):
+            return "default"
+        return None
+
+    def _default_export(self, start: int) -> bool:
+        return self.source[start:start + 64].split(None, 2)[:2] == [b"export", b"default"]
+
     def _first_token_text(self, r: tuple) -> str:
         """A member named by a non-identifier (a computed or string key)."""
         i = r[_EVB] + 1
@@ -334,53 +501,72 @@ class FileView:
             return self.text(self.sp[2 * i], self.sp[2 * i + 1])[:80]
         return ""
 
-    def own_runs(self, e: Entity, entities: list[Entity]) -> Iterator[tuple[int, int, Entity | None]]:
-        """The entity's own events as runs [a, b), each followed by the nested
-        entity that interrupts it (None after the last run)."""
+    def own_runs(self, e: Entity, entities: list[Entity]) -> Iterator[tuple[int, int]]:
+        """The entity's own events as runs [a, b): its range without its
+        nested entities and its groups of entities."""
+        cuts = sorted([(entities[k].ev_begin, entities[k].ev_end) for k in e.nested] + self.groups.get(e.index, []))
         at = e.ev_begin
-        for k in e.nested:
-            n = entities[k]
-            yield at, n.ev_begin, n
-            at = n.ev_end
-        yield at, e.ev_end, None
+        for a, b in cuts:
+            if a > at:
+                yield at, a
+            at = max(at, b)
+        yield at, e.ev_end
 
-    def _own_hashes(self, e: Entity, entities: list[Entity]) -> tuple[int, int, int]:
-        """Hashes of the own event run (kinds, texts, ops; identifiers by
-        first-occurrence ordinal at the renamed level); nested entities count
-        as (kind, name). Whole runs at a time: strided slices, no loop per event."""
+    def _own_events(self, e: Entity, entities: list[Entity]) -> tuple[list[int], list[int], list[int]]:
+        """The kind, text and ident | op << 32 words of the entity's own
+        events (its nested entities' left out). Whole runs at a time: strided
+        slices, no loop per event."""
         ev = self.ev
         kinds: list[int] = []
         texts: list[int] = []
         words: list[int] = []
-        tags: list[int] = []  # where each nested entity stands, and what it is
-        for a, b, nested in self.own_runs(e, entities):
+        for a, b in self.own_runs(e, entities):
             kinds += ev[3 * a:3 * b:3]
             texts += ev[3 * a + 1:3 * b:3]
             words += ev[3 * a + 2:3 * b:3]
-            if nested is not None:
-                tags += (len(kinds), hash(nested.kind), hash(nested.name))
-        ops = tuple([w >> 32 for w in words])
-        idents = [w & 0xFFFFFFFF for w in words]
-        order = {i: n for n, i in enumerate(dict.fromkeys(i for i in idents if i != _NO_IDENT))}
-        kinds_t = tuple(kinds)
-        blank = tuple([t if i == _NO_IDENT else order[i] for t, i in zip(texts, idents)])
-        where_what = tuple(tags[k] for k in range(len(tags)) if k % 3 != 2)  # position and kind
-        names = tuple(_first_seen(tuple(tags[2::3])))  # nested names, renamed consistently
-        return (hash((kinds_t, tuple(texts), ops, tuple(tags))) & _MASK64,
-                hash((kinds_t, blank, ops, where_what, names)) & _MASK64,
-                hash((kinds_t, ops, where_what)) & _MASK64)
+        return kinds, texts, words
 
-    def _own_digest(self, e: Entity, entities: list[Entity]) -> int:
-        """A hash of the entity's own bytes (nested entities' bytes left out)."""
+    def _own_hashes(self, e: Entity, entities: list[Entity]) -> tuple[int, int, int]:
+        """The C core's unit hashes of the own events (its runs, one after
+        the other): what the entity would hash as without its nested
+        entities, so the same as an entity that has none with that code.
+        Nested entities are not in them: a nested entity added, removed,
+        renamed, moved or reordered is reported as itself, never again as a
+        change of its parent."""
+        ev = self.ev
+        own = array("Q")
+        for a, b in self.own_runs(e, entities):
+            own.extend(ev[3 * a:3 * b])
+        n = len(own) // 3
+        unit = bytearray(UNIT_STRUCT.pack(*UnitRecord(0, 0, 0, 0, n, *([0] * 12))))
+        BACKEND.hash_units(own.tobytes(), n, unit, 1, self.n_idents)
+        got = UnitRecord._make(UNIT_STRUCT.unpack(unit))
+        return got.exact, got.renamed, got.skeleton
+
+    def sketch(self, e: Entity) -> frozenset[int]:
+        """The distinct (kind, text) of its own tokens and nodes: two
+        versions of one function share most of them (similarity of
+        leftovers: renamed and edited entities)."""
+        kinds, texts, _words = self._own_events(e, self.entities)
+        return frozenset(map(hash, zip(kinds, texts)))
+
+    def own_bytes(self, e: Entity) -> bytes:
+        """The entity's own bytes (nested entities' bytes left out): equal
+        hashes and equal own bytes is `unchanged`, else `layout`."""
         if not e.nested:
-            return BACKEND.xxh64(self.source[e.start_byte:e.end_byte])
+            return self.source[e.start_byte:e.end_byte]
         parts, at = [], e.start_byte
         for k in e.nested:
-            n = entities[k]
+            n = self.entities[k]
             parts.append(self.source[at:n.start_byte])
             at = n.end_byte
         parts.append(self.source[at:e.end_byte])
-        return BACKEND.xxh64(b"\x00".join(parts))
+        return b"\x00".join(parts)
+
+    def digest(self, e: Entity) -> int:
+        """A hash of its own bytes, for comparing it away from its file."""
+        e.digest = BACKEND.xxh64(self.own_bytes(e))
+        return e.digest
 
     # ---- trees ---------------------------------------------------------------------
 

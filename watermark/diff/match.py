@@ -5,16 +5,21 @@ Matching runs cheapest first, on the hashes the C core computes anyway:
 1. files by path (a lone top folder on one side, e.g. an archive's, is
    aligned away), in worker processes, one job per file pair: both sides
    are fingerprinted with event spans; equal file hashes settle every
-   entity at once; otherwise entities are paired by (container, name,
-   occurrence), then by equal own hash, and each pair that changed gets
-   its edit script there, while its events are at hand;
+   entity at once; otherwise entities are paired top-down from the file
+   scopes, among the siblings of each pair (`_pair_siblings`: the same name
+   and code, the same code renamed, the same name, then by content), and
+   each pair that changed gets its edit script there, while its events are
+   at hand;
 2. files left over on both sides, by content (equal file hash, else most
    shared entity hashes): renamed or moved files;
-3. entities left over, across the whole tree: by (directory, container,
-   name), then equal `exact`, `renamed`, and `skeleton` hash (the last two
-   only where the pairing is unique); their scripts are made by a second,
-   small round of jobs;
+3. entities left over, across the tree: by (directory, container, name),
+   then equal `exact`, `renamed`, and `skeleton` hash (the last two only
+   where the pairing is unique), then renamed and edited (`similar`);
+   their scripts are made by a second, small round of jobs;
 4. what is still left is added or removed.
+
+A nested entity's placeholder is never a change of its parent (the entity
+is reported as itself), and docs/diff.md says what each step is for.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ import os
 import posixpath
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,24 +59,34 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Snippet:
+    """Source lines shown for one side of a change: `lines` from line
+    `first` on; `mark` (row in lines, start column, end column) is what
+    changed, for an update."""
+
+    lines: tuple[str, ...] = ()
+    first: int = 0
+    mark: tuple[int, int, int] | None = None
+
+
+@dataclass(frozen=True)
 class Change:
-    """One action of an edit script, with the lines it names. `base_text` /
-    `suspect_text`: the first lines of what it touched (for the human
-    report); `marks`: for an update, the token's columns on each first line."""
+    """One action of an edit script, with the lines it names (the node's
+    whole span) and, for the human report, the lines to show on each side:
+    the node's first lines, or for an update of a long literal, the lines
+    around what changed in it."""
 
     op: str
     node: str
     base_lines: tuple[int, int] | None
     suspect_lines: tuple[int, int] | None
-    base_text: tuple[str, ...] = ()
-    suspect_text: tuple[str, ...] = ()
-    marks: tuple[tuple[int, int] | None, tuple[int, int] | None] = (None, None)
+    base_text: Snippet = Snippet()
+    suspect_text: Snippet = Snippet()
 
     def as_json(self) -> dict[str, Any]:
         return {"op": self.op, "node": self.node,
                 "base_lines": list(self.base_lines) if self.base_lines else None,
                 "suspect_lines": list(self.suspect_lines) if self.suspect_lines else None}
-
 
 @dataclass
 class FunctionDiff:
@@ -88,6 +103,7 @@ class FunctionDiff:
     signature: dict[str, Any] = field(default_factory=dict)
     capped: bool = False
     more_changes: int = 0  # actions beyond MAX_CHANGES, not listed
+    suspect_name: str | None = None  # its name in the suspect, where its own name changed
 
     @property
     def classes(self) -> list[str]:
@@ -111,7 +127,7 @@ class FunctionDiff:
                             for s in self.sites],
             "changes": [c.as_json() for c in self.changes],
             "more_changes": self.more_changes,
-            "signature": self.signature, "capped": self.capped,
+            "signature": self.signature, "capped": self.capped, "suspect_name": self.suspect_name,
         }
 
 
@@ -209,9 +225,13 @@ def _first_error(view: FileView) -> int:
 
 
 def _left(side: int, view: FileView, e: Entity) -> Entity:
-    """An entity sent back for matching across the tree, its own hashes settled."""
+    """An entity sent back for matching across the tree, its own hashes
+    settled and its tokens sketched."""
     view.settle(e)
+    view.digest(e)
     e.side = side
+    if e.kind != "file":
+        e.bag = view.sketch(e)
     return e
 
 
@@ -228,8 +248,11 @@ def status_of(a: Entity, b: Entity) -> str:
 def _status(base: FileView, a: Entity, suspect: FileView, b: Entity) -> str:
     """status_of, settling own hashes only when the whole subtrees differ."""
     if a.full_exact == b.full_exact:  # the same subtree: the same own body
-        return "unchanged" if a.digest == b.digest else "layout"
-    return status_of(base.settle(a), suspect.settle(b))
+        return "unchanged" if base.own_bytes(a) == suspect.own_bytes(b) else "layout"
+    status = status_of(base.settle(a), suspect.settle(b))
+    if status in ("unchanged", "layout"):  # (own code alike, nested entities not)
+        return "unchanged" if base.own_bytes(a) == suspect.own_bytes(b) else "layout"
+    return status
 
 
 PARALLEL_BYTES = 1 << 20  # a pair this large parses its two sides at once (the C core drops the GIL)
@@ -268,47 +291,210 @@ def diff_pair(job: PairJob) -> PairResult:
         counts["unchanged"] += len(base.entities)
         return PairResult(counts, functions, left, hashes, "unchanged", notes)
     same_tree = base.exact == suspect.exact and len(base.entities) == len(suspect.entities)
-    pairs = [(e.index, e.index) for e in base.entities] if same_tree else _pair_in_file(base, suspect)
-    matched_b = {i for i, _ in pairs}
-    matched_s = {j for _, j in pairs}
-    for i, j in pairs:
+    pairs = {e.index: e.index for e in base.entities} if same_tree else _pair_in_file(base, suspect)
+    matched_b = set(pairs)
+    matched_s = set(pairs.values())
+    owners = ({e.owner for e in base.entities}, {e.owner for e in suspect.entities})
+    for i, j in pairs.items():
         a, b = base.entities[i], suspect.entities[j]
         status = _status(base, a, suspect, b)
-        moved = a.key != b.key
-        if status in REPORTED or moved:
+        # moved: to another parent, or into another object (not: its object's owner renamed)
+        moved = i > 0 and (pairs.get(a.parent) != b.parent or
+                           (a.owner != b.owner and (a.owner in owners[1] or b.owner in owners[0])))
+        if status in REPORTED or moved or a.name != b.name:
             functions.append(function_diff(base, a, suspect, b, status, moved))
         else:
             counts[status] += 1
     left = [_left(0, base, e) for e in base.entities if e.index not in matched_b] + \
            [_left(1, suspect, e) for e in suspect.entities if e.index not in matched_s]
-    return PairResult(counts, functions, left, hashes, "layout" if same_tree else "modified", notes)
+    return PairResult(counts, functions, left, hashes, "modified" if functions or left else "layout", notes)
 
 
-def _pair_in_file(base: FileView, suspect: FileView) -> list[tuple[int, int]]:
-    """Entities of two versions of one file: by key, then by equal own hash."""
+SIMILAR = 0.5  # share of their own distinct tokens two leftovers need to be one entity, renamed and edited
+SIMILAR_TOKENS = 12  # ... and that many tokens each (short functions look alike)
+CONTAINED = 0.8  # a leftover holding this share of another's tokens holds it: several in one are a merge
+
+
+def _pair_in_file(base: FileView, suspect: FileView) -> dict[int, int]:
+    """Entities of two versions of one file, top-down from the file scopes:
+    the entities directly inside each pair are paired among themselves
+    (`_pair_siblings`); then the entities whose parent is paired but that
+    found no partner under it are paired across parents (a member moved to
+    another class or object), and their subtrees again top-down."""
     a, b = base.entities, suspect.entities
-    pairs = [(0, 0)]  # the file scopes
-    by_key = {e.key: e.index for e in b[1:]}
-    used = {0}
-    rest = []
-    for e in a[1:]:
-        j = by_key.get(e.key)
-        if j is not None and j not in used and b[j].kind == e.kind:
-            pairs.append((e.index, j))
-            used.add(j)
-        else:
-            rest.append(e)
-    by_exact: dict[int, list[int]] = defaultdict(list)
-    for e in b[1:]:
-        if e.index not in used:
-            by_exact[suspect.settle(e).exact].append(e.index)
-    for e in rest:
-        got = by_exact.get(base.settle(e).exact)
-        if got:
-            j = got.pop(0)
-            pairs.append((e.index, j))
-            used.add(j)
+    pairs = {0: 0}  # base index -> suspect index; the file scopes first
+
+    def descend(start: list[tuple[int, int]]) -> None:
+        todo = list(start)
+        while todo:
+            i, j = todo.pop()
+            mine, theirs = a[i].nested, b[j].nested
+            if not mine or not theirs:
+                continue
+            if i and a[i].full_exact == b[j].full_exact and len(mine) == len(theirs):
+                got = list(zip(mine, theirs))  # one subtree: its entities in order
+            else:
+                got = _pair_siblings(base, [a[k] for k in mine], suspect, [b[k] for k in theirs])
+            pairs.update(got)
+            todo += got
+
+    descend([(0, 0)])
+    taken = set(pairs.values())
+    orphans_a = [e for e in a[1:] if e.index not in pairs and e.parent in pairs]
+    orphans_b = [e for e in b[1:] if e.index not in taken and any(pairs[p] == e.parent for p in pairs)]
+    if orphans_a and orphans_b:
+        got = _pair_siblings(base, orphans_a, suspect, orphans_b)
+        pairs.update(got)
+        descend(got)
     return pairs
+
+
+RENAMED_EVENTS = 16  # an entity needs this many own events to be paired with another name by its code alone
+
+
+def _pair_siblings(base: FileView, xs: list[Entity], suspect: FileView, ys: list[Entity]) -> list[tuple[int, int]]:
+    """Pairs among the entities of one parent (or the leftovers of a file),
+    most certain first:
+    1. the same name among siblings (kind, owner, name) and the same code;
+    2. the same code up to a consistent renaming, under any name (a
+       bundler's renumbered helpers, a rename), in order where several are
+       alike;
+    3. the same name, where it is unique on both sides (edited in place);
+       where several share a name, in order, then by content;
+    4. what is left: the same code under another owner (moved between
+       objects), then the one similar enough (renamed and edited)."""
+    out: list[tuple[Entity, Entity]] = []
+
+    def pair(key: Callable[[Entity], Any], xs: list[Entity], ys: list[Entity]) -> tuple[list[Entity], list[Entity]]:
+        """Pairs within each group of entities alike by `key`, in order; what
+        is left on each side, in order."""
+        mine: dict[Any, list[Entity]] = defaultdict(list)
+        for x in xs:
+            mine[key(x)].append(x)
+        theirs: dict[Any, list[Entity]] = defaultdict(list)
+        for y in ys:
+            theirs[key(y)].append(y)
+        left_x: list[Entity] = []
+        for k, group in mine.items():
+            other = theirs.pop(k, None)
+            if other is None:
+                left_x += group
+                continue
+            n = min(len(group), len(other))
+            out.extend(zip(group[:n], other[:n]))
+            left_x += group[n:]
+            if n < len(other):
+                theirs[k] = other[n:]
+        left_y = [y for group in theirs.values() for y in group]
+        left_x.sort(key=_order)
+        left_y.sort(key=_order)
+        return left_x, left_y
+
+    if not xs or not ys:
+        return []
+    rx, ry = pair(lambda e: (e.kind, e.owner, e.name, e.full_exact), xs, ys)
+    if rx and ry:
+        for e in rx:
+            base.settle(e)
+        for e in ry:
+            suspect.settle(e)
+        rx, ry = pair(lambda e: (e.kind, e.owner, e.renamed) if e.ev_end - e.ev_begin >= RENAMED_EVENTS else id(e),
+                      rx, ry)
+    if rx and ry:
+        named_y: dict[Any, list[Entity]] = defaultdict(list)
+        for y in ry:
+            named_y[y.local_key].append(y)
+        named_x: dict[Any, list[Entity]] = defaultdict(list)
+        for x in rx:
+            named_x[x.local_key].append(x)
+        done: set[int] = set()
+        for key, group in named_x.items():
+            theirs = named_y.get(key)
+            if not theirs:
+                continue
+            got = [(group[0], theirs[0])] if len(group) == 1 and len(theirs) == 1 else \
+                _by_content(base, group, suspect, theirs)
+            out.extend(got)
+            done.update(id(e) for p in got for e in p)
+        rx, ry = [x for x in rx if id(x) not in done], [y for y in ry if id(y) not in done]
+    if rx and ry:
+        rx, ry = pair(lambda e: (e.kind, e.full_exact), rx, ry)
+        out.extend(_by_content(base, rx, suspect, ry))
+    return [(x.index, y.index) for x, y in out]
+
+
+def _order(e: Entity) -> int:
+    return e.index
+
+
+def _by_content(base: FileView, xs: list[Entity], suspect: FileView, ys: list[Entity]) -> list[tuple[Entity, Entity]]:
+    """Pairs among leftovers by what they hold: the same own code at the
+    exact, renamed or skeleton level (where that is unique), one on each
+    side of one name, then the one similar enough (`similar`)."""
+    if not xs or not ys:
+        return []
+    for e in xs:
+        base.settle(e)
+    for e in ys:
+        suspect.settle(e)
+    out: list[tuple[Entity, Entity]] = []
+    for level in ("exact", "renamed", "skeleton"):
+        mine: dict[tuple[str, int], list[Entity]] = defaultdict(list)
+        theirs: dict[tuple[str, int], list[Entity]] = defaultdict(list)
+        for x in xs:
+            mine[(x.kind, getattr(x, level))].append(x)
+        for y in ys:
+            theirs[(y.kind, getattr(y, level))].append(y)
+        for h, group in mine.items():
+            other = theirs.get(h)
+            if other and len(group) == 1 and len(other) == 1:
+                out.append((group[0], other[0]))
+        done = {id(e) for p in out for e in p}
+        xs = [x for x in xs if id(x) not in done]
+        ys = [y for y in ys if id(y) not in done]
+    if len(xs) == 1 and len(ys) == 1 and xs[0].local_key == ys[0].local_key:
+        return out + [(xs[0], ys[0])]
+    if xs and ys:
+        for x in xs:
+            x.bag = base.sketch(x)
+        for y in ys:
+            y.bag = suspect.sketch(y)
+        out += similar(xs, ys)
+    return out
+
+
+def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def similar(xs: list[Entity], ys: list[Entity], least: float = SIMILAR) -> list[tuple[Entity, Entity]]:
+    """Leftovers that are one entity renamed and edited: the same kind,
+    enough tokens, and sharing at least `least` of their distinct own
+    tokens with each other and with nothing else left (three functions
+    merged into one pair with none of them)."""
+    xs = [x for x in xs if len(x.bag) >= SIMILAR_TOKENS]
+    ys = [y for y in ys if len(y.bag) >= SIMILAR_TOKENS]
+    if not xs or not ys or len(xs) * len(ys) > MAX_SIMILAR_PAIRS:
+        return []
+    close_x: dict[int, list[int]] = defaultdict(list)
+    close_y: dict[int, list[int]] = defaultdict(list)
+    inside_x: Counter[int] = Counter()  # how many leftovers of the other side lie mostly inside each
+    inside_y: Counter[int] = Counter()
+    for i, x in enumerate(xs):
+        for j, y in enumerate(ys):
+            if x.kind != y.kind:
+                continue
+            common = len(x.bag & y.bag)
+            if common >= least * len(x.bag | y.bag):
+                close_x[i].append(j)
+                close_y[j].append(i)
+            inside_y[j] += common >= CONTAINED * len(x.bag)
+            inside_x[i] += common >= CONTAINED * len(y.bag)
+    return [(xs[i], ys[js[0]]) for i, js in close_x.items()
+            if len(js) == 1 and close_y[js[0]] == [i] and inside_y[js[0]] <= 1 and inside_x[i] <= 1]
+
+
+MAX_SIMILAR_PAIRS = 250_000  # leftovers compared pairwise at most (500 x 500)
 
 
 def function_diff(base: FileView | None, a: Entity | None, suspect: FileView | None, b: Entity | None,
@@ -323,6 +509,7 @@ def function_diff(base: FileView | None, a: Entity | None, suspect: FileView | N
     fd = FunctionDiff(status, moved, one.kind, one.display,
                       Location(base.path, a.start_line, a.end_line) if base is not None and a is not None else None,
                       Location(suspect.path, b.start_line, b.end_line) if suspect is not None and b is not None
+                      else None, suspect_name=b.display if a is not None and b is not None and a.name != b.name
                       else None)
     signature: dict[str, Any] = {}
     if a is None or b is None:
@@ -335,10 +522,13 @@ def function_diff(base: FileView | None, a: Entity | None, suspect: FileView | N
     assert base is not None and suspect is not None
     t1, t2 = base.tree(a), suspect.tree(b)
     script = edit_script(t1, t2)
+    # a nested entity's placeholder inserted, deleted, renamed or moved is
+    # that entity's own report (added, removed, renamed, moved), not its parent's
+    own = [x for x in script.actions if x.node.entity < 0]
     classifier = _classes.Classifier(base.language, base, suspect, t1, t2)
-    fd.sites = classifier.classify(script.actions)
+    fd.sites = classifier.classify(own)
     fd.capped = script.capped
-    actions = sorted(script.actions, key=lambda x: (x.new.start if x.new is not None else x.node.start, x.op))
+    actions = sorted(own, key=lambda x: (x.new.start if x.new is not None else x.node.start, x.op))
     fd.more_changes = max(0, len(actions) - MAX_CHANGES)
     fd.changes = [_change(base, suspect, x) for x in actions[:MAX_CHANGES]]
     fd.signature = {"base": {"skeleton": f"{a.skeleton:016x}", **_classes.profile(t1, base.language)},
@@ -346,37 +536,85 @@ def function_diff(base: FileView | None, a: Entity | None, suspect: FileView | N
     return fd
 
 
-def _snippet(view: FileView, start: int, end: int, limit: int = 4) -> tuple[tuple[str, ...], int]:
-    """The lines holding [start, end) (at most `limit`), and start's column
-    in the first."""
-    line_start = view.source.rfind(b"\n", 0, start) + 1
-    line_end = view.source.find(b"\n", max(start, end - 1))
+SNIPPET_LINES = 4  # lines shown of a node
+CONTEXT = 1  # lines of context around what changed inside a long literal
+LONG_TOKEN = 120  # an updated token longer than this (or over lines) is shown where it changed
+
+
+def _snippet(view: FileView, start: int, end: int, mark: bool = False, limit: int = SNIPPET_LINES,
+             context: int = 0) -> Snippet:
+    """The lines holding [start, end) (at most `limit`, after `context` lines
+    before), marking [start, end) on its first line when `mark`."""
+    src = view.source
+    line_start = src.rfind(b"\n", 0, start) + 1
+    for _ in range(context):
+        if line_start == 0:
+            break
+        line_start = src.rfind(b"\n", 0, line_start - 1) + 1
+    line_end = src.find(b"\n", max(start, end - 1))
+    for _ in range(context):
+        if line_end < 0:
+            break
+        line_end = src.find(b"\n", line_end + 1)
     if line_end < 0:
-        line_end = len(view.source)
-    text = view.source[line_start:line_end].decode("utf-8", "replace").split("\n")
-    column = len(view.source[line_start:start].decode("utf-8", "replace"))
-    return tuple(t.rstrip("\r") for t in text[:limit]), column
+        line_end = len(src)
+    text = [t.rstrip("\r") for t in src[line_start:line_end].decode("utf-8", "replace").split("\n")][:limit]
+    first = view.line_of(line_start)
+    found = None
+    if mark:
+        row = view.line_of(start) - first
+        row_start = src.rfind(b"\n", 0, start) + 1
+        column = len(src[row_start:start].decode("utf-8", "replace"))
+        stop = src.find(b"\n", start, end)
+        width = len(src[start:end if stop < 0 else stop].decode("utf-8", "replace"))
+        if row < len(text):
+            found = (row, column, column + width)
+    return Snippet(tuple(text), first, found)
+
+
+def _changed_span(a: bytes, b: bytes) -> tuple[int, int]:
+    """Where `a` and `b` differ: the length of their common prefix, and of
+    their common suffix (not overlapping it), on UTF-8 character bounds."""
+    def inside(x: bytes, at: int) -> bool:  # a UTF-8 continuation byte: inside a character
+        return at < len(x) and (x[at] & 0xC0) == 0x80
+
+    n = min(len(a), len(b))
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    while p > 0 and (inside(a, p) or inside(b, p)):
+        p -= 1
+    q = 0
+    while q < n - p and a[-1 - q] == b[-1 - q]:
+        q += 1
+    while q > 0 and (inside(a, len(a) - q) or inside(b, len(b) - q)):
+        q -= 1
+    return p, q
+
+
+def _update_snippets(base: FileView, old: Any, suspect: FileView, new: Any) -> tuple[Snippet, Snippet]:
+    """Both sides of an update: the whole token marked, or for a long token
+    (a raw string, a template), the lines around what changed in it."""
+    a, b = base.source[old.start:old.end], suspect.source[new.start:new.end]
+    if len(a) <= LONG_TOKEN and len(b) <= LONG_TOKEN and b"\n" not in a and b"\n" not in b:
+        return _snippet(base, old.start, old.end, mark=True), _snippet(suspect, new.start, new.end, mark=True)
+    p, q = _changed_span(a, b)
+    return (_snippet(base, old.start + p, old.end - q, mark=True, context=CONTEXT),
+            _snippet(suspect, new.start + p, new.end - q, mark=True, context=CONTEXT))
 
 
 def _change(base: FileView, suspect: FileView, x: Any) -> Change:
     old, new = x.old, x.new
-    bt: tuple[str, ...] = ()
-    st: tuple[str, ...] = ()
-    marks: list[tuple[int, int] | None] = [None, None]
-    if old is not None:
-        bt, col = _snippet(base, old.start, old.end)
-        if x.op == "update":
-            marks[0] = (col, col + len(base.text(old.start, old.end)))
-    if new is not None:
-        st, col = _snippet(suspect, new.start, new.end)
-        if x.op == "update":
-            marks[1] = (col, col + len(suspect.text(new.start, new.end)))
+    if x.op == "update":
+        bt, st = _update_snippets(base, old, suspect, new)
+    else:
+        bt = _snippet(base, old.start, old.end) if old is not None else Snippet()
+        st = _snippet(suspect, new.start, new.end) if new is not None else Snippet()
     node = (new if old is None else old).kind
     if node == "token":
         node = str((new if old is None else old).label)
     return Change(x.op, node, base.lines_of(old.start, old.end) if old is not None else None,
-                  suspect.lines_of(new.start, new.end) if new is not None else None, bt, st,
-                  (marks[0], marks[1]))
+                  suspect.lines_of(new.start, new.end) if new is not None else None, bt, st)
 
 
 # ---- the tree --------------------------------------------------------------------------
@@ -553,6 +791,8 @@ class _Tree:
         def take(a: Entity, b: Entity, moved: bool) -> None:
             taken.add((0, a.path, a.index))
             taken.add((1, b.path, b.index))
+            if self.aligned[(0, a.path)] == self.aligned[(1, b.path)]:  # one file: moved to another parent?
+                moved = a.container != b.container
             status = status_of(a, b)
             if status in REPORTED or moved:
                 pending[(a.path, b.path)].append((a.index, b.index, status, moved))
@@ -597,6 +837,14 @@ class _Tree:
                     continue
                 for a, b in zip(mine_l, group):
                     take(a, b, True)
+        # renamed and edited, moved to another file of its directory: the most similar (mutual best)
+        rest_by_dir: dict[str, tuple[list[Entity], list[Entity]]] = defaultdict(lambda: ([], []))
+        for s in base_left + suspect_left:
+            if s.kind != "file" and free(s):
+                rest_by_dir[dir_of(s)][s.side].append(s)
+        for mine_l, theirs_l in rest_by_dir.values():
+            for a, b in similar(mine_l, theirs_l):
+                take(a, b, True)
         # 4. the rest: added / removed (a job each, for their profiles)
         for s in base_left + suspect_left:
             if free(s):

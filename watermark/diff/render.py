@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .match import Change, FunctionDiff, Location, TreeDiff
+from .match import Change, FunctionDiff, Location, Snippet, TreeDiff
 
 MAX_SHOWN = 8  # changes printed per function
 MAX_LINES = 3  # lines printed per change
@@ -52,31 +52,33 @@ def _change_lines(c: Change, st: _Style) -> Iterable[str]:
         where.append(f"suspect {_lines(c.suspect_lines)}")
     yield st.paint(_DIM, f"{head}  ({', '.join(where)})")
     if c.op == "move":
-        first = c.suspect_text[0].strip() if c.suspect_text else ""
+        first = c.suspect_text.lines[0].strip() if c.suspect_text.lines else ""
         yield st.paint(_YELLOW, f"      ~ {first}")
         return
-    yield from _side(c, "delete", c.base_text, c.base_lines, c.marks[0], st)
-    yield from _side(c, "insert", c.suspect_text, c.suspect_lines, c.marks[1], st)
+    yield from _side(c, "delete", c.base_text, c.base_lines, st)
+    yield from _side(c, "insert", c.suspect_text, c.suspect_lines, st)
 
 
-def _side(c: Change, op: str, text: tuple[str, ...], lines: tuple[int, int] | None,
-          mark: tuple[int, int] | None, st: _Style) -> Iterable[str]:
+def _side(c: Change, op: str, text: Snippet, lines: tuple[int, int] | None, st: _Style) -> Iterable[str]:
     """The base (`delete`) or suspect (`insert`) lines of a change."""
-    if not text or c.op not in (op, "update"):
+    if not text.lines or c.op not in (op, "update"):
         return
     sign, color = ("-", _RED) if op == "delete" else ("+", _GREEN)
-    first = lines[0] if lines else 0
-    for k, line in enumerate(text[:MAX_LINES]):
-        body = st.marked(line, mark if k == 0 else None, sign == "-")
-        yield st.paint(color, f"      {sign} {first + k:>5} | {body}")
-    if c.op == op and lines and lines[1] - lines[0] >= MAX_LINES:  # a longer node: the rest elided
+    shown = text.lines[:MAX_LINES] if c.op != "update" else text.lines
+    for k, line in enumerate(shown):
+        mark = text.mark[1:] if text.mark is not None and text.mark[0] == k else None
+        body = st.marked(line, mark, sign == "-")
+        yield st.paint(color, f"      {sign} {text.first + k:>5} | {body}")
+    last = text.first + len(shown) - 1
+    if lines and lines[1] > last and (c.op == op or text.mark is not None):  # more of the node: elided
         yield st.paint(color, f"      {sign}       | ...")
 
 
 def function_lines(f: FunctionDiff, st: _Style) -> Iterable[str]:
     moved = " (moved)" if f.moved else ""
     where = f"{_loc(f.base)} -> {_loc(f.suspect)}"
-    yield st.paint(_BOLD, f"{f.status}{moved}  {f.kind} {f.name}") + f"  {where}"
+    renamed = f" (now {f.suspect_name})" if f.suspect_name else ""
+    yield st.paint(_BOLD, f"{f.status}{moved}  {f.kind} {f.name}{renamed}") + f"  {where}"
     if f.classes:
         yield f"  classes: {', '.join(f.classes)}"
     if f.capped:

@@ -27,9 +27,13 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .entities import Node, finish, preorder
+
+T = TypeVar("T")
 
 MIN_HEIGHT = 2  # top-down maps subtrees at least this tall (GumTree's default)
 MIN_DICE = 0.5  # bottom-up maps containers at least this alike (GumTree's default)
@@ -210,16 +214,16 @@ class _Mapper:
         c2 = [c for c in b.children if c.partner is None]
         if not c1 or not c2:
             return
-        for x, y in _lcs(c1, c2, lambda x, y: x.hash == y.hash):
+        for x, y in lcs(c1, c2, lambda x, y: x.hash == y.hash):
             self.link_subtrees(x, y)
         c1 = [c for c in c1 if c.partner is None]
         c2 = [c for c in c2 if c.partner is None]
-        for x, y in _lcs(c1, c2, lambda x, y: x.kind == y.kind):
+        for x, y in lcs(c1, c2, lambda x, y: x.kind == y.kind):
             self.link(x, y)
             self.recover(x, y)
 
 
-def _lcs(a: list[Node], b: list[Node], eq) -> list[tuple[Node, Node]]:  # type: ignore[no-untyped-def]
+def lcs(a: Sequence[T], b: Sequence[T], eq: Callable[[T, T], bool]) -> list[tuple[T, T]]:
     """A longest common subsequence of a and b under eq (greedy in order when
     the table would be too large)."""
     n, m = len(a), len(b)
@@ -275,7 +279,7 @@ def _actions(nodes1: list[Node], nodes2: list[Node]) -> list[Action]:
         if len(kept) < 2:
             continue
         old_order = sorted(kept, key=lambda c: c.partner.index)  # type: ignore[union-attr]
-        in_order = {id(y) for _x, y in _lcs(old_order, kept, lambda x, y: x is y)}
+        in_order = {id(y) for _x, y in lcs(old_order, kept, lambda x, y: x is y)}
         for c in kept:
             if id(c) not in in_order:
                 out.append(Action("move", c.partner, c))
@@ -294,7 +298,7 @@ def _statement_script(root1: Node, root2: Node) -> list[Action]:
 
     def align(a: Node, b: Node, depth: int) -> None:
         a.partner, b.partner = b, a
-        pairs = _lcs(a.children, b.children, lambda x, y: x.hash == y.hash)
+        pairs = lcs(a.children, b.children, lambda x, y: x.hash == y.hash)
         matched1 = {id(x) for x, _ in pairs}
         matched2 = {id(y) for _, y in pairs}
         for x, y in pairs:
@@ -303,7 +307,7 @@ def _statement_script(root1: Node, root2: Node) -> list[Action]:
         rest1 = [c for c in a.children if id(c) not in matched1]
         rest2 = [c for c in b.children if id(c) not in matched2]
         if depth < 6:
-            for x, y in _lcs(rest1, rest2, lambda x, y: x.kind == y.kind and bool(x.children) and bool(y.children)):
+            for x, y in lcs(rest1, rest2, lambda x, y: x.kind == y.kind and bool(x.children) and bool(y.children)):
                 align(x, y, depth + 1)
         for c in rest1:
             if c.partner is None:

@@ -3,10 +3,10 @@ its marks, from the code alone.
 
 Every release records, per file, the winnowed k-gram prints of its
 normalized token stream (core/provenance.py; registry schema 3). A suspect's
-files are read with the same prints; each is mapped to the release file it
-shares most prints with. `similarity` is the share of the suspect file's
-prints found in that file; `release_share` the share of the release's
-prints found anywhere in the suspect.
+files are read with the same prints; each is compared with the release file
+it shares most prints with, its candidate. `similarity` is the share of the
+suspect file's prints found in that file; `release_share` the share of the
+release's prints found anywhere in the suspect.
 
 The marks diagnosis compares the carriers read with what the mapped files
 hold: `present` (carriers found, their bits as varied as marks are),
@@ -18,10 +18,17 @@ candidates are everyone who received the release.
 `log10_bound` bounds the probability that independently written code
 shares this much with the release: each suspect file's similarity is
 compared with those of independently written files measured on the
-corpora (core/background.py, made by benchmarks/provenance.py), and the
-files' p-values are combined by `tree_bound`, valid whatever the dependence
-between them. It can never go below about 1 / (files measured): a claim
-at the 1e-3 level, not 1e-9. Provenance never accuses anyone.
+corpora (core/background.py, made by benchmarks/provenance.py), giving its
+`p_value`, and the files' p-values are combined by `tree_bound`, valid
+whatever the dependence between them. It can never go below about
+1 / (files measured): a claim at the 1e-3 level, not 1e-9.
+
+A file is `derived` when the tree is and the file is one of those that
+make the tree bound (the m files with the smallest p-values, m the best),
+or is more similar to its release file than every independently written
+file measured: the release's code mixed into unrelated code marks the
+release's files derived and leaves the others out, however many prints
+they share by chance. Provenance never accuses anyone.
 """
 from __future__ import annotations
 
@@ -29,7 +36,7 @@ import bisect
 import math
 from array import array
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..core import background
@@ -38,7 +45,6 @@ from .registry import Registry
 
 MIN_PRINTS = 8  # a suspect file with fewer prints is too small to map
 SAME_PATH = 0.9  # mapping: this share of a file's prints in the release file of its path maps it there
-DERIVED_SIMILARITY = 0.5  # a file is shown as mapped when at least this share of its prints is there
 DERIVED_LEVEL = 1e-2  # derived: independently written code shares this much with probability at most this
 UNIFORM_LOG10 = -6.0  # carriers' bits this unlikely to be all alike under marks: erased
 ERASED_SHARE = 0.1  # fewer carriers than this share of what the mapped files hold: erased
@@ -46,13 +52,32 @@ ERASED_SHARE = 0.1  # fewer carriers than this share of what the mapped files ho
 
 @dataclass(frozen=True)
 class FileSource:
-    """Where one suspect file came from."""
+    """Where one suspect file came from: `release_path` is its candidate
+    (the release file it shares most prints with, or None), `derived`
+    whether the candidate is where it comes from (see the module
+    docstring); `p_value`: the share of independently written files at
+    least as similar to a release file."""
 
     path: str
     release_path: str | None
     similarity: float  # share of the file's prints found in release_path
     prints: int
     coverage: float = 0.0  # share of release_path's prints found in the file
+    p_value: float = 1.0
+    derived: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        if self.derived:
+            return {"path": self.path, "derived": True, "release_path": self.release_path,
+                    "similarity": round(self.similarity, 4), "p_value": _round(self.p_value)}
+        candidate = None if self.release_path is None else \
+            {"release_path": self.release_path, "similarity": round(self.similarity, 4)}
+        return {"path": self.path, "derived": False, "release_path": None, "p_value": _round(self.p_value),
+                "candidate_not_derived": candidate}
+
+
+def _round(p: float) -> float:
+    return float(f"{p:.3g}")
 
 
 @dataclass
@@ -69,8 +94,7 @@ class Provenance:
     def as_json(self) -> dict[str, Any]:
         return {"release": self.release, "derived": self.derived, "log10_bound": round(self.log10_bound, 3),
                 "release_share": round(self.release_share, 4), "matched_share": round(self.matched_share, 4),
-                "files": [{"path": f.path, "release_path": f.release_path, "similarity": round(f.similarity, 4)}
-                          for f in self.files],
+                "files": [f.as_json() for f in self.files],
                 "others": self.others, "unindexed": self.unindexed}
 
 
@@ -102,17 +126,31 @@ def file_p(language: str | None, similarity: float) -> float:
     return (n - bisect.bisect_left(sims, similarity - 1e-9) + 1) / (n + 1)
 
 
+def floor_p(language: str | None) -> float:
+    """The smallest file p-value: a file more similar to a release file than
+    every independently written file measured (whose p-values differ by
+    language only through how many were measured)."""
+    return 1 / (len(background.SIMILARITY.get(language or "", ())) + 1)
+
+
 def tree_bound(ps: list[float], comparisons: int = 1) -> float:
     """The probability that a tree of independently written files has p-values
     this small, under any dependence between its files: for each m, at least
     m of the F files below p_(m) happens with probability at most
     F * p_(m) / m (Markov's inequality on their count); the best m, times
     the releases compared."""
+    return evidence(ps, comparisons)[0]
+
+
+def evidence(ps: list[float], comparisons: int = 1) -> tuple[float, float]:
+    """tree_bound, and the p-value p_(m) of the best m: the files at or
+    below it are the ones that make the bound."""
     if not ps:
-        return 1.0
+        return 1.0, 0.0
     ps = sorted(ps)
     f = len(ps)
-    return min(1.0, comparisons * min(f * p / m for m, p in enumerate(ps, 1)))
+    best, at = min((f * p / m, p) for m, p in enumerate(ps, 1))
+    return min(1.0, comparisons * best), at
 
 
 def provenance(registry: Registry, suspect: list[tuple[str, str | None, bytes]]) -> Provenance:
@@ -169,13 +207,15 @@ def provenance(registry: Registry, suspect: list[tuple[str, str | None, bytes]])
             n = max(votes.values())
             q = max((q for q, c in votes.items() if c == n),
                     key=lambda q: (q == path, q.rsplit("/", 1)[-1] == name, q))
-        files.append(FileSource(path, q, n / len(theirs), len(theirs), n / max(1, sizes[(best, q)])))
+        files.append(FileSource(path, q, n / len(theirs), len(theirs), n / max(1, sizes[(best, q)]),
+                                file_p(language_of[path], n / len(theirs))))
     matched_share = len(found) / max(1, len(everything))
-    units = [f for f in files if f.prints >= MIN_PRINTS]
-    bound = tree_bound([file_p(language_of[f.path], f.similarity) if f.release_path else 1.0 for f in units],
-                       max(1, len(distinct)))
+    bound, at = evidence([f.p_value for f in files if f.prints >= MIN_PRINTS], max(1, len(distinct)))
     log10_bound = math.log10(bound)
     derived = bound <= DERIVED_LEVEL
+    if derived:  # the files that make the bound, and every file more similar than any independent one measured
+        files = [replace(f, derived=True) if f.release_path and f.prints >= MIN_PRINTS and (
+                 f.p_value <= at or f.p_value <= floor_p(language_of[f.path])) else f for f in files]
     totals = {r: len(p) for r, p in distinct.items()}
     others = [{"release": r, "shared_prints": n, "release_share": round(n / max(1, totals[r]), 4)}
               for n, r, _f in ranked[1:6]]
@@ -199,7 +239,7 @@ def diagnose(registry: Registry, prov: Provenance, key_id: str,
     # the carriers of the mapped release files, as many as the suspect holds of each file
     coverage: dict[str, float] = {}
     for f in prov.files:
-        if f.release_path is not None and f.similarity >= DERIVED_SIMILARITY:
+        if f.derived and f.release_path is not None:
             coverage[f.release_path] = min(1.0, coverage.get(f.release_path, 0.0) + f.coverage)
     expected: set[int] = set()
     share = 0.0
