@@ -24,9 +24,9 @@ import tree_sitter
 from _corpora import load
 
 import watermark
+from watermark import languages as _languages
 from watermark.backend import BACKEND, contract
 from watermark.backend.reference import walk
-from watermark.core import languages as _languages
 
 
 def best(fn, repeat: int) -> float:
@@ -40,7 +40,7 @@ def best(fn, repeat: int) -> float:
 
 def bench_language(language: str, repeat: int, hash_sample: int) -> dict:
     files = load(language)
-    lang = _languages.load(language)
+    lang = _languages.get(language).tables
     parser = tree_sitter.Parser(lang.ts_language)
     for _, data in files[:: max(1, len(files) // 200)]:  # warm-up
         parser.parse(data)

@@ -28,11 +28,11 @@ import tree_sitter
 from _corpora import CORPORA, main
 
 import watermark
-from watermark.core import languages as _languages
+from watermark import languages as _languages
 
 
 def parse_only(release: watermark.Release, root: Path) -> float:
-    parsers = {name: tree_sitter.Parser(_languages.load(name).ts_language) for name in watermark.languages()}
+    parsers = {name: tree_sitter.Parser(_languages.get(name).tables.ts_language) for name in _languages.names()}
     total = 0.0
     for f in release.files:
         if f.status != "marked":

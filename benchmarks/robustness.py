@@ -36,8 +36,8 @@ import _corpora  # noqa: E402
 import baselines  # noqa: E402
 
 import watermark  # noqa: E402
+from watermark import languages as _languages  # noqa: E402
 from watermark.backend import BACKEND  # noqa: E402
-from watermark.core import languages as _languages  # noqa: E402
 from watermark.core.marks import _select, density_for  # noqa: E402
 
 KEY = watermark.Key(bytes(range(100, 132)))
@@ -61,7 +61,7 @@ def _nodes(node, kinds=None):
 
 
 def _parse(src: bytes, language: str):
-    return tree_sitter.Parser(_languages.load(language).ts_language).parse(src)
+    return tree_sitter.Parser(_languages.get(language).tables.ts_language).parse(src)
 
 
 def file_class(src: bytes, language: str) -> str:

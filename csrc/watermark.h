@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 15
+#define WM_ABI_VERSION 16
 
 /* Seeds and markers of the hash definitions (format: changing one changes
  * every fingerprint, carrier identity and recipient bit; see CHANGELOG.md). */
@@ -48,14 +48,21 @@
 #define WM_EABI -4
 #define WM_EINVAL -5
 
-/* Per-symbol flags (one uint16_t per tree-sitter symbol of a language). */
+/* A language is tables, one entry per tree-sitter symbol, which its module
+ * under watermark/languages/ builds from node kind names: flags (WM_F_*),
+ * a token normalizer (WM_N_*), a kind hash and a field id. No language is
+ * named in the C core. */
+
+/* Per-symbol flags (uint32_t). */
 #define WM_F_UNIT 1         /* node is a fingerprint unit */
 #define WM_F_SKIP 2         /* comment or formatting token: no event */
 #define WM_F_TRANSPARENT 4  /* no enter/exit, anonymous children skipped */
 #define WM_F_IDENT 8        /* identifier: renamed level uses its ordinal */
-#define WM_F_STRING_JS 16   /* atomic: JS string, quotes/escapes canonical */
-#define WM_F_NUMBER_JS 32   /* JS numeric literal, canonical spelling */
-#define WM_F_NUMBER_GO 64   /* Go numeric literal, canonical spelling */
+#define WM_F_ATOMIC 16      /* hashed as one token, its children included
+                               (a quoted string); in a WM_F_KEYED unit's key
+                               position, hashed as the key it equals */
+#define WM_F_KEY_NUMBER 32  /* the kind a numeric quoted key hashes as
+                               ('1' as the key 1) */
 #define WM_F_NAME_FROM_CHILD 128 /* unit named after its first child unit */
 #define WM_F_LIST 256       /* container: every named child is a unit */
 #define WM_F_ASSOC 512      /* binary operator node whose field (below) is
@@ -65,8 +72,20 @@
 #define WM_F_KEYED 2048     /* unit whose name field may be a quoted key:
                                'k' hashes as the key k, '1' as the key 1 */
 #define WM_F_KEY_NAME 4096  /* the kind an identifier-like quoted key
-                               hashes as (JS property_identifier) */
-#define WM_F_FLAGS_JS 8192  /* JS regex flags: their order is free */
+                               hashes as */
+
+/* Per-symbol token normalizers (uint8_t): the spelling a formatter may
+ * change, made canonical before hashing (wm_normalize.c). Every one also
+ * turns CR LF into LF. */
+#define WM_N_NONE 0
+#define WM_N_QUOTED 1       /* quotes dropped, escaped quotes unescaped,
+                               needless escapes (`\d` for `d`) dropped */
+#define WM_N_NUMBER 2       /* lower case, no `+` or leading zeros in the
+                               exponent, no `e0`, a `0` before a leading
+                               `.`, no trailing fraction zeros or dot */
+#define WM_N_NUMBER_CASE 3  /* lower case, and an imaginary literal's
+                               leading zeros dropped (`0123i` -> `123i`) */
+#define WM_N_CHARS 4        /* the characters in byte order (a set of flags) */
 
 /* Event operations. */
 #define WM_EV_ENTER 0
@@ -113,10 +132,8 @@ uint64_t wm_xxh64(const void *data, size_t len, uint64_t seed);
 /* The sequence hash of words[0:n] (see wm_internal.h). */
 uint64_t wm_seqhash(const uint64_t *words, size_t n, uint64_t seed);
 
-/* Hash of one token's text after the normalization selected by flags
- * (0 or one of WM_F_STRING_JS, WM_F_NUMBER_JS, WM_F_NUMBER_GO,
- * WM_F_FLAGS_JS). */
-uint64_t wm_token_hash(const char *text, size_t len, uint16_t flags);
+/* Hash of one token's text after the normalizer `norm` (WM_N_*). */
+uint64_t wm_token_hash(const char *text, size_t len, uint8_t norm);
 
 /* Fill exact/renamed/skeleton of units[0:n_units] from their event
  * ranges. n_idents bounds the ident ids used in events. */
@@ -131,10 +148,10 @@ void wm_siphash_words(const uint8_t *key, const uint64_t *words, size_t stride,
                       size_t n, uint64_t *out);
 
 /* A language: the grammar (a TSLanguage*) plus per-symbol tables of
- * length n_symbols: flags, kind hashes, and a field id (0 = none): the
- * field naming a unit, or the operator of a WM_F_ASSOC node. Copies the
- * tables. Returns NULL and sets *status. */
-wm_lang *wm_lang_new(const void *ts_language, const uint16_t *flags,
+ * length n_symbols: flags (WM_F_*), normalizers (WM_N_*), kind hashes, and
+ * a field id (0 = none): the field naming a unit, or the operator of a
+ * WM_F_ASSOC node. Copies the tables. Returns NULL and sets *status. */
+wm_lang *wm_lang_new(const void *ts_language, const uint32_t *flags, const uint8_t *norms,
                      const uint64_t *kind_hashes, const uint16_t *name_fields,
                      uint32_t n_symbols, uint64_t error_kind_hash, int *status);
 void wm_lang_free(wm_lang *lang);
@@ -176,46 +193,64 @@ int wm_winnow(const wm_event *events, size_t n, uint32_t k, uint32_t w,
 int wm_doc_winnow(const wm_doc *doc, uint32_t k, uint32_t w, uint64_t *hashes,
                   uint32_t *pos, size_t cap, size_t *n_out);
 
-/* ---- carriers (wm_carriers.c; rules in watermark/_carriers.py) ---- */
+/* ---- carriers (wm_carriers.c; the rules are stated in watermark/core/carriers.py) ---- */
 
-/* Per-symbol carrier rule classes (one uint16_t per symbol). */
+/* Per-symbol carrier rule classes (one uint32_t per symbol), which a
+ * language's module gives the kinds its formatters treat alike. */
 #define WM_C_SIBLINGS 15     /* sibling groups: A and B must share one bit */
-#define WM_C_GO_LIST 2       /* Go: the sibling group of list members */
-#define WM_C_IF_NIL 16       /* Go if_statement (gofumpt's error check) */
-#define WM_C_ASSIGNMENT 32   /* Go: what an error check follows */
-#define WM_C_EXPRESSION 64   /* JS expression_statement (directives) */
-#define WM_C_PROPERTY 128    /* JS object member (first-line rule) */
-/* Go list members with no comment line before B, eligible only when A's
- * last line holds no gofmt alignment cell (so a blank line after it cannot
- * split a section): */
-#define WM_C_GO_FIELD 256    /* field_declaration: only an embedded field without tag */
-#define WM_C_GO_CONST 512    /* const_spec: only names, no type and no value */
-#define WM_C_GO_ELEMENT 1024 /* literal_element: only in a list without key: value
-                                cells, in an enclosing unit without comments */
-#define WM_C_GO_KEYED 2048   /* keyed_element: the key: value cell */
-/* Go list members that always hold a cell (var and type specs, key:
- * value elements) or whose blank lines gofumpt removes (interface
- * elements): eligible only with comment lines before B, which make gofmt
- * start a new section whatever the blank line does. */
-#define WM_C_GO_COMMENTED 4096
+#define WM_C_GUARD 16        /* B: a guard statement; not eligible when it
+                                matches the language's guard pattern right
+                                after a WM_C_GUARDED A (gofumpt removes the
+                                blank line before `if err != nil {` after an
+                                assignment) */
+#define WM_C_GUARDED 32      /* A: what a guard follows */
+#define WM_C_DIRECTIVE 64    /* a statement that is a directive when it is
+                                a lone string (`"use strict"`): no blank
+                                line next to one */
+#define WM_C_FIRST_LINE 128  /* B: a member of a list that a formatter keeps
+                                expanded only when its first member starts
+                                a line (an object literal) */
+/* Members of a list a formatter aligns in columns (WM_C_ALIGNED), with no
+ * comment line before B, are eligible only when A's last line holds no
+ * alignment cell (a blank line after it cannot split a section): */
+#define WM_C_CELL_BARE 256   /* A holds a cell unless bare: no name, no
+                                string, one line (an embedded field) */
+#define WM_C_CELL_NAMES 512  /* A holds a cell unless it is names only */
+#define WM_C_CELL_ELEMENT 1024 /* A holds no cell only in a list without
+                                WM_C_KEYED_CELL members, in an enclosing
+                                unit without comments */
+#define WM_C_KEYED_CELL 2048 /* a key: value cell */
+#define WM_C_COMMENTED_ONLY 4096 /* always holds a cell, or loses its blank
+                                lines to a formatter: eligible only with
+                                comment lines before B */
+#define WM_C_ALIGNED 8192    /* a member of a list aligned in columns: the
+                                four rules above apply */
+
+/* The options of a language's rules (wm_boundaries' `options`). */
+#define WM_O_NO_TOP_LEVEL 1      /* top-level units carry nothing (their blank
+                                    lines belong to the formatter) */
+#define WM_O_TRAILING_COMMENTS 2 /* a unit may end in a trailing comment:
+                                    never eligible after one */
 
 /* The eligible boundaries of one fingerprinted file, in source order.
  * words gets WM_IDENTITY_WORDS uint64 per boundary, the input of its
  * identity: renamed A, renamed B, renamed the sibling before A and the
  * sibling after B (0 where there is none), and the occurrence index of
  * those four in the file; gaps gets 3 (end of A, end of A's line break,
- * start of B's line); both must hold n_units entries. flags: WM_B_GO for
- * Go's rules (else JavaScript's), WM_B_LENIENT to read a suspect copy:
- * A's line may end in comments, and the gap may hold comment and blank
- * lines in any order; its bit is whether any line of it is blank (or holds
- * only an empty `//`), and gaps[3k+1], gaps[3k+2] delimit the first such
- * line (equal when there is none). Identity words never depend on flags. */
+ * start of B's line); both must hold n_units entries. classes, options and
+ * the guard pattern (`keyword IDENT != literal {`, either string NULL for
+ * none) are the language's rules. flags: WM_B_LENIENT to read a suspect
+ * copy: A's line may end in comments, and the gap may hold comment and
+ * blank lines in any order; its bit is whether any line of it is blank (or
+ * holds only an empty `//`), and gaps[3k+1], gaps[3k+2] delimit the first
+ * such line (equal when there is none). Identity words never depend on
+ * flags. */
 #define WM_IDENTITY_WORDS 5
-#define WM_B_GO 1
 #define WM_B_LENIENT 2
 int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nodes,
-                  const char *src, size_t len, const uint16_t *classes,
-                  uint32_t n_symbols, int flags, uint64_t *words, uint64_t *gaps,
+                  const char *src, size_t len, const uint32_t *classes,
+                  uint32_t n_symbols, uint32_t options, const char *guard_keyword,
+                  const char *guard_literal, int flags, uint64_t *words, uint64_t *gaps,
                   size_t *n_out);
 /* bits[k] = 1 iff carrier gap k holds a blank line. */
 int wm_read_bits(const char *src, size_t len, const uint64_t *gaps, size_t n,

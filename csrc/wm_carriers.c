@@ -1,10 +1,12 @@
 /* Carriers in C: eligible boundaries between sibling units, reading and
  * writing their blank-line bits, and scoring many recipients at once.
  *
- * The rules are documented, and implemented in Python as the reference, in
- * watermark/_carriers.py; the tests hold the two to identical output on
- * generated programs and real files. Per-symbol rule classes (WM_C_*) come
- * from the Python language registry, so no kind name appears here. */
+ * The rules are stated in watermark/core/carriers.py and implemented in
+ * Python as the reference in watermark/backend/reference/carriers.py; the
+ * tests hold the two to identical output on generated programs and real
+ * files. A language's rules reach the scan as tables its module under
+ * watermark/languages/ builds: a rule class per symbol (WM_C_*), option
+ * bits (WM_O_*) and a guard pattern, so no language is named here. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +14,7 @@
 
 #define NONE 0xffffffffu
 
-/* ---- gap scanners (byte-level mirrors of _carriers.py's regexes) ---- */
+/* ---- gap scanners (byte-level mirrors of the reference's regexes) ---- */
 
 static inline int is_blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -120,10 +122,11 @@ static inline int ident_start(unsigned char c) {
 
 static inline int ident_char(unsigned char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
 
-/* _GO_IF_NIL matched at i: `if IDENT != nil {` (or ==). */
-static int go_if_nil(const char *s, size_t i, size_t len) {
-    if (i + 2 > len || s[i] != 'i' || s[i + 1] != 'f') return 0;
-    i += 2;
+/* The guard pattern at i: `keyword IDENT != literal {` (or ==). */
+static int guard_at(const char *s, size_t i, size_t len, const char *keyword, const char *literal) {
+    size_t kl = strlen(keyword), ll = strlen(literal);
+    if (i + kl > len || memcmp(s + i, keyword, kl) != 0) return 0;
+    i += kl;
     size_t j = i;
     while (i < len && is_blank(s[i])) i++;
     if (i == j || i >= len || !ident_start((unsigned char)s[i])) return 0;
@@ -132,14 +135,14 @@ static int go_if_nil(const char *s, size_t i, size_t len) {
     if (i + 2 > len || (s[i] != '!' && s[i] != '=') || s[i + 1] != '=') return 0;
     i += 2;
     while (i < len && is_blank(s[i])) i++;
-    if (i + 3 > len || memcmp(s + i, "nil", 3) != 0) return 0;
-    i += 3;
+    if (i + ll > len || memcmp(s + i, literal, ll) != 0) return 0;
+    i += ll;
     while (i < len && is_blank(s[i])) i++;
     return i < len && s[i] == '{';
 }
 
-/* _JS_DIRECTIVE over exactly [i, end): a quoted string, blanks, maybe `;`. */
-static int js_directive(const char *s, size_t i, size_t end) {
+/* A directive over exactly [i, end): a quoted string, blanks, maybe `;`. */
+static int directive(const char *s, size_t i, size_t end) {
     if (i >= end || (s[i] != '\'' && s[i] != '"')) return 0;
     char q = s[i++];
     for (;;) {
@@ -158,7 +161,7 @@ static int js_directive(const char *s, size_t i, size_t end) {
     return i == end;
 }
 
-/* _ends_in_comment: any `//` on the unit's last line, or a final `*` `/`. */
+/* Any `//` on the unit's last line, or a final `*` `/`. */
 static int ends_in_comment(const char *s, size_t start, size_t end) {
     size_t line = start;
     for (size_t k = end; k > start; k--)
@@ -168,8 +171,8 @@ static int ends_in_comment(const char *s, size_t start, size_t end) {
     return end - start >= 2 && s[end - 2] == '*' && s[end - 1] == '/';
 }
 
-/* _starts_line: only blanks between the previous line break and pos (and
- * there is a previous line break). */
+/* Only blanks between the previous line break and pos (and there is a
+ * previous line break). */
 static int starts_line(const char *s, size_t pos) {
     for (size_t k = pos; k > 0; k--) {
         if (s[k - 1] == '\n') return 1;
@@ -178,9 +181,9 @@ static int starts_line(const char *s, size_t pos) {
     return 0;
 }
 
-/* A Go const spec of names only ("A", "A, B"): no type, no value, so
- * gofmt prints no alignment cell on its line. */
-static int go_names_only(const char *s, size_t i, size_t end) {
+/* Names only ("A", "A, B"; a Go const spec with no type and no value), so
+ * no alignment cell on its line. */
+static int names_only(const char *s, size_t i, size_t end) {
     int state = 0; /* 0: a name is due, 1: in a name, 2: blanks after a name */
     for (; i < end; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -199,8 +202,9 @@ static int go_names_only(const char *s, size_t i, size_t end) {
     return state == 1;
 }
 
-/* A Go embedded field without tag ("sync.Mutex", "*Node"): no cell. */
-static int go_embedded_untagged(const wm_unit *u, const char *s) {
+/* A bare member: no name, no string, one line (a Go embedded field
+ * without tag, "sync.Mutex", "*Node"): no cell. */
+static int bare_member(const wm_unit *u, const char *s) {
     if (u->name_end > u->name_start) return 0;
     for (size_t i = u->start_byte; i < u->end_byte; i++)
         if (s[i] == '"' || s[i] == '`' || s[i] == '\n') return 0;
@@ -234,10 +238,12 @@ static uint32_t *window_count(window_slot *t, size_t mask, const uint64_t w[4]) 
 }
 
 WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nodes,
-                            const char *src, size_t len, const uint16_t *classes,
-                            uint32_t n_symbols, int flags, uint64_t *words, uint64_t *gaps,
+                            const char *src, size_t len, const uint32_t *classes,
+                            uint32_t n_symbols, uint32_t options, const char *guard_keyword,
+                            const char *guard_literal, int flags, uint64_t *words, uint64_t *gaps,
                             size_t *n_out) {
-    const int go = flags & WM_B_GO, lenient = flags & WM_B_LENIENT;
+    const int lenient = flags & WM_B_LENIENT;
+    const int guards = guard_keyword && guard_literal;
     *n_out = 0;
     if (n_units < 2) return WM_OK;
     uint32_t *last = malloc((size_t)n_nodes * sizeof *last);
@@ -247,19 +253,19 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
     size_t cap = 16;
     while (cap < 2 * n_units) cap <<= 1;
     window_slot *table = calloc(cap, sizeof *table);
-    /* Go: per container, whether a member is a key: value cell; per unit,
+    /* per container, whether a member is a key: value cell; per unit,
      * whether it contains a comment (-1: not computed yet) */
-    uint8_t *list_cells = go ? calloc(n_nodes, 1) : NULL;
-    int8_t *commented = go ? malloc(n_units) : NULL;
+    uint8_t *list_cells = calloc(n_nodes, 1);
+    int8_t *commented = malloc(n_units);
     size_t n = 0;
     int status = WM_OK;
-    if (!last || !first || !before || !after || !table || (go && (!list_cells || !commented))) {
+    if (!last || !first || !before || !after || !table || !list_cells || !commented) {
         status = WM_ENOMEM;
         goto done;
     }
     memset(last, 0xff, (size_t)n_nodes * sizeof *last);
     memset(after, 0xff, n_units * sizeof *after);
-    if (go) memset(commented, -1, n_units);
+    memset(commented, -1, n_units);
     for (size_t k = 0; k < n_units; k++) {
         const wm_unit *u = &units[k];
         uint32_t c = u->parent_node;
@@ -271,7 +277,7 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
         if (last[c] == NONE) first[c] = (uint32_t)k;
         else after[last[c]] = (uint32_t)k;
         last[c] = (uint32_t)k;
-        if (go && u->symbol < n_symbols && (classes[u->symbol] & WM_C_GO_KEYED)) list_cells[c] = 1;
+        if (u->symbol < n_symbols && (classes[u->symbol] & WM_C_KEYED_CELL)) list_cells[c] = 1;
     }
     for (size_t j = 0; j < n_units; j++) {
         const wm_unit *b = &units[j];
@@ -284,46 +290,47 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
         uint32_t occurrence = (*occ)++;
         if (a->has_error || b->has_error) continue;
         /* symbols past the table (ERROR is 0xffff) are in no class */
-        uint16_t ca = a->symbol < n_symbols ? classes[a->symbol] : 0;
-        uint16_t cb = b->symbol < n_symbols ? classes[b->symbol] : 0;
+        uint32_t ca = a->symbol < n_symbols ? classes[a->symbol] : 0;
+        uint32_t cb = b->symbol < n_symbols ? classes[b->symbol] : 0;
         if (!(ca & cb & WM_C_SIBLINGS)) continue;
-        /* A's end without trailing whitespace (tree-sitter-go's case
-         * clauses take the line breaks after their body); a comment there
-         * (a JS statement's, or a Go case clause's last line) would end up
-         * above the carrier */
+        /* A's end without trailing whitespace (some units take the line
+         * breaks after them, like tree-sitter-go's case clauses); a comment
+         * there would end up above the carrier */
         size_t a_end = a->end_byte, b_start = b->start_byte, line_end, last_line;
         while (a_end > a->start_byte && (is_blank(src[a_end - 1]) || src[a_end - 1] == '\r' ||
                                          src[a_end - 1] == '\n'))
             a_end--;
-        if (!lenient && (!go || a_end < a->end_byte) && ends_in_comment(src, a->start_byte, a_end)) continue;
+        if (!lenient && ((options & WM_O_TRAILING_COMMENTS) || a_end < a->end_byte) &&
+            ends_in_comment(src, a->start_byte, a_end))
+            continue;
         int comment_lines;
         if (a_end > b_start)
             continue;
         if (lenient ? !lenient_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines)
                     : !gap_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines))
             continue;
-        if (go) {
-            if (b->parent < 0) continue; /* top-level declarations */
-            if ((cb & WM_C_IF_NIL) && (ca & WM_C_ASSIGNMENT) && go_if_nil(src, b_start, len)) continue;
-            /* list members with no comment line before B: only after an A
-             * whose last line holds no alignment cell */
-            if ((ca & cb & WM_C_GO_LIST) && !comment_lines) {
-                if ((ca | cb) & WM_C_GO_COMMENTED) continue;
-                if ((ca & WM_C_GO_FIELD) && !go_embedded_untagged(a, src)) continue;
-                if ((ca & WM_C_GO_CONST) && !go_names_only(src, a->start_byte, a_end)) continue;
-                if (ca & WM_C_GO_ELEMENT) {
-                    if (list_cells[c]) continue;
-                    int32_t p = b->parent;
-                    if (commented[p] < 0)
-                        commented[p] = (int8_t)has_comment(src, units[p].start_byte, units[p].end_byte);
-                    if (commented[p]) continue;
-                }
+        if ((options & WM_O_NO_TOP_LEVEL) && b->parent < 0) continue;
+        if (guards && (cb & WM_C_GUARD) && (ca & WM_C_GUARDED) &&
+            guard_at(src, b_start, len, guard_keyword, guard_literal))
+            continue;
+        /* aligned list members with no comment line before B: only after an
+         * A whose last line holds no alignment cell */
+        if ((ca & cb & WM_C_ALIGNED) && !comment_lines) {
+            if ((ca | cb) & WM_C_COMMENTED_ONLY) continue;
+            if ((ca & WM_C_CELL_BARE) && !bare_member(a, src)) continue;
+            if ((ca & WM_C_CELL_NAMES) && !names_only(src, a->start_byte, a_end)) continue;
+            if (ca & WM_C_CELL_ELEMENT) {
+                if (list_cells[c]) continue;
+                int32_t p = b->parent;
+                if (p < 0) continue;
+                if (commented[p] < 0)
+                    commented[p] = (int8_t)has_comment(src, units[p].start_byte, units[p].end_byte);
+                if (commented[p]) continue;
             }
-        } else {
-            if ((ca & WM_C_EXPRESSION) && js_directive(src, a->start_byte, a_end)) continue;
-            if ((cb & WM_C_EXPRESSION) && js_directive(src, b_start, b->end_byte)) continue;
-            if ((cb & WM_C_PROPERTY) && !starts_line(src, units[first[c]].start_byte)) continue;
         }
+        if ((ca & WM_C_DIRECTIVE) && directive(src, a->start_byte, a_end)) continue;
+        if ((cb & WM_C_DIRECTIVE) && directive(src, b_start, b->end_byte)) continue;
+        if ((cb & WM_C_FIRST_LINE) && !starts_line(src, units[first[c]].start_byte)) continue;
         uint64_t *w = words + WM_IDENTITY_WORDS * n, *g = gaps + 3 * n;
         memcpy(w, window, sizeof window);
         w[4] = occurrence;

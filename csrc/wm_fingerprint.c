@@ -6,8 +6,8 @@
  * vendored and pinned, csrc/vendor) instead of through TSTreeCursor, which
  * costs about as much as the hashing itself. It applies the cursor's rules
  * exactly: hidden nodes are flattened, aliases rename and reveal children,
- * symbols are mapped to their public ids. tests/test_native.py holds it to
- * the cursor-based reference walk in watermark/_reference.py. */
+ * symbols are mapped to their public ids. tests/test_backends.py holds it to
+ * the cursor-based reference walk in watermark/backend/reference/walk.py. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,14 +21,15 @@
 struct wm_lang {
     const TSLanguage *ts;
     uint32_t n_symbols;
-    uint16_t *flags;       /* by public symbol */
+    uint32_t *flags;       /* by public symbol */
+    uint8_t *norms;        /* by public symbol: token normalizer */
     uint64_t *kind_hash;   /* by public symbol */
     uint16_t *field;       /* by public symbol: unit name or operator */
     TSSymbol *public_of;   /* raw symbol -> public symbol */
     uint8_t *named_of;     /* raw symbol -> named (for aliases) */
     uint64_t error_kind_hash;
     uint64_t key_name_kind;   /* what 'k' hashes as in a key position */
-    uint16_t key_name_flags;
+    uint32_t key_name_flags;
     uint64_t key_number_kind; /* what '1' hashes as in a key position */
 };
 
@@ -49,7 +50,7 @@ struct wm_doc {
 typedef struct frame {
     uint32_t node;
     int32_t unit;       /* unit opened by this node, or -1 */
-    uint16_t flags;
+    uint32_t flags;
     uint8_t entered;    /* an ENTER event was emitted */
     uint16_t assoc_op;  /* WM_F_ASSOC node: its operator's symbol, or 0 */
     uint32_t key_start; /* WM_F_KEYED unit: start of its key, or UINT32_MAX */
@@ -81,6 +82,7 @@ WM_EXPORT uint32_t wm_abi_version(void) { return WM_ABI_VERSION; }
 WM_EXPORT void wm_lang_free(wm_lang *lang) {
     if (!lang) return;
     free(lang->flags);
+    free(lang->norms);
     free(lang->kind_hash);
     free(lang->field);
     free(lang->public_of);
@@ -88,8 +90,8 @@ WM_EXPORT void wm_lang_free(wm_lang *lang) {
     free(lang);
 }
 
-WM_EXPORT wm_lang *wm_lang_new(const void *ts_language, const uint16_t *flags,
-                               const uint64_t *kind_hashes,
+WM_EXPORT wm_lang *wm_lang_new(const void *ts_language, const uint32_t *flags,
+                               const uint8_t *norms, const uint64_t *kind_hashes,
                                const uint16_t *fields, uint32_t n_symbols,
                                uint64_t error_kind_hash, int *status) {
     const TSLanguage *ts = (const TSLanguage *)ts_language;
@@ -108,19 +110,21 @@ WM_EXPORT wm_lang *wm_lang_new(const void *ts_language, const uint16_t *flags,
     l->ts = ts;
     l->n_symbols = n_symbols;
     l->error_kind_hash = error_kind_hash;
-    l->flags = (uint16_t *)malloc(n_symbols * sizeof(uint16_t));
+    l->flags = (uint32_t *)malloc(n_symbols * sizeof(uint32_t));
+    l->norms = (uint8_t *)malloc(n_symbols);
     l->kind_hash = (uint64_t *)malloc(n_symbols * sizeof(uint64_t));
     l->field = (uint16_t *)malloc(n_symbols * sizeof(uint16_t));
     l->public_of = (TSSymbol *)malloc(n_symbols * sizeof(TSSymbol));
     l->named_of = (uint8_t *)malloc(n_symbols);
-    if (!l->flags || !l->kind_hash || !l->field || !l->public_of ||
+    if (!l->flags || !l->norms || !l->kind_hash || !l->field || !l->public_of ||
         !l->named_of)
         goto nomem;
     for (uint32_t i = 0; i < n_symbols; i++) {
         l->public_of[i] = ts_language_public_symbol(ts, (TSSymbol)i);
         l->named_of[i] = ts_language_symbol_metadata(ts, (TSSymbol)i).named;
     }
-    memcpy(l->flags, flags, n_symbols * sizeof(uint16_t));
+    memcpy(l->flags, flags, n_symbols * sizeof(uint32_t));
+    memcpy(l->norms, norms, n_symbols);
     memcpy(l->kind_hash, kind_hashes, n_symbols * sizeof(uint64_t));
     memcpy(l->field, fields, n_symbols * sizeof(uint16_t));
     for (uint32_t i = 0; i < n_symbols; i++) {
@@ -128,7 +132,7 @@ WM_EXPORT wm_lang *wm_lang_new(const void *ts_language, const uint16_t *flags,
             l->key_name_kind = kind_hashes[i];
             l->key_name_flags = flags[i];
         }
-        if ((flags[i] & WM_F_NUMBER_JS) && !l->key_number_kind)
+        if ((flags[i] & WM_F_KEY_NUMBER) && !l->key_number_kind)
             l->key_number_kind = kind_hashes[i];
     }
     wm_arena_install();
@@ -304,7 +308,7 @@ static int32_t open_unit(walker *w, const seen *n, uint32_t idx, uint32_t *key_s
     return (int32_t)d->n_units++;
 }
 
-static void close_unit(walker *w, int32_t ui, uint16_t flags) {
+static void close_unit(walker *w, int32_t ui, uint32_t flags) {
     wm_doc *d = w->doc;
     wm_unit *u = &d->units[ui];
     u->ev_end = (uint32_t)d->n_ev;
@@ -342,7 +346,7 @@ static int continues_chain(const walker *w, uint16_t op) {
  * the identifier or integer key it equals unquoted, else 0 (stays a
  * string). prettier adds and removes such quotes. */
 static uint64_t quoted_key_kind(const wm_lang *l, const char *t, size_t len,
-                                uint16_t *flags) {
+                                uint32_t *flags) {
     if (len == 0) return 0;
     int ident = 1, digits = 1;
     for (size_t i = 0; i < len; i++) {
@@ -367,10 +371,12 @@ static uint64_t quoted_key_kind(const wm_lang *l, const char *t, size_t len,
  * frame was pushed), 0 if it was handled whole. */
 static int visit(walker *w, const seen *n) {
     const wm_lang *l = w->lang;
-    uint16_t flags = 0;
+    uint32_t flags = 0;
+    uint8_t norm = WM_N_NONE;
     uint64_t kind = l->error_kind_hash;
     if (n->symbol < l->n_symbols) {
         flags = l->flags[n->symbol];
+        norm = l->norms[n->symbol];
         kind = l->kind_hash[n->symbol];
     }
     uint32_t idx = w->doc->n_nodes++;
@@ -379,7 +385,7 @@ static int visit(walker *w, const seen *n) {
     int named = n->named;
     const frame *parent = w->depth ? &w->stack[w->depth - 1] : NULL;
     int leaf = ts_subtree_child_count(sub) == 0 || sub.ptr->visible_child_count == 0 ||
-               (flags & WM_F_STRING_JS);
+               (flags & WM_F_ATOMIC);
 
     syntax_word(w, kind);
     uint64_t raw_hash = 0;
@@ -407,10 +413,10 @@ static int visit(walker *w, const seen *n) {
         if (!skipping) {
             uint64_t text = 0;
             int32_t ident = -1;
-            if (named || (flags & WM_F_STRING_JS)) {
+            if (named || (flags & WM_F_ATOMIC)) {
                 const char *t;
                 size_t len;
-                if (wm_normalize_token(w->src + start, end - start, flags,
+                if (wm_normalize_token(w->src + start, end - start, norm,
                                        &w->scratch, &t, &len) != WM_OK) {
                     w->status = WM_ENOMEM;
                     return 0;
@@ -419,9 +425,9 @@ static int visit(walker *w, const seen *n) {
                 text = t == w->src + start && len == end - start
                            ? (end > start ? raw_hash : wm_xxh64(t, 0, WM_SEED_TEXT))
                            : wm_xxh64(t, len, WM_SEED_TEXT);
-                if ((flags & WM_F_STRING_JS) && parent && (parent->flags & WM_F_KEYED) &&
+                if ((flags & WM_F_ATOMIC) && parent && (parent->flags & WM_F_KEYED) &&
                     parent->key_start == start) {
-                    uint16_t key_flags;
+                    uint32_t key_flags;
                     uint64_t key_kind = quoted_key_kind(l, t, len, &key_flags);
                     if (key_kind) {
                         kind = key_kind;

@@ -16,7 +16,8 @@
 /* The sequence hash: XXH64's 8-byte step folded over 64-bit words as they
  * come, the word count added at the end, then XXH64's avalanche. Used for
  * everything built from hashes (Merkle items, units, the syntax digest),
- * so nothing has to be buffered. Reference: _reference.py:SeqHash. */
+ * so nothing has to be buffered. Reference:
+ * watermark/backend/reference/hashes.py:SeqHash. */
 #define WM_P1 0x9E3779B185EBCA87ULL
 #define WM_P2 0xC2B2AE3D27D4EB4FULL
 #define WM_P3 0x165667B19E3779F9ULL
@@ -72,9 +73,9 @@ typedef struct wm_buf {
 int wm_buf_reserve(wm_buf *b, size_t cap);
 void wm_buf_free(wm_buf *b);
 
-/* Writes the normalized text of a token into *scratch (or points *out at
- * the input when no change is needed). */
-int wm_normalize_token(const char *text, size_t len, uint16_t flags,
+/* Writes the text of a token after the normalizer `norm` (WM_N_*) into
+ * *scratch (or points *out at the input when no change is needed). */
+int wm_normalize_token(const char *text, size_t len, uint8_t norm,
                        wm_buf *scratch, const char **out, size_t *out_len);
 
 #endif

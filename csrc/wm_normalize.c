@@ -1,13 +1,16 @@
 /* Token text normalization: the spellings a formatter may change without
- * changing the program map to one canonical text before hashing.
- *   all tokens  CR LF -> LF (Go drops CR from raw strings; JS template
- *               values normalize CR LF to LF)
- *   JS strings  quotes dropped, escaped quotes unescaped, needless escapes
- *               (`\d` -> `d`) dropped: what prettier rewrites
- *   JS numbers  lower case, no `+`/leading zeros in exponents, no `e0`,
- *               leading `0` before `.`, no trailing fraction zeros or dot
- *   Go numbers  lower case (gofmt lowercases prefixes and exponents),
- *               `0123i` -> `123i` */
+ * changing the program map to one canonical text before hashing. Each
+ * symbol of a language has one normalizer (WM_N_*, from its module under
+ * watermark/languages/):
+ *   every token     CR LF -> LF (raw strings lose CR; template values
+ *                   normalize CR LF to LF)
+ *   WM_N_QUOTED     quotes dropped, escaped quotes unescaped, needless
+ *                   escapes (`\d` -> `d`) dropped: what prettier rewrites
+ *   WM_N_NUMBER     lower case, no `+`/leading zeros in exponents, no `e0`,
+ *                   leading `0` before `.`, no trailing fraction zeros or dot
+ *   WM_N_NUMBER_CASE  lower case (gofmt lowercases prefixes and exponents),
+ *                   `0123i` -> `123i`
+ *   WM_N_CHARS      the characters in byte order (regex flags: a set) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +37,7 @@ static inline char lower(char c) {
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-static int is_kept_js_escape(unsigned char d) {
+static int is_kept_escape(unsigned char d) {
     return d == '\n' || d == '\r' || (d >= '0' && d <= '7') || d == '\\' ||
            d == 'b' || d == 'f' || d == 'n' || d == 'r' || d == 't' ||
            d == 'u' || d == 'v' || d == 'x';
@@ -49,7 +52,7 @@ static size_t put_crlf_free(char *o, const char *s, size_t n) {
     return k;
 }
 
-static size_t js_string(char *o, const char *s, size_t n) {
+static size_t norm_quoted(char *o, const char *s, size_t n) {
     if (n < 2) return put_crlf_free(o, s, n);
     const unsigned char *c = (const unsigned char *)s + 1;
     size_t m = n - 2, k = 0;
@@ -66,7 +69,7 @@ static size_t js_string(char *o, const char *s, size_t n) {
         if (d == '\'' || d == '"') {
             o[k++] = (char)d;
             i += 2;
-        } else if (is_kept_js_escape(d)) {
+        } else if (is_kept_escape(d)) {
             o[k++] = '\\';
             o[k++] = (char)d;
             i += 2;
@@ -81,7 +84,7 @@ static size_t js_string(char *o, const char *s, size_t n) {
     return k;
 }
 
-static size_t js_number(char *o, const char *s, size_t n) {
+static size_t norm_number(char *o, const char *s, size_t n) {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) o[i] = lower(s[i]);
     k = n;
@@ -120,7 +123,7 @@ static size_t js_number(char *o, const char *s, size_t n) {
     return out;
 }
 
-static size_t go_number(char *o, const char *s, size_t n) {
+static size_t norm_number_case(char *o, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) o[i] = lower(s[i]);
     if (n >= 2 && o[n - 1] == 'i' && o[0] == '0') {
         for (size_t i = 0; i + 1 < n; i++)
@@ -133,8 +136,8 @@ static size_t go_number(char *o, const char *s, size_t n) {
     return n;
 }
 
-/* Regex flags in byte order (`/x/ig` and `/x/gi` are one regex). */
-static size_t js_flags(char *o, const char *s, size_t n) {
+/* Characters in byte order (regex flags: `/x/ig` and `/x/gi` are one regex). */
+static size_t norm_chars(char *o, const char *s, size_t n) {
     if (n > 64) return put_crlf_free(o, s, n);
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -145,26 +148,25 @@ static size_t js_flags(char *o, const char *s, size_t n) {
     return n;
 }
 
-int wm_normalize_token(const char *text, size_t len, uint16_t flags,
+int wm_normalize_token(const char *text, size_t len, uint8_t norm,
                        wm_buf *scratch, const char **out, size_t *out_len) {
-    uint16_t kind = flags & (WM_F_STRING_JS | WM_F_NUMBER_JS | WM_F_NUMBER_GO | WM_F_FLAGS_JS);
-    if (!kind && !memchr(text, '\r', len)) {
+    if (norm == WM_N_NONE && !memchr(text, '\r', len)) {
         *out = text;
         *out_len = len;
         return WM_OK;
     }
-    /* every normalization only shrinks, except js_number's leading 0 */
+    /* every normalization only shrinks, except norm_number's leading 0 */
     if (wm_buf_reserve(scratch, len + 8) != WM_OK) return WM_ENOMEM;
     char *o = scratch->data;
     size_t k;
-    if (kind == WM_F_STRING_JS)
-        k = js_string(o, text, len);
-    else if (kind == WM_F_NUMBER_JS && len < 500)
-        k = js_number(o, text, len);
-    else if (kind == WM_F_NUMBER_GO)
-        k = go_number(o, text, len);
-    else if (kind == WM_F_FLAGS_JS)
-        k = js_flags(o, text, len);
+    if (norm == WM_N_QUOTED)
+        k = norm_quoted(o, text, len);
+    else if (norm == WM_N_NUMBER && len < 500)
+        k = norm_number(o, text, len);
+    else if (norm == WM_N_NUMBER_CASE)
+        k = norm_number_case(o, text, len);
+    else if (norm == WM_N_CHARS)
+        k = norm_chars(o, text, len);
     else
         k = put_crlf_free(o, text, len);
     *out = o;
@@ -172,12 +174,12 @@ int wm_normalize_token(const char *text, size_t len, uint16_t flags,
     return WM_OK;
 }
 
-WM_EXPORT uint64_t wm_token_hash(const char *text, size_t len, uint16_t flags) {
+WM_EXPORT uint64_t wm_token_hash(const char *text, size_t len, uint8_t norm) {
     wm_buf scratch = {0};
     const char *t;
     size_t n;
     uint64_t h;
-    if (wm_normalize_token(text, len, flags, &scratch, &t, &n) != WM_OK)
+    if (wm_normalize_token(text, len, norm, &scratch, &t, &n) != WM_OK)
         h = 0;
     else
         h = wm_xxh64(t, n, WM_SEED_TEXT);

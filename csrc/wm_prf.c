@@ -1,6 +1,6 @@
 /* SipHash-2-4 (Aumasson & Bernstein, 2012): the keyed PRF behind carrier
  * identities, carrier selection and every recipient's bits. Keys are the
- * 128-bit sub-keys derived in watermark/_keys.py; the tests hold this code
+ * 128-bit sub-keys derived in watermark/core/keys.py; the tests hold this code
  * to the paper's test vectors and to the Python reference. */
 #include <string.h>
 

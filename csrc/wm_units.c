@@ -15,7 +15,7 @@
  *                                                  seed WM_SEED_RENAMED
  * so `renamed` is unchanged by a consistent renaming and still tells
  * `a = a + b` from `a = b + b`.
- * Reference: watermark/_reference.py:hash_units. */
+ * Reference: watermark/backend/reference/walk.py:hash_units. */
 #include <stdlib.h>
 #include <string.h>
 

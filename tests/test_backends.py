@@ -11,6 +11,7 @@ import os
 import random
 import subprocess
 import sys
+import types
 from array import array
 from pathlib import Path
 
@@ -22,10 +23,10 @@ from hypothesis import strategies as st
 from strategies import layouts, programs, render
 
 import watermark
-from watermark import backend
+from watermark import backend, languages
 from watermark.backend import contract
 from watermark.backend.reference import ReferenceBackend, hashes, walk
-from watermark.core import carriers, codes, languages
+from watermark.core import carriers, codes
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = watermark.Key(bytes(range(32)))
@@ -133,10 +134,10 @@ _TOKEN_BYTES = st.binary(max_size=40) | st.text(
 ).map(lambda s: s.encode())
 
 
-@given(_TOKEN_BYTES, st.sampled_from([0, contract.WM_F_STRING_JS, contract.WM_F_NUMBER_JS,
-                                       contract.WM_F_NUMBER_GO, contract.WM_F_FLAGS_JS]))
-def test_token_normalization_agrees(text, flags):
-    assert _native().token_hash(text, flags) == REFERENCE.token_hash(text, flags)
+@given(_TOKEN_BYTES, st.sampled_from([contract.WM_N_NONE, contract.WM_N_QUOTED, contract.WM_N_NUMBER,
+                                       contract.WM_N_NUMBER_CASE, contract.WM_N_CHARS]))
+def test_token_normalization_agrees(text, norm):
+    assert _native().token_hash(text, norm) == REFERENCE.token_hash(text, norm)
 
 
 @st.composite
@@ -196,10 +197,14 @@ def test_unit_hashing_rejects_ranges_that_cut_an_item(which):
         _backend(which).hash_units(walk.pack_events(events), 3, _units([(0, 2)]), 1, 0)
 
 
+# rules with no class for any symbol
+NO_RULES = types.SimpleNamespace(classes=array("I", [0]), options=0, guard=None)
+
+
 # ---- fingerprints ----------------------------------------------------------------
 
 def _fingerprints_agree(language: str, data: bytes) -> None:
-    grammar = languages.load(language)
+    grammar = languages.get(language).tables
     a = _native().fingerprint(grammar, data, with_spans=True)
     b = REFERENCE.fingerprint(grammar, data, with_spans=True)
     assert a == b
@@ -270,7 +275,7 @@ def test_prints_are_blind_to_layout_comments_and_renaming():
 
 @given(programs(), layouts())
 def test_prints_agree_on_generated_programs(program, layout):
-    grammar = languages.load(program.language)
+    grammar = languages.get(program.language).tables
     data = render(program, layout)
     a = _native().fingerprint(grammar, data, winnow=(23, 17))
     b = REFERENCE.fingerprint(grammar, data, winnow=(23, 17))
@@ -280,7 +285,7 @@ def test_prints_agree_on_generated_programs(program, layout):
 @pytest.mark.corpus
 def test_prints_agree_on_real_files():
     for path in sample(go_files(), 6, seed=2, max_bytes=60_000) + sample(js_files(), 4, seed=2, max_bytes=60_000):
-        grammar = languages.load("go" if path.suffix == ".go" else "javascript")
+        grammar = languages.get("go" if path.suffix == ".go" else "javascript").tables
         data = path.read_bytes()
         a = _native().fingerprint(grammar, data, winnow=(23, 17))
         b = REFERENCE.fingerprint(grammar, data, winnow=(23, 17))
@@ -311,10 +316,9 @@ def _boundaries_agree(fp) -> tuple[array, array]:
     """Both backends find the same boundaries, strict and lenient; returns
     the strict ones. Leniency only adds boundaries: every strict one is
     there with the same identity words and the same bit."""
-    go = contract.WM_B_GO if fp.language == "go" else 0
     found = []
-    for flags in (go, go | contract.WM_B_LENIENT):
-        args = (fp.records, fp.unit_count, fp.node_count, fp.source, carriers.rule_classes(fp.language), flags)
+    for flags in (0, contract.WM_B_LENIENT):
+        args = (fp.records, fp.unit_count, fp.node_count, fp.source, languages.get(fp.language).tables, flags)
         native_words, native_gaps = _native().boundaries(*args)
         assert (native_words, native_gaps) == REFERENCE.boundaries(*args)
         found.append((native_words, native_gaps))
@@ -380,8 +384,8 @@ def test_gaps_outside_the_source_are_refused(which):
         bad = contract.UNIT_STRUCT.pack(*contract.UnitRecord(
             exact=0, renamed=0, skeleton=0, ev_begin=0, ev_end=0, start_byte=0, end_byte=99, start_row=0, end_row=0,
             name_start=0, name_end=0, parent=-1, node=0, parent_node=0, symbol=0, has_error=0, reserved=0))
-        b.boundaries(bad + bad, 2, 1, b"x", array("H", [0]), contract.WM_B_GO)
-    one = b.boundaries(bad, 1, 1, b"x", array("H", [0]), contract.WM_B_GO)
+        b.boundaries(bad + bad, 2, 1, b"x", NO_RULES, 0)
+    one = b.boundaries(bad, 1, 1, b"x", NO_RULES, 0)
     assert one == (array("Q"), array("Q"))  # one unit: no pair
 
 

@@ -15,11 +15,10 @@ from hypothesis import strategies as st
 from strategies import layouts, programs, render
 
 import watermark
-from watermark import demo
+from watermark import demo, languages
 from watermark.backend import BACKEND
 from watermark.backend.contract import WM_EV_TOKEN, WM_SEED_TEXT
 from watermark.cli import main
-from watermark.core import languages
 from watermark.diff import CLASSES, STATUSES
 from watermark.diff import entities as _entities
 from watermark.diff import script as _script
@@ -355,14 +354,14 @@ def test_syntax_errors_are_diffed_where_they_parse_and_reported(tmp_path):
 
 def test_event_spans_point_at_the_tokens():
     data = JS_FN.encode()
-    parsed = BACKEND.fingerprint(languages.load("javascript"), data, with_spans=True)
+    parsed = BACKEND.fingerprint(languages.get("javascript").tables, data, with_spans=True)
     view = _entities.FileView("f.js", "javascript", data)
     assert parsed.spans is not None and len(parsed.spans) == 8 * parsed.n_events
     checked = 0
-    for i in range(view.n_events):
+    for i in range(view.events.n):
         if view.op(i) == WM_EV_TOKEN and view.kind(i) == "identifier":
-            start, end = view.sp[2 * i], view.sp[2 * i + 1]
-            assert BACKEND.xxh64(data[start:end], WM_SEED_TEXT) == view.ev[3 * i + 1]
+            start, end = view.events.span(i)
+            assert BACKEND.xxh64(data[start:end], WM_SEED_TEXT) == view.events.text(i)
             checked += 1
     assert checked > 10
 

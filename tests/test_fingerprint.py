@@ -9,7 +9,8 @@ from hypothesis import given
 from strategies import layouts, plain_layout, programs, render
 
 import watermark
-from watermark.core import languages as _languages
+from watermark import languages as _languages
+from watermark.languages.base import unknown_kinds
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -19,12 +20,12 @@ def hashes(fp):
 
 
 def test_languages_lists_go_and_javascript():
-    assert watermark.languages() == ["go", "javascript"]
+    assert watermark.languages.names() == ["go", "javascript"]
 
 
 @pytest.mark.parametrize("name", ["go", "javascript"])
 def test_registry_kinds_all_exist_in_the_grammar(name):
-    assert _languages.check_spec_kinds(_languages.load(name)) == []
+    assert unknown_kinds(_languages.get(name)) == []
 
 
 @pytest.mark.parametrize("path,language", [("a.go", "go"), ("x/y.js", "javascript"), ("m.mjs", "javascript"),

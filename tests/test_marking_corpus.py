@@ -17,8 +17,8 @@ import tree_sitter
 from corpus import corpus_root, go_files, gofumpt_list, js_files, mangle_go, sample, tool
 
 import watermark
+from watermark import languages as _languages
 from watermark.core import carriers as _carriers
-from watermark.core import languages as _languages
 from watermark.core import marks as _watermark
 
 pytestmark = pytest.mark.corpus
@@ -73,7 +73,7 @@ def test_every_corpus_file_keeps_its_tree():
     """Checked by an independent parse: py-tree-sitter's node kinds and token texts."""
     checked = 0
     for files, language in ((go_files(), "go"), (js_files(), "javascript")):
-        parser = tree_sitter.Parser(_languages.load(language).ts_language)
+        parser = tree_sitter.Parser(_languages.get(language).tables.ts_language)
         for i, path in enumerate(files):
             data = path.read_bytes()
             result = watermark.embed(data, KEY, "alice", language=language)

@@ -248,9 +248,7 @@ def test_the_tree_bound_holds_under_any_dependence():
 
 
 def test_a_file_p_value_is_the_share_of_background_files_as_similar():
-    from watermark.core import background
-
-    sims = background.SIMILARITY["go"]
+    sims = watermark.languages.get("go").background
     n = len(sims)
     assert prov_module.file_p("go", 1.01) == pytest.approx(1 / (n + 1))  # beyond every measured file
     assert prov_module.file_p("go", 0.0) == pytest.approx(1.0)

@@ -10,18 +10,17 @@ Public API (everything else is private):
     Registry(path)                                      SQLite record of releases
     trace(suspect, key, registry) -> TraceReport        who leaked it
     fingerprint(source, language=None, path=None) -> FileFingerprint
-    languages() -> list of supported language names
+    languages.names() -> the supported languages (watermark.languages: one module each)
     native_info() -> {"native": bool, "version": str, ...}
 """
 from __future__ import annotations
 
 from importlib import metadata as _metadata
 
-from . import backend
+from . import backend, languages
 from .core.codes import Code
 from .core.fingerprint import FileFingerprint, Unit, fingerprint
 from .core.keys import Key
-from .core.languages import languages
 from .core.marks import EmbedResult, Observation, Observations, Verdict, embed, extract, verify
 from .diff import FunctionDiff, TreeDiff, diff
 from .errors import (

@@ -361,7 +361,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    print(json.dumps({**native_info(), "languages": languages()}, indent=2))
+    print(json.dumps({**native_info(), "languages": languages.names()}, indent=2))
     return EXIT_OK
 
 
@@ -429,7 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("fingerprint", help="AST-node hash fingerprints of source files")
     p.add_argument("paths", nargs="+", metavar="FILE")
-    p.add_argument("--language", help="go or javascript (default: from the extension)")
+    p.add_argument("--language", help=f"one of {', '.join(languages.names())}, or an alias (default: from the "
+                   "extension)")
     p.add_argument("--units", action="store_true", help="list every unit with its hashes")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(run=_fingerprint)
@@ -463,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("suspect", metavar="SUSPECT", help="directory, archive, file, or - for stdin")
         if name == "verify":
             p.add_argument("--recipient", dest="recipient_name", required=True, metavar="NAME")
-        p.add_argument("--language", choices=languages(),
+        p.add_argument("--language", choices=languages.names(),
                        help="read stdin, and every file, as this language (default: each file by its extension, "
                        "or by its content when the extension is not a known one)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -506,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     p.add_argument("--only", metavar="CLASS", action="append",
                    help="report only functions with this change class or status (repeat, or comma-separate)")
-    p.add_argument("--language", choices=languages(), help="read every file as this language")
+    p.add_argument("--language", choices=languages.names(), help="read every file as this language")
     p.add_argument("--jobs", type=_count(1), metavar="N", help="worker processes (default: every core)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     p.add_argument("--progress", action="store_true", help="a progress line on a terminal's stderr")

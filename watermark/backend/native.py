@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import NativeBuildError, SourceError, WatermarkError
 from . import contract
-from .protocol import Grammar, Parsed
+from .protocol import Grammar, Parsed, Rules
 
 _REBUILD = "rebuild it with `pip install -e .` (or `pip install --force-reinstall .`)"
 IDENTITY_WORDS = contract.WM_IDENTITY_WORDS
@@ -110,8 +110,8 @@ class NativeBackend:
         buf = self._ffi.new("uint64_t[]", list(words) or [0])
         return int(self._lib.wm_seqhash(buf, len(words), seed))
 
-    def token_hash(self, text: bytes, flags: int) -> int:
-        return int(self._lib.wm_token_hash(text, len(text), flags))
+    def token_hash(self, text: bytes, norm: int) -> int:
+        return int(self._lib.wm_token_hash(text, len(text), norm))
 
     def hash_units(self, events: bytes, n_events: int, units: bytearray, n_units: int, n_idents: int) -> None:
         ffi = self._ffi
@@ -130,7 +130,8 @@ class NativeBackend:
             status = ffi.new("int *")
             handle = lib.wm_lang_new(
                 ffi.cast("const void *", grammar.ts_language_address()),
-                ffi.from_buffer("uint16_t[]", grammar.flags),
+                ffi.from_buffer("uint32_t[]", grammar.flags),
+                ffi.from_buffer("uint8_t[]", grammar.norms),
                 ffi.from_buffer("uint64_t[]", grammar.kind_hashes),
                 ffi.from_buffer("uint16_t[]", grammar.fields),
                 len(grammar.flags), grammar.error_kind_hash, status)
@@ -208,7 +209,7 @@ class NativeBackend:
 
     # ---- carriers --------------------------------------------------------------------
 
-    def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, classes: array,
+    def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, rules: Rules,
                    flags: int) -> tuple[array, array]:
         ffi = self._ffi
         if len(records) < n_units * contract.UNIT_STRUCT.size:
@@ -216,9 +217,10 @@ class NativeBackend:
         words = array("Q", bytes(8 * IDENTITY_WORDS * n_units))
         gaps = array("Q", bytes(24 * n_units))
         count = ffi.new("size_t *")
+        keyword, literal = rules.guard or (ffi.NULL, ffi.NULL)
         _check(self._lib.wm_boundaries(
             ffi.from_buffer("wm_unit[]", records), n_units, n_nodes, source, len(source),
-            ffi.from_buffer("uint16_t[]", classes), len(classes), flags,
+            ffi.from_buffer("uint32_t[]", rules.classes), len(rules.classes), rules.options, keyword, literal, flags,
             ffi.from_buffer("uint64_t[]", words, require_writable=True),
             ffi.from_buffer("uint64_t[]", gaps, require_writable=True), count), "boundaries")
         n = count[0]

@@ -18,14 +18,17 @@ import tree_sitter
 
 
 class Grammar(Protocol):
-    """What a backend needs of a loaded language (core.languages.Language)."""
+    """What a backend needs of a language's grammar tables
+    (languages.base.Tables)."""
 
     @property
     def name(self) -> str: ...
     @property
     def ts_language(self) -> tree_sitter.Language: ...
     @property
-    def flags(self) -> array: ...  # uint16 WM_F_* per symbol
+    def flags(self) -> array: ...  # uint32 WM_F_* per symbol
+    @property
+    def norms(self) -> array: ...  # uint8 WM_N_* per symbol
     @property
     def kind_hashes(self) -> array: ...  # uint64 per symbol
     @property
@@ -33,6 +36,17 @@ class Grammar(Protocol):
     @property
     def error_kind_hash(self) -> int: ...
     def ts_language_address(self) -> int: ...
+
+
+class Rules(Protocol):
+    """A language's carrier rules as the scan reads them (languages.base.Tables)."""
+
+    @property
+    def classes(self) -> array: ...  # uint32 WM_C_* per symbol
+    @property
+    def options(self) -> int: ...  # WM_O_*
+    @property
+    def guard(self) -> tuple[bytes, bytes] | None: ...  # (keyword, literal) of the guard pattern
 
 
 @dataclass(frozen=True)
@@ -68,7 +82,7 @@ class Backend(Protocol):
     # ---- hashing (wm_xxh64.c, wm_normalize.c, wm_units.c) --------------------
     def xxh64(self, data: bytes, seed: int = 0) -> int: ...
     def seqhash(self, words: Sequence[int], seed: int) -> int: ...
-    def token_hash(self, text: bytes, flags: int) -> int: ...
+    def token_hash(self, text: bytes, norm: int) -> int: ...
     def hash_units(self, events: bytes, n_events: int, units: bytearray, n_units: int,
                    n_idents: int) -> None: ...
 
@@ -83,8 +97,8 @@ class Backend(Protocol):
     def prf(self, key: bytes, words: array, stride: int) -> array: ...
 
     # ---- carriers (wm_carriers.c) --------------------------------------------
-    def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, classes: array,
-                   flags: int) -> tuple[array, array]: ...  # WM_B_GO | WM_B_LENIENT
+    def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, rules: Rules,
+                   flags: int) -> tuple[array, array]: ...  # flags: WM_B_LENIENT
     def read_bits(self, source: bytes, gaps: array) -> bytearray: ...
     def set_bits(self, source: bytes, gaps: array, bits: bytes) -> tuple[bytes, int, int]: ...
 

@@ -10,9 +10,9 @@ whitespace, blank lines, indentation, line endings or comments:
             the unit: a consistent renaming leaves it unchanged
   skeleton  node kinds only
 
-Formatter-controlled spellings are normalized before hashing (see
-watermark/core/languages.py and csrc/wm_normalize.c), so gofmt and prettier
-leave every hash unchanged.
+Formatter-controlled spellings are normalized before hashing (each
+language's module under watermark/languages/ says which, csrc/wm_normalize.c
+how), so formatters leave every hash unchanged.
 """
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
+from .. import languages
 from ..backend import BACKEND
 from ..backend.contract import UNIT_STRUCT, UnitRecord
-from . import languages
 from .source import as_bytes
 
 
@@ -78,7 +78,7 @@ class FileFingerprint:
 
     @cached_property
     def units(self) -> list[Unit]:
-        kind_name, data = languages.load(self.language).kind_name, self.source
+        kind_name, data = languages.get(self.language).tables.kind_name, self.source
         return [
             Unit(kind_name(symbol), _name(data, ns, ne), sb, eb, sr + 1, er + 1, bool(err), exact, renamed, skel,
                  parent if parent >= 0 else None, pnode)
@@ -130,7 +130,7 @@ def column(records: bytes, field: str) -> Sequence[int]:
 @functools.cache
 def symbols_of(language: str, kinds: frozenset[str]) -> frozenset[int]:
     """The grammar's symbols of these kind names."""
-    return frozenset(i for i, n in enumerate(languages.load(language).kind_names) if n in kinds)
+    return languages.get(language).tables.symbols(kinds)
 
 
 def records_of(records: bytes, symbols: frozenset[int]) -> list[tuple[int, UnitRecord]]:
@@ -152,19 +152,20 @@ def fingerprint(
 ) -> FileFingerprint:
     """Fingerprint one file.
 
-    The language comes from `language` ("go", "javascript") or from the
-    extension of `path`; an unknown one raises UnsupportedLanguageError.
+    The language comes from `language` (a name of `languages.names()`, or
+    an alias) or from the extension of `path`; an unknown one raises
+    UnsupportedLanguageError.
     Files with syntax errors are fingerprinted too: the units that contain
     ERROR or MISSING nodes have `has_error` set. `winnow` = (k, w) also
     computes the provenance fingerprints (`prints`, core/provenance.py) in
     the same pass.
     """
-    spec = languages.spec_for(language, path)
+    lang = languages.resolve(language, path)
     data = as_bytes(source, path)
-    parsed = BACKEND.fingerprint(languages.load(spec.name), data, winnow=winnow)
+    parsed = BACKEND.fingerprint(lang.tables, data, winnow=winnow)
     exact, renamed, skeleton, digest = parsed.hashes
     return FileFingerprint(
-        language=spec.name, path=None if path is None else str(path), size=len(data),
+        language=lang.name, path=None if path is None else str(path), size=len(data),
         exact=exact, renamed=renamed, skeleton=skeleton, syntax_digest=digest,
         has_error=parsed.has_error, node_count=parsed.n_nodes, unit_count=parsed.n_units,
         records=parsed.records, source=data, prints=parsed.prints or b"",

@@ -13,18 +13,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, overload
 
+from .. import languages
 from ..backend import BACKEND
 from ..errors import SourceError
-from . import carriers, languages, reading
+from . import carriers, reading
 from .codes import Code, Score, check_level, prf, recipient_bits, score
 from .fingerprint import FileFingerprint, fingerprint
 from .keys import Key
-
-# Fraction of eligible boundaries that carry a bit: 3/4 of them (258 per
-# 1,000 lines of the Go stdlib, 289 of the JS corpus), so about 190-215
-# carriers and 100-110 changed lines per 1,000 lines; chosen from the density
-# sweep of benchmarks/robustness.py (README, "Defaults, and why").
-DEFAULT_DENSITY = {"go": 0.75, "javascript": 0.75}
 
 _TWO64 = 1 << 64
 
@@ -49,7 +44,7 @@ def check_density(density: float) -> float:
 
 def density_for(density: float | None, language: str) -> float:
     """`density` (checked), or the language's default."""
-    return DEFAULT_DENSITY[language] if density is None else float(check_density(density))
+    return languages.get(language).carriers.density if density is None else float(check_density(density))
 
 
 def _select(fp: FileFingerprint, key: Key, density: float) -> _Carriers:
@@ -213,11 +208,11 @@ def extract(source: bytes | str, key: Key, *, language: str | None = None,
         chosen = _select(fp, key, density_for(density, fp.language))
         return Observations(chosen.identities, BACKEND.read_bits(fp.source, chosen.gaps))
     data = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else bytes(source)
-    if language is None:
-        language = languages.language_of(path)
-    lang = languages.spec_for(language, None).name if language else reading.guess_language(data, least=0.0)
+    known = languages.get(language) if language is not None else languages.for_path(path)
+    lang = known.name if known is not None else reading.guess_language(data, least=0.0)
     if lang is None:
-        raise SourceError(f"{path + ': ' if path else ''}neither Go nor JavaScript")
+        raise SourceError(f"{path + ': ' if path else ''}not in a language watermark reads "
+                          f"({', '.join(languages.names())})")
     got = reading.read(data, lang, path)
     if isinstance(got, str):
         raise SourceError(f"{path + ': ' if path else ''}{got}")

@@ -22,15 +22,12 @@ import struct
 from array import array
 from collections.abc import Iterable
 
+from .. import languages
 from .fingerprint import FileFingerprint
 
 K, W = 23, 17
 WINNOW = (K, W)
 
-FUNCTION_KINDS = frozenset({
-    "function_declaration", "method_declaration", "type_spec",  # Go (function_declaration: JS too)
-    "generator_function_declaration", "class_declaration", "method_definition",  # JS
-})
 _FUNCTION = struct.Struct("<QQII")  # renamed, skeleton, start line, end line
 
 
@@ -45,7 +42,8 @@ def functions(fp: FileFingerprint) -> bytes:
     """The function-level units, packed (renamed, skeleton, start, end line):
     those of more than one line (one-liners are idioms, not evidence)."""
     return b"".join(_FUNCTION.pack(r.renamed, r.skeleton, r.start_row + 1, r.end_row + 1)
-                    for _i, r in fp.records_of(FUNCTION_KINDS) if r.end_row > r.start_row)
+                    for _i, r in fp.records_of(languages.get(fp.language).entities.function_kinds)
+                    if r.end_row > r.start_row)
 
 
 def unpack_functions(blob: bytes) -> list[tuple[int, int, int, int]]:

@@ -31,9 +31,10 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 
+from .. import languages
 from ..backend import BACKEND
 from ..errors import SourceError
-from . import carriers, languages, provenance
+from . import carriers, provenance
 from .fingerprint import fingerprint
 from .source import MAX_SOURCE_BYTES
 
@@ -45,7 +46,6 @@ _FILLER_MIN = 8
 
 _CR_LF = re.compile(rb"\r+\n")
 _FF_VT = re.compile(rb"[\f\v]+(?=[ \t]*\r*\n)")
-_SEPARATORS = re.compile(b"\xe2\x80[\xa8\xa9]")  # U+2028, U+2029 in UTF-8
 _SOURCE_MAP = re.compile(rb"^[ \t]*(?://[#@][ \t]*source(?:Mapping)?URL=[^\n]*"  # the whole line goes
                          rb"|/\*[#@][ \t]*source(?:Mapping)?URL=[^*]*\*/)[ \t\r]*(?:\n|\Z)", re.MULTILINE)
 _TRAILING = re.compile(rb"//(?:[^/\n]|/(?!/))*$", re.MULTILINE)  # a line's last `//` to its end
@@ -92,8 +92,10 @@ def readable(data: bytes, language: str) -> tuple[bytes, list[str]]:
         data = data.replace(b"\0", "\ufffd".encode())
         notes.append(f"{damaged} NUL or invalid UTF-8 byte{'s' if damaged != 1 else ''} replaced")
     odd = False
-    if language == "javascript" and len(_SEPARATORS.findall(data)) > data.count(b"\n"):
-        data = _SEPARATORS.sub(b"\n", data)  # U+2028 / U+2029 as the line ends (not inside a string here and there)
+    separators = languages.get(language).reading.line_separators
+    if separators and sum(data.count(s) for s in separators) > data.count(b"\n"):
+        for s in separators:  # the language's other line ends as the line ends (not inside a string here and there)
+            data = data.replace(s, b"\n")
         odd = True
     if b"\n\r" in data and data.count(b"\n\r") > data.count(b"\r\n") // 2 + data.count(b"\n") // 2:
         data = data.replace(b"\n\r", b"\n")  # `\n\r` line ends: one line break each
@@ -223,7 +225,7 @@ def guess_language(data: bytes, *, least: float = 0.8) -> str | None:
     if sniff.count(b"\0") > max(4, len(sniff) // 100) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None  # binary: more than a few NULs (a leaker's one NUL in a comment is not binary)
     best, best_good = None, 0
-    for lang in languages.languages():
+    for lang in languages.names():
         text, _notes = readable(head, lang)
         try:
             fp = fingerprint(text, language=lang)

@@ -107,11 +107,11 @@ def reformat_tree(tree: str | os.PathLike) -> None:
     prettier: indentation turned into spaces and every line end into
     `\\r\\n` (a leaker's editor on another system). A file whose
     fingerprint this would change (a multi-line string) is left as it is."""
+    from .. import languages
     from ..core.fingerprint import fingerprint
-    from ..core.languages import language_of
 
     for path in sorted(Path(tree).rglob("*")):
-        if not path.is_file() or language_of(path.name) is None:
+        if not path.is_file() or languages.for_path(path.name) is None:
             continue
         data = path.read_bytes()
         out = []
@@ -126,10 +126,10 @@ def reformat_tree(tree: str | os.PathLike) -> None:
 def strip_blank_lines(tree: str | os.PathLike) -> None:
     """Every blank line of every Go and JS file removed: what
     `sed -i '/^[[:space:]]*$/d'` does, and every mark is gone."""
-    from ..core.languages import language_of
+    from .. import languages
 
     for path in sorted(Path(tree).rglob("*")):
-        if path.is_file() and language_of(path.name) is not None:
+        if path.is_file() and languages.for_path(path.name) is not None:
             path.write_bytes(b"".join(line for line in _lines(path.read_bytes()) if line.strip()))
 
 

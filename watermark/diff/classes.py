@@ -6,11 +6,10 @@ class; README "watermark diff" says what each one means):
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..core import languages
+from ..languages.base import ChangeKinds, Language
 from .entities import FileView, Node, preorder
 from .script import Action
 
@@ -24,64 +23,7 @@ CLASSES = (
 SEVERITY = {c: i for i, c in enumerate(CLASSES)}
 __doc__ = (__doc__ or "") + "\n  " + "\n  ".join(CLASSES) + "\n"
 
-
-@dataclass(frozen=True)
-class Kinds:
-    """The node kinds each class looks for, in one language."""
-
-    branches: frozenset[str]
-    loops: frozenset[str]
-    calls: frozenset[str]
-    assignments: frozenset[str]
-    fields: frozenset[str]  # assignment targets that are fields
-    literals: frozenset[str]
-    identifiers: frozenset[str]
-    statements: frozenset[str]
-    errors: frozenset[str]  # error handling by kind (JS try / catch / throw)
-    functions: frozenset[str]
-    bodies: frozenset[str]
-
-
 _ASSIGNMENTS = frozenset({"field-assignment-changed", "assignment-changed"})
-_STATEMENT_LISTS = frozenset({"statement_list", "block", "statement_block"})  # a whole body's statements
-_SHORT_CIRCUIT = frozenset({"&&", "||", "??"})
-_GO_ERR = re.compile(rb"\b\w*err\w*\s*[!=]=\s*nil\b|\bnil\s*[!=]=\s*\w*err\w*\b", re.IGNORECASE)
-
-KINDS = {
-    "go": Kinds(
-        branches=frozenset("""if_statement expression_switch_statement type_switch_statement select_statement
-                           expression_case type_case communication_case default_case""".split()),
-        loops=frozenset({"for_statement"}),
-        calls=frozenset({"call_expression"}),
-        assignments=frozenset({"assignment_statement", "short_var_declaration", "inc_statement", "dec_statement",
-                               "var_spec", "const_spec"}),
-        fields=frozenset({"selector_expression"}),
-        literals=frozenset("""int_literal float_literal imaginary_literal rune_literal interpreted_string_literal
-                           raw_string_literal true false nil iota""".split()),
-        identifiers=frozenset(languages.spec_for("go", None).identifier_kinds),
-        statements=frozenset(languages.spec_for("go", None).unit_kinds),
-        errors=frozenset(),
-        functions=frozenset({"function_declaration", "method_declaration", "func_literal"}),
-        bodies=frozenset({"block"}),
-    ),
-    "javascript": Kinds(
-        branches=frozenset("""if_statement switch_statement switch_case switch_default ternary_expression
-                           else_clause""".split()),
-        loops=frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"}),
-        calls=frozenset({"call_expression", "new_expression"}),
-        assignments=frozenset({"assignment_expression", "augmented_assignment_expression", "update_expression",
-                               "variable_declarator"}),
-        fields=frozenset({"member_expression", "subscript_expression"}),
-        literals=frozenset("""string number template_string string_fragment regex regex_pattern true false null
-                           undefined""".split()),
-        identifiers=frozenset(languages.spec_for("javascript", None).identifier_kinds),
-        statements=frozenset(languages.spec_for("javascript", None).unit_kinds),
-        errors=frozenset({"try_statement", "catch_clause", "finally_clause", "throw_statement"}),
-        functions=frozenset({"function_declaration", "generator_function_declaration", "method_definition",
-                             "function_expression", "function", "arrow_function", "generator_function"}),
-        bodies=frozenset({"statement_block"}),
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -93,55 +35,27 @@ class Site:
     suspect_lines: tuple[int, int] | None
 
 
-def _is_branch(n: Node, k: Kinds) -> bool:
-    return n.kind in k.branches or (n.kind == "token" and n.label in _SHORT_CIRCUIT)
+def _is_branch(n: Node, k: ChangeKinds) -> bool:
+    return n.kind in k.branches or (n.kind == "token" and n.label in k.short_circuits)
 
 
-def _is_field_target(assign: Node, k: Kinds) -> bool:
-    """Whether an assignment's target is a field (Go selector, JS member)."""
+def _is_field_target(assign: Node, k: ChangeKinds) -> bool:
+    """Whether an assignment's target is a field (a selector, a member)."""
     named = [c for c in assign.children if c.kind != "token"]
     if not named:
         return False
     left = named[0]
     if left.kind in k.fields:
         return True
-    return left.kind == "expression_list" and any(c.kind in k.fields for c in left.children)
-
-
-def _header(child: Node, parent: Node, language: str) -> bool:
-    """Whether `child` is in the condition / header of a control node."""
-    kids = parent.children
-    kind = parent.kind
-    if language == "go":
-        if kind in ("if_statement", "for_statement"):
-            stop = next((i for i, c in enumerate(kids) if c.kind == "block"), len(kids))
-        elif kind in ("expression_switch_statement", "type_switch_statement", "select_statement"):
-            stop = next((i for i, c in enumerate(kids) if c.kind == "token" and c.label == "{"), len(kids))
-        elif kind in ("expression_case", "type_case", "communication_case"):
-            stop = next((i for i, c in enumerate(kids) if c.kind == "token" and c.label == ":"), len(kids))
-        else:
-            return False
-        return kids.index(child) < stop if child in kids else False
-    if kind in ("if_statement", "while_statement", "switch_statement", "with_statement", "ternary_expression"):
-        first = next((c for c in kids if c.kind != "token"), None)
-        return child is first
-    if kind in ("for_statement", "for_in_statement"):
-        stop = next((i for i, c in enumerate(kids) if c.kind == "token" and c.label == ")"), len(kids))
-        return kids.index(child) < stop if child in kids else False
-    if kind == "do_statement":
-        at = next((i for i, c in enumerate(kids) if c.kind == "token" and c.label == "while"), len(kids))
-        return kids.index(child) > at if child in kids else False
-    if kind == "switch_case":
-        stop = next((i for i, c in enumerate(kids) if c.kind == "token" and c.label == ":"), len(kids))
-        return kids.index(child) < stop if child in kids else False
-    return False
+    return left.kind in k.target_lists and any(c.kind in k.fields for c in left.children)
 
 
 class Classifier:
     """Classes of the actions of one function's edit script."""
 
-    def __init__(self, language: str, base: FileView, suspect: FileView, root1: Node, root2: Node) -> None:
-        self.language, self.k = language, KINDS[language]
+    def __init__(self, language: Language, base: FileView, suspect: FileView, root1: Node, root2: Node) -> None:
+        self.language, self.k = language, language.changes
+        self.identifiers, self.statements = language.syntax.identifiers, language.syntax.units
         self.views = {id(root1): base, id(root2): suspect}
         self.base, self.suspect = base, suspect
         self._signatures: dict[int, set[int]] = {}
@@ -151,6 +65,9 @@ class Classifier:
         while r.parent is not None:
             r = r.parent
         return self.views[id(r)]
+
+    def _header(self, child: Node, parent: Node) -> bool:
+        return self.language.entities.header(child, parent)
 
     def _signature(self, fn: Node) -> set[int]:
         """ids of the children of a function node that make up its signature
@@ -164,29 +81,20 @@ class Classifier:
             if c.kind in self.k.bodies:
                 body = c
                 break
-        if body is None and fn.kind == "arrow_function":  # `x => expr`: the expression is the body
-            arrow = next((i for i, c in enumerate(kids) if c.kind == "token" and c.label == "=>"), None)
-            body = kids[arrow + 1] if arrow is not None and arrow + 1 < len(kids) else None
+        token = self.k.expression_bodied.get(fn.kind)
+        if body is None and token is not None:  # `x => expr`: the expression after the token is the body
+            at = next((i for i, c in enumerate(kids) if c.kind == "token" and c.label == token), None)
+            body = kids[at + 1] if at is not None and at + 1 < len(kids) else None
         name = None
         view = self._view(fn)
         for c in kids:
-            if c.kind in self.k.identifiers:
-                if self.language == "go" or b"(" not in view.source[fn.start:c.start]:
+            if c.kind in self.identifiers:
+                if self.language.entities.signature_name(fn, c, view.source):
                     name = c
                 break
         got = {id(c) for c in kids if c is not body and c is not name and c.kind != "token"}
         self._signatures[id(fn)] = got
         return got
-
-    def _err_check(self, n: Node) -> bool:
-        """A Go `if err != nil` (or `== nil`) statement."""
-        if n.kind != "if_statement":
-            return False
-        header = [c for c in n.children if _header(c, n, "go")]
-        if not header:
-            return False
-        view = self._view(n)
-        return bool(_GO_ERR.search(view.source[header[0].start:header[-1].end]))
 
     def _subtree_classes(self, root: Node, added: bool) -> set[str]:
         k, out = self.k, set()
@@ -195,7 +103,7 @@ class Classifier:
             kind = n.kind
             if _is_branch(n, k):
                 out.add(f"branch-{sfx}")
-            if kind == "goto_statement":
+            if kind in k.gotos:
                 out.add(f"goto-{sfx}")
             elif kind in k.loops:
                 out.add(f"loop-{sfx}")
@@ -205,8 +113,8 @@ class Classifier:
                 role = self._role(n)
                 if role is not None:
                     out.add(role)
-        if root.kind in k.statements or (root.kind in _STATEMENT_LISTS and
-                                         any(c.kind in k.statements for c in root.children)):
+        if root.kind in self.statements or (root.kind in k.statement_lists and
+                                            any(c.kind in self.statements for c in root.children)):
             out.add(f"statement-{sfx}")
         return out
 
@@ -217,7 +125,7 @@ class Classifier:
         assignment_seen = False
         child, parent = n, n.parent
         while parent is not None:
-            if _header(child, parent, self.language):
+            if self._header(child, parent):
                 out.add("condition-changed")
             if parent.kind in k.functions and id(child) in self._signature(parent):
                 out.add("signature-changed")
@@ -238,13 +146,13 @@ class Classifier:
         own kind: a return, a defer, a goroutine, error handling, an
         assignment (to a field or not)."""
         kind, k = n.kind, self.k
-        if kind == "return_statement":
+        if kind in k.returns:
             return "return-changed"
-        if kind == "defer_statement":
+        if kind in k.defers:
             return "defer-changed"
-        if kind == "go_statement":
+        if kind in k.goroutines:
             return "goroutine-changed"
-        if kind in k.errors or (self.language == "go" and self._err_check(n)):
+        if kind in k.errors or (kind in k.error_checks and self.language.entities.error_check(n, self._view(n).source)):
             return "error-handling-changed"
         if kind in k.assignments:
             return "field-assignment-changed" if _is_field_target(n, k) else "assignment-changed"
@@ -269,14 +177,14 @@ class Classifier:
                 assert a.old is not None and a.new is not None
                 if self._literal(a.old) or self._literal(a.new):
                     found.add("literal-changed")
-                elif a.new.kind in k.identifiers:
+                elif a.new.kind in self.identifiers:
                     found.add("identifier-changed")
                 elif _is_branch(a.new, k) != _is_branch(a.old, k):  # `x != null` -> `x && ...`: a short-circuit
                     found.add("branch-added" if _is_branch(a.new, k) else "branch-removed")
                 found |= self._context_classes(a.old) | self._context_classes(a.new)
             else:  # move
                 assert a.old is not None and a.new is not None
-                if a.node.kind in k.statements:
+                if a.node.kind in self.statements:
                     found.add("statement-moved")
                 else:
                     found |= self._context_classes(a.old) | self._context_classes(a.new)
@@ -303,9 +211,9 @@ def _unmapped(root: Node) -> list[Node]:
     return out
 
 
-def profile(root: Node, language: str) -> dict[str, int]:
+def profile(root: Node, language: Language) -> dict[str, int]:
     """The control-flow profile of one function's own tree."""
-    k = KINDS[language]
+    k = language.changes
     out = dict.fromkeys(("branches", "loops", "gotos", "returns", "calls", "field_assignments", "defers"), 0)
     for n in preorder(root):
         kind = n.kind
@@ -313,13 +221,13 @@ def profile(root: Node, language: str) -> dict[str, int]:
             out["branches"] += 1
         if kind in k.loops:
             out["loops"] += 1
-        elif kind == "goto_statement":
+        elif kind in k.gotos:
             out["gotos"] += 1
-        elif kind == "return_statement":
+        elif kind in k.returns:
             out["returns"] += 1
         elif kind in k.calls:
             out["calls"] += 1
-        elif kind in ("defer_statement", "go_statement"):
+        elif kind in k.defers or kind in k.goroutines:
             out["defers"] += 1
         elif kind in k.assignments and _is_field_target(n, k):
             out["field_assignments"] += 1

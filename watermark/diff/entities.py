@@ -1,66 +1,45 @@
-"""The functions, methods, types and classes of one file, and the normalized
-syntax tree of each, built from the C core's event stream.
+"""The entities of one file, and the normalized syntax tree of each, built
+from the C core's event stream.
 
-An *entity* is what `watermark diff` reports on: a Go function, method,
-type, top-level var / const / import; a JavaScript function (declared, or
-a function / class / arrow assigned to a name or a property), class, class
-method or field, object method; and one `file` entity per file holding the
-code outside all others (Go's package clause, JS top-level statements).
+An *entity* is what `watermark diff` reports on: a function, method, type,
+class, class member or object method, as its language defines them
+(`Language.entities`, in watermark/languages/), and one `file` entity per
+file holding the code outside all others.
 
-An entity's *own body* is its syntax minus the entities nested in it, each
-of which stands in it as one placeholder leaf (its kind and name): a patched
-inner function is reported once, as itself, and not again as a change of
-every function around it. Own hashes are the C unit hashes when nothing is
-nested (the common case: no Python work per event), else a hash of the own
-event run, which skips each nested range in one jump.
+An entity's *own body* is its syntax minus the entities nested in it (and
+minus the declarations that group nested entities and hold nothing else,
+like Go's `var ( ... )`), each nested entity standing in its tree as one
+placeholder leaf: a patched inner function is reported once, as itself, and
+a nested entity added, removed, renamed or moved is never a change of its
+parent. Own hashes are the C unit hashes when nothing is nested (the common
+case: no Python work per event), else the C core's unit hashes of the own
+events, so both agree on the same code.
 """
 from __future__ import annotations
 
 import functools
-import re
-from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from ..backend import BACKEND
-from ..backend.contract import UNIT_STRUCT, WM_EV_ENTER, WM_EV_EXIT, WM_EV_TOKEN, UnitRecord
-from ..core import languages
-from ..core.fingerprint import column
+from .. import languages
+from ..backend import BACKEND, records
+from ..backend.contract import WM_EV_ENTER, WM_EV_EXIT, WM_EV_TOKEN, UnitRecord
+from ..languages.base import Language
 
-# entity kinds, by language: unit kind -> entity kind
-_GO_TOP = {"function_declaration": "func", "method_declaration": "method", "import_declaration": "import"}
-_GO_SPECS = {"type_spec": "type", "type_alias": "type", "var_spec": "var", "const_spec": "const"}
-_JS_ALWAYS = {"function_declaration": "function", "generator_function_declaration": "function",
-              "class_declaration": "class", "method_definition": "method", "field_definition": "field"}
-_JS_VALUED = {"variable_declarator", "pair", "expression_statement"}  # entities when their value is code
-_JS_CODE_VALUES = {"function_expression": "function", "function": "function", "arrow_function": "function",
-                   "generator_function": "function", "class": "class"}
-
-_FIELD = {f: i for i, f in enumerate(UnitRecord._fields)}
-_SYM, _SB, _EB, _SR, _ER = (_FIELD[f] for f in ("symbol", "start_byte", "end_byte", "start_row", "end_row"))
-_NS, _NE, _PAR, _EVB, _EVE = (_FIELD[f] for f in ("name_start", "name_end", "parent", "ev_begin", "ev_end"))
-_EX, _RN, _SK, _ERR = (_FIELD[f] for f in ("exact", "renamed", "skeleton", "has_error"))
 _MASK64 = (1 << 64) - 1
-
-_MEMBERS = frozenset({"pair", "method_definition"})  # JS entities that may stand in an object literal
-# what may follow the left side of an assignment whose value is a function or class: a pre-filter (comments
-# and parentheses let anything through; the events decide)
-_CODE_VALUE_AFTER = re.compile(rb"\s*=\s*(?:[/(]|async\b|function\b|class\b|[\w$]+\s*(?:=>|/))")
-_GO_GROUPED = frozenset({"type", "var", "const"})  # Go specs, which `( ... )` declarations group
 LINE_STEP = 1 << 16  # bytes between the checkpoints of FileView.line_of
 
 
 @functools.cache
 def kind_names(language: str) -> dict[int, tuple[str, bool]]:
     """Node kind hash -> (kind name, named) for every symbol of a grammar."""
-    lang = languages.load(language)
-    ts = lang.ts_language
+    tables = languages.get(language).tables
     out: dict[int, tuple[str, bool]] = {}
-    for i, name in enumerate(lang.kind_names):
-        named = bool(ts.node_kind_is_named(i))
-        out.setdefault(int(lang.kind_hashes[i]), (name, named))
-    out.setdefault(lang.error_kind_hash, ("ERROR", True))
+    for name, named, h in zip(tables.kind_names, tables.named, tables.kind_hashes):
+        out.setdefault(int(h), (name, named))
+    out.setdefault(tables.error_kind_hash, ("ERROR", True))
     return out
 
 
@@ -68,9 +47,10 @@ def kind_names(language: str) -> dict[int, tuple[str, bool]]:
 class Entity:
     """One function / method / type / class (or a file's own code).
 
-    `key` is what it is matched on first: (container, name, occurrence),
-    occurrence counting earlier entities of the file with the same
-    container and name. Lines are 1-based, inclusive."""
+    `key` is what it is matched on across the tree: (container, name,
+    occurrence), occurrence counting earlier entities of the file with the
+    same container and name; `local_key` what it is called among its
+    siblings. Lines are 1-based, inclusive."""
 
     index: int  # in its file's entity list
     kind: str
@@ -95,7 +75,7 @@ class Entity:
     settled: bool = True  # exact / renamed / skeleton are the own body's (FileView.settle)
     path: str = ""  # its file's path in its tree
     side: int = 0  # 0 base, 1 suspect (for matching across the tree)
-    owner: str | None = None  # JS: the object literal it is a member of, named from its surroundings
+    owner: str | None = None  # what owns it among its siblings: a method's receiver, an object literal's name
     bag: frozenset[int] = frozenset()  # its own tokens, for similarity (filled for entities left to match)
 
     @property
@@ -119,99 +99,62 @@ def display_name(kind: str, container: str | None, name: str) -> str:
     return f"{container}.{name}" if container else name
 
 
-_QUOTED = re.compile(r"^(['\"])(.*)\1$", re.DOTALL)
-
-# the text before an object literal that names it (entities.FileView._object_owner)
-_OWNER_PREFIX_MAX = 400
-_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
-_LEADING = re.compile(r"^(?:(?:export\s+default|export|return|yield|await|throw|var|let|const)\b\s*)+")
-_PATH = r"[\w$]+(?:\s*(?:\.\s*[\w$]+|\[\s*(?:'[^'\n]*'|\"[^\"\n]*\"|\d+)\s*\]))*"
-_LITERAL = r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|\d+"
-# `callee(` or `callee('literal', ` (after an optional `x = `): the object is its first or second argument
-_CALL_OWNER = re.compile(rf"^(?:{_PATH}\s*=\s*)?(?P<new>new\s+)?(?P<callee>{_PATH})"
-                         rf"\s*\(\s*(?:(?P<arg>{_LITERAL})\s*,\s*)?$")
-_ASSIGNED_OWNER = re.compile(rf"^(?P<target>{_PATH})\s*=\s*$")
-_KEY_OWNER = re.compile(rf"^(?P<key>[\w$]+|{_LITERAL})\s*:\s*$")
-
-
-def _js_name(text: str) -> str:
-    """A JS entity name as formatters cannot change it: no whitespace, and a
-    quoted key without its quotes, any other string in it single-quoted
-    (prettier swaps ' and ", and adds and drops the quotes of keys that need
-    none)."""
-    name = "".join(text.split())
-    m = _QUOTED.match(name)
-    return m.group(2) if m else name.replace('"', "'")
-
-
-@functools.cache
-def _named_hash(language: str, kind: str) -> int:
-    return next((h for h, (name, named) in kind_names(language).items() if name == kind and named), 0)
-
-
-@functools.cache
-def _code_value_hashes(language: str) -> frozenset[int]:
-    return frozenset(h for h, (name, named) in kind_names(language).items() if named and name in _JS_CODE_VALUES)
-
-
-@functools.cache
-def _candidates(language: str) -> frozenset[int]:
-    """The symbols of units that may be entities."""
-    kinds = set(_GO_TOP) | set(_GO_SPECS) if language == "go" else set(_JS_ALWAYS) | _JS_VALUED
-    names = languages.load(language).kind_names
-    return frozenset(i for i, n in enumerate(names) if n in kinds)
-
-
 class FileView:
-    """One file fingerprinted with event spans, and its entities."""
+    """One file fingerprinted with event spans, and its entities (the view
+    a language's entity rules read: languages.base.EventView)."""
 
     def __init__(self, path: str, language: str, data: bytes) -> None:
-        self.path, self.language, self.source = path, language, data
-        lang = languages.load(language)
-        parsed = BACKEND.fingerprint(lang, data, with_spans=True)
+        self.path, self.source = path, data
+        self.language: Language = languages.get(language)
+        parsed = BACKEND.fingerprint(self.language.tables, data, with_spans=True)
         self.exact, self.renamed, self.skeleton, _digest = parsed.hashes
         self.has_error = parsed.has_error
         self.records = parsed.records
         self.n_units = parsed.n_units
-        ev = array("Q")
-        ev.frombytes(parsed.events or b"")
-        self.ev = ev  # 3 words per event: kind, text, ident | op << 32
-        sp = array("I")
-        sp.frombytes(parsed.spans or b"")
-        self.sp = sp  # 2 per event: start, end byte
-        self.n_events = parsed.n_events
+        self.events = records.Events(parsed.events or b"", parsed.n_events, parsed.spans or b"")
         self.n_idents = parsed.n_idents
-        self.kinds = kind_names(language)
-        self._lines: array | None = None
-        self._owners: dict[int, str | None] = {}  # object node -> its owner name
-        self._parent_nodes: Sequence[int] | None = None  # each unit's syntactic parent
-        self._counts: Counter[int] | None = None  # unit -> how many units it directly holds
+        self.kinds = kind_names(self.language.name)
+        self.memo: dict[str, Any] = {}  # what the language's rules keep per file
+        self._lines: list[int] | None = None
+        self._parents: Sequence[int] = records.column(self.records, "parent")
+        self._parent_nodes: Sequence[int] | None = None
+        self._counts: Counter[int] | None = None
         self.groups: dict[int, list[tuple[int, int]]] = {}  # entity -> event ranges of its groups of entities
         self.entities = self._entities()
 
-    # ---- events --------------------------------------------------------------------
+    # ---- events and units (languages.base.EventView) ------------------------------------
 
     def op(self, i: int) -> int:
-        return self.ev[3 * i + 2] >> 32
+        return self.events.op(i)
 
     def kind(self, i: int) -> str:
-        return self.kinds.get(self.ev[3 * i], ("?", True))[0]
+        return self.kinds.get(self.events.kind(i), ("?", True))[0]
+
+    def named(self, i: int) -> bool:
+        return self.kinds.get(self.events.kind(i), ("?", True))[1]
 
     def skip(self, i: int) -> int:
-        """The event after the item (a token, or ENTER..EXIT) starting at i."""
-        ev, depth = self.ev, 0
-        while True:
-            o = ev[3 * i + 2] >> 32
-            if o == WM_EV_ENTER:
-                depth += 1
-            elif o == WM_EV_EXIT:
-                depth -= 1
-            i += 1
-            if depth <= 0:
-                return i
+        return self.events.skip(i)
+
+    def span(self, i: int) -> tuple[int, int]:
+        return self.events.span(i)
 
     def text(self, start: int, end: int) -> str:
         return self.source[start:end].decode("utf-8", "replace")
+
+    def unit(self, k: int) -> UnitRecord:
+        return records.unit(self.records, k)
+
+    def children(self, unit: int) -> int:
+        """How many units `unit` directly holds."""
+        if self._counts is None:
+            self._counts = Counter(self._parents)
+        return self._counts[unit]
+
+    def parent_nodes(self) -> Sequence[int]:
+        if self._parent_nodes is None:
+            self._parent_nodes = records.column(self.records, "parent_node")
+        return self._parent_nodes
 
     def line_of(self, byte: int) -> int:
         """1-based line of a byte offset: line breaks counted from the last
@@ -219,7 +162,7 @@ class FileView:
         functions ask, so a large file is never indexed line by line."""
         src = self.source
         if self._lines is None:
-            lines = array("Q", [0])
+            lines = [0]
             for at in range(LINE_STEP, len(src), LINE_STEP):
                 lines.append(lines[-1] + src.count(b"\n", at - LINE_STEP, at))
             self._lines = lines
@@ -233,86 +176,58 @@ class FileView:
     # ---- entities ------------------------------------------------------------------
 
     def _entities(self) -> list[Entity]:
-        size = UNIT_STRUCT.size
-        records = self.records
-        # two columns read straight from the packed records; whole records
-        # are unpacked only for the few units that may be entities
-        symbols, parents = column(records, "symbol"), column(records, "parent")
-        names = languages.load(self.language).kind_names
-        go = self.language == "go"
+        lang, rules = self.language, self.language.entities
+        tables = lang.tables
         src = self.source
-        n_lines = src.count(b"\n") + 1
-        file_entity = Entity(0, "file", "(file)", None, 0, 1, n_lines, self.exact, self.renamed, self.skeleton,
-                             0, self.has_error, -1, -1, 0, self.n_events, 0, len(src))
+        file_entity = Entity(0, "file", "(file)", None, 0, 1, src.count(b"\n") + 1, self.exact, self.renamed,
+                             self.skeleton, 0, self.has_error, -1, -1, 0, self.events.n, 0, len(src))
         out = [file_entity]
         entity_of_unit: dict[int, int] = {}
-        groups: set[int] = set()  # Go declarations grouping entity specs
+        groups: set[int] = set()  # declarations grouping entities, and nothing else
         seen: dict[tuple[str | None, str], int] = {}
-        wanted = _candidates(self.language)
-        ev = self.ev
-        assign, values = _named_hash(self.language, "assignment_expression"), _code_value_hashes(self.language)
-        for ui in [i for i, sym in enumerate(symbols) if sym in wanted]:
-            r = UNIT_STRUCT.unpack_from(records, ui * size)
-            kind_name = names[r[_SYM]]
-            if not go and kind_name in _JS_VALUED:  # most are not code: a look at two events says so
-                b = r[_EVB]
-                if kind_name == "expression_statement":
-                    if b + 1 >= r[_EVE] or ev[3 * b + 3] != assign:
-                        continue
-                elif (ev[3 * b + 5] >> 32) == WM_EV_TOKEN and (b + 3 >= r[_EVE] or ev[3 * b + 9] not in values):
-                    continue  # `name = value` / `key: value` whose value is no function or class
-            got = self._entity_kind(r, kind_name, parents) if go else self._js_entity_kind(r, kind_name)
+        parents = self._parents
+        wanted = tables.symbols(rules.candidates)
+        for ui in [i for i, sym in enumerate(records.column(self.records, "symbol")) if sym in wanted]:
+            r = self.unit(ui)
+            kind_name = tables.kind_names[r.symbol]
+            got = rules.entity(self, r, kind_name)
             if got is None:
                 continue
             kind, name = got
             parent = 0
-            p = r[_PAR]
+            p = r.parent
             while p >= 0:
                 if p in entity_of_unit:
                     parent = entity_of_unit[p]
                     break
                 p = parents[p]
-            container: str | None
-            owner = None
-            if go:
-                container = owner = self._receiver(r) if kind == "method" else None
-            else:
-                owner = self._member_owner(ui, r) if kind_name in _MEMBERS else None
-                outer = out[parent].display if parent else None
-                container = f"{outer}.{owner}" if outer and owner else outer or owner
+            owner = rules.owner(self, ui, r, kind_name, kind)
+            outer = out[parent].display if parent else None
+            container = f"{outer}.{owner}" if outer and owner else outer or owner
             occurrence = seen.get((container, name), 0)
             seen[(container, name)] = occurrence + 1
-            e = Entity(len(out), kind, name, container, occurrence, r[_SR] + 1, r[_ER] + 1,
-                       r[_EX], r[_RN], r[_SK], 0, bool(r[_ERR]), ui, parent, r[_EVB], r[_EVE], r[_SB], r[_EB],
-                       full_exact=r[_EX], owner=owner)
-            w = r[_PAR]
+            e = Entity(len(out), kind, name, container, occurrence, r.start_row + 1, r.end_row + 1,
+                       r.exact, r.renamed, r.skeleton, 0, bool(r.has_error), ui, parent, r.ev_begin, r.ev_end,
+                       r.start_byte, r.end_byte, full_exact=r.exact, owner=owner, path=self.path)
+            w = r.parent
             if w >= 0 and w not in entity_of_unit:
-                if self._children(w, parents) == 1 and self._adopt_wrappers(e, w, parents, entity_of_unit):
-                    pass
-                elif go and kind in _GO_GROUPED:
-                    groups.add(w)  # a `var ( ... )` / `const` / `type` group: only entities
+                if not (self.children(w) == 1 and self._adopt_wrappers(e, w, entity_of_unit)) \
+                        and kind in rules.grouped:
+                    groups.add(w)
             entity_of_unit[ui] = e.index
             out[parent].nested.append(e.index)
             out.append(e)
         file_entity.full_exact = self.exact
-        if go:
-            self._unordered_imports([e for e in out if e.kind == "import"], parents)
-        if groups:  # their `var`, `(`, `)` are no code of the file's own
-            size = UNIT_STRUCT.size
-            self.groups[0] = [(d[_EVB], d[_EVE]) for d in (UNIT_STRUCT.unpack_from(records, g * size)
-                                                           for g in sorted(groups))]
         for e in out:
-            e.path = self.path
+            if e.kind in rules.unordered:
+                self._unordered(e)
             e.settled = not e.nested
+        if groups:
+            self.groups[0] = sorted((d.ev_begin, d.ev_end) for d in map(self.unit, groups))
+        file_entity.path = self.path
         return out
 
-    def _children(self, unit: int, parents: Sequence[int]) -> int:
-        """How many units `unit` directly holds."""
-        if self._counts is None:
-            self._counts = Counter(parents)
-        return self._counts[unit]
-
-    def _adopt_wrappers(self, e: Entity, w: int, parents: Sequence[int], entity_of_unit: dict[int, int]) -> bool:
+    def _adopt_wrappers(self, e: Entity, w: int, entity_of_unit: dict[int, int]) -> bool:
         """An entity alone in a declaration holding nothing else but keywords
         and punctuation (`export function f`, `const f = () => {}`, Go's
         `var x = 1`) owns that declaration (`w`, and the one around it, if
@@ -320,190 +235,46 @@ class FileView:
         it comes or goes its parent does not change. Its hashes become the
         declaration's; its lines stay its own. Whether it owns one."""
         adopted = False
-        while w >= 0 and w not in entity_of_unit and self._children(w, parents) == 1:
-            d = UNIT_STRUCT.unpack_from(self.records, w * UNIT_STRUCT.size)
-            if not (self._only_tokens(d[_EVB] + 1, e.ev_begin) and self._only_tokens(e.ev_end, d[_EVE] - 1)):
+        while w >= 0 and w not in entity_of_unit and self.children(w) == 1:
+            d = self.unit(w)
+            if not (self._only_tokens(d.ev_begin + 1, e.ev_begin) and self._only_tokens(e.ev_end, d.ev_end - 1)):
                 break
-            e.ev_begin, e.ev_end, e.start_byte, e.end_byte = d[_EVB], d[_EVE], d[_SB], d[_EB]
-            e.exact, e.renamed, e.skeleton, e.full_exact = d[_EX], d[_RN], d[_SK], d[_EX]
+            e.ev_begin, e.ev_end, e.start_byte, e.end_byte = d.ev_begin, d.ev_end, d.start_byte, d.end_byte
+            e.exact, e.renamed, e.skeleton, e.full_exact = d.exact, d.renamed, d.skeleton, d.exact
             adopted = True
-            w = d[_PAR]
+            w = d.parent
         return adopted
 
     def _only_tokens(self, a: int, b: int) -> bool:
         """Whether events [a, b) are all keywords and punctuation."""
-        return all(self.op(i) == WM_EV_TOKEN and not self.kinds.get(self.ev[3 * i], ("?", True))[1]
-                   for i in range(a, b))
+        return all(self.op(i) == WM_EV_TOKEN and not self.named(i) for i in range(a, b))
 
-    def _unordered_imports(self, imports: list[Entity], parents: Sequence[int]) -> None:
-        """A Go import declaration hashes as the multiset of its specs:
-        gofmt sorts the specs of a block, so their order is layout."""
-        if not imports:
-            return
-        size = UNIT_STRUCT.size
-        for e in imports:
-            got = []  # its specs: the units right after it (preorder), until one is not its own
-            k = e.unit + 1
-            while k < len(parents) and parents[k] == e.unit:
-                got.append(UNIT_STRUCT.unpack_from(self.records, k * size))
-                k += 1
-            e.exact, e.renamed, e.skeleton = (hash(tuple(sorted(r[level] for r in got))) & _MASK64
-                                             for level in (_EX, _RN, _SK))
-            e.full_exact = e.exact
+    def _unordered(self, e: Entity) -> None:
+        """An entity whose child units are a set hashes as their multiset
+        (Go's import block: gofmt sorts its specs, so their order is layout)."""
+        got = []  # its child units: those right after it (preorder), until one is not its own
+        k = e.unit + 1
+        parents = self._parents
+        while k < len(parents) and parents[k] == e.unit:
+            got.append(self.unit(k))
+            k += 1
+        e.exact, e.renamed, e.skeleton = (hash(tuple(sorted(getattr(r, level) for r in got))) & _MASK64
+                                          for level in ("exact", "renamed", "skeleton"))
+        e.full_exact = e.exact
 
     def settle(self, e: Entity) -> Entity:
         """Fill in the own-body hashes of an entity with nested ones (done on
         demand: only for entities whose whole subtree changed, or that are
         matched across the tree, since an unchanged subtree needs none)."""
         if not e.settled:
-            e.exact, e.renamed, e.skeleton = self._own_hashes(e, self.entities)
+            e.exact, e.renamed, e.skeleton = self._own_hashes(e)
             e.settled = True
         return e
 
-    def _entity_kind(self, r: tuple, kind: str, parents: Sequence[int]) -> tuple[str, str] | None:
-        """Go: (entity kind, name) of a unit, or None."""
-        if kind in _GO_TOP and r[_PAR] < 0:
-            if kind == "import_declaration":
-                return "import", "import"
-            return _GO_TOP[kind], self.text(r[_NS], r[_NE]) or "_"
-        if kind in _GO_SPECS and r[_PAR] >= 0 and parents[r[_PAR]] < 0:
-            return _GO_SPECS[kind], self.text(r[_NS], r[_NE]) or "_"
-        return None
-
-    def _receiver(self, r: tuple) -> str | None:
-        """A Go method's receiver type name (`T` of `(t *T)` / `(T[K])`)."""
-        i = r[_EVB] + 1
-        end = r[_EVE]
-        while i < end and not (self.op(i) == WM_EV_ENTER and self.kind(i) == "parameter_list"):
-            i = self.skip(i)
-        if i >= end:
-            return None
-        text = self.text(self.sp[2 * i], self.sp[2 * i + 1]).strip("() \t\n")
-        text = re.sub(r"\[.*\]", "", text)  # type parameters
-        words = re.findall(r"[\w.]+", text)
-        return words[-1] if words else None
-
-    def _js_entity_kind(self, r: tuple, kind: str) -> tuple[str, str] | None:
-        """JS: (entity kind, name) of a unit, or None."""
-        if kind in _JS_ALWAYS:
-            name = self.text(r[_NS], r[_NE]) if r[_NE] > r[_NS] else self._first_token_text(r)
-            return _JS_ALWAYS[kind], _js_name(name) or "(anonymous)"
-        if kind not in _JS_VALUED:
-            return None
-        b, e = r[_EVB], r[_EVE]
-        if kind == "expression_statement":
-            i = b + 1
-            if i >= e or self.op(i) != WM_EV_ENTER or self.kind(i) != "assignment_expression":
-                return None
-            left = i + 1
-            if not _CODE_VALUE_AFTER.match(self.source, self.sp[2 * left + 1], self.sp[2 * left + 1] + 200):
-                return None  # `x.y = value` whose value is no function or class (read past the left side)
-            after = self.skip(left)
-            if after + 1 >= e:
-                return None
-            value = self.kind(after + 1)  # past the `=` token
-            if value not in _JS_CODE_VALUES:
-                return None
-            return _JS_CODE_VALUES[value], _js_name(self.text(self.sp[2 * left], self.sp[2 * left + 1]))
-        # variable_declarator / pair: name, `=` or `:`, value
-        first = b + 1
-        if first >= e:
-            return None
-        after = self.skip(first)
-        if after + 1 >= e:
-            return None
-        value = self.kind(after + 1)
-        if value not in _JS_CODE_VALUES:
-            return None
-        name = _js_name(self.text(self.sp[2 * first], self.sp[2 * first + 1]))
-        kind_out = "method" if kind == "pair" and _JS_CODE_VALUES[value] == "function" else _JS_CODE_VALUES[value]
-        return kind_out, name or "(anonymous)"
-
-    # ---- owners of object members (JS) ---------------------------------------------------
-
-    def _member_owner(self, ui: int, r: tuple) -> str | None:
-        """The name of the object literal unit `ui` is a member of, from what
-        surrounds the object: `moment.defineLocale('dv')` (a call, by its
-        callee and first literal argument), `module.exports` / `Foo.prototype`
-        / `config` (what it is assigned to), `default` (`export default`),
-        `outer.key` (the value of a property); None when it is no object's
-        member or the object has no such name (an array element, a return
-        value)."""
-        node = r[self._PNODE]
-        if node in self._owners:
-            return self._owners[node]
-        owner = None
-        first = self._first_member(node, ui, r[_PAR])
-        if self._is_object(first):
-            owner = self._object_owner(first, r[_PAR])
-        self._owners[node] = owner
-        return owner
-
-    _PNODE = _FIELD["parent_node"]
-
-    def _first_member(self, node: int, ui: int, enclosing: int) -> int:
-        """The first unit of the syntactic list `node` holds (unit ui is one),
-        looked for from the unit enclosing the list on."""
-        if self._parent_nodes is None:
-            self._parent_nodes = column(self.records, "parent_node")
-        nodes = self._parent_nodes
-        for k in range(enclosing + 1, ui):
-            if nodes[k] == node:
-                return k
-        return ui
-
-    def _is_object(self, ui: int) -> bool:
-        """Whether unit ui stands in an object literal (not a class body):
-        the events before its own are the object's ENTER and its `{`."""
-        begin = UNIT_STRUCT.unpack_from(self.records, ui * UNIT_STRUCT.size)[_EVB]
-        return begin >= 2 and self.op(begin - 2) == WM_EV_ENTER and self.kind(begin - 2) == "object"
-
-    def _object_owner(self, first: int, enclosing: int) -> str | None:
-        """The owner name of the object whose first member is unit `first`,
-        read from the text between the start of the unit enclosing it and
-        that member."""
-        if enclosing < 0:
-            return None
-        size = UNIT_STRUCT.size
-        start = UNIT_STRUCT.unpack_from(self.records, enclosing * size)[_SB]
-        end = UNIT_STRUCT.unpack_from(self.records, first * size)[_SB]
-        if end - start > _OWNER_PREFIX_MAX:
-            return None
-        prefix = _COMMENTS.sub(" ", self.text(start, end)).rstrip()
-        if not prefix.endswith("{"):
-            return None
-        prefix = _LEADING.sub("", prefix[:-1].rstrip())
-        m = _CALL_OWNER.match(prefix)
-        if m:
-            arg = m.group("arg")
-            new = "new " if m.group("new") else ""
-            return f"{new}{_js_name(m.group('callee'))}({arg.replace(chr(34), chr(39)) if arg else ''})"
-        m = _ASSIGNED_OWNER.match(prefix)
-        if m:
-            return _js_name(m.group("target"))
-        m = _KEY_OWNER.match(prefix)
-        if m:
-            key = _js_name(m.group("key"))
-            r = UNIT_STRUCT.unpack_from(self.records, enclosing * size)
-            outer = self._member_owner(enclosing, r)
-            return f"{outer}.{key}" if outer else key
-        if prefix == "" and self._default_export(start):
-            return "default"
-        return None
-
-    def _default_export(self, start: int) -> bool:
-        return self.source[start:start + 64].split(None, 2)[:2] == [b"export", b"default"]
-
-    def _first_token_text(self, r: tuple) -> str:
-        """A member named by a non-identifier (a computed or string key)."""
-        i = r[_EVB] + 1
-        if i < r[_EVE]:
-            return self.text(self.sp[2 * i], self.sp[2 * i + 1])[:80]
-        return ""
-
-    def own_runs(self, e: Entity, entities: list[Entity]) -> Iterator[tuple[int, int]]:
+    def own_runs(self, e: Entity) -> Iterator[tuple[int, int]]:
         """The entity's own events as runs [a, b): its range without its
         nested entities and its groups of entities."""
+        entities = self.entities
         cuts = sorted([(entities[k].ev_begin, entities[k].ev_end) for k in e.nested] + self.groups.get(e.index, []))
         at = e.ev_begin
         for a, b in cuts:
@@ -512,43 +283,22 @@ class FileView:
             at = max(at, b)
         yield at, e.ev_end
 
-    def _own_events(self, e: Entity, entities: list[Entity]) -> tuple[list[int], list[int], list[int]]:
-        """The kind, text and ident | op << 32 words of the entity's own
-        events (its nested entities' left out). Whole runs at a time: strided
-        slices, no loop per event."""
-        ev = self.ev
-        kinds: list[int] = []
-        texts: list[int] = []
-        words: list[int] = []
-        for a, b in self.own_runs(e, entities):
-            kinds += ev[3 * a:3 * b:3]
-            texts += ev[3 * a + 1:3 * b:3]
-            words += ev[3 * a + 2:3 * b:3]
-        return kinds, texts, words
-
-    def _own_hashes(self, e: Entity, entities: list[Entity]) -> tuple[int, int, int]:
+    def _own_hashes(self, e: Entity) -> tuple[int, int, int]:
         """The C core's unit hashes of the own events (its runs, one after
         the other): what the entity would hash as without its nested
-        entities, so the same as an entity that has none with that code.
-        Nested entities are not in them: a nested entity added, removed,
-        renamed, moved or reordered is reported as itself, never again as a
-        change of its parent."""
-        ev = self.ev
-        own = array("Q")
-        for a, b in self.own_runs(e, entities):
-            own.extend(ev[3 * a:3 * b])
-        n = len(own) // 3
-        unit = bytearray(UNIT_STRUCT.pack(*UnitRecord(0, 0, 0, 0, n, *([0] * 12))))
-        BACKEND.hash_units(own.tobytes(), n, unit, 1, self.n_idents)
-        got = UnitRecord._make(UNIT_STRUCT.unpack(unit))
+        entities, so the same as an entity that has none with that code."""
+        packed, n = self.events.packed(list(self.own_runs(e)))
+        unit = records.pack_unit(0, n)
+        BACKEND.hash_units(packed, n, unit, 1, self.n_idents)
+        got = records.unit(bytes(unit), 0)
         return got.exact, got.renamed, got.skeleton
 
     def sketch(self, e: Entity) -> frozenset[int]:
         """The distinct (kind, text) of its own tokens and nodes: two
         versions of one function share most of them (similarity of
         leftovers: renamed and edited entities)."""
-        kinds, texts, _words = self._own_events(e, self.entities)
-        return frozenset(map(hash, zip(kinds, texts)))
+        ev = self.events
+        return frozenset(h for a, b in self.own_runs(e) for h in map(hash, zip(ev.kinds(a, b), ev.texts(a, b))))
 
     def own_bytes(self, e: Entity) -> bytes:
         """The entity's own bytes (nested entities' bytes left out): equal
@@ -573,13 +323,13 @@ class FileView:
     def tree(self, e: Entity) -> Node:
         """The entity's own syntax tree: nodes from its events, each nested
         entity one placeholder leaf."""
-        ev, sp, kinds = self.ev, self.sp, self.kinds
+        ev, kinds = self.events, self.kinds
         holes = {self.entities[k].ev_begin: self.entities[k] for k in e.nested}
         stack: list[Node] = []
         root: Node | None = None
         i = e.ev_begin
         end = e.ev_end
-        if e.kind == "file" and end > i and self.op(i) != WM_EV_ENTER:
+        if e.kind == "file" and end > i and ev.op(i) != WM_EV_ENTER:
             root = Node("file", 0, 0, len(self.source))
             stack.append(root)
         while i < end:
@@ -589,24 +339,23 @@ class FileView:
                 stack[-1].add(leaf)
                 i = nested.ev_end
                 continue
-            kind_hash, text, w = ev[3 * i], ev[3 * i + 1], ev[3 * i + 2]
-            op = w >> 32
+            op = ev.op(i)
             if op == WM_EV_EXIT:
                 done = stack.pop()
                 if not stack:
                     root = done
                 i += 1
                 continue
-            name, named = kinds.get(kind_hash, ("?", True))
+            name, named = kinds.get(ev.kind(i), ("?", True))
+            start, stop = ev.span(i)
             if op == WM_EV_TOKEN:
-                node = Node(name, text, sp[2 * i], sp[2 * i + 1]) if named else \
-                    Node("token", name, sp[2 * i], sp[2 * i + 1])
+                node = Node(name, ev.text(i), start, stop) if named else Node("token", name, start, stop)
                 if stack:
                     stack[-1].add(node)
                 else:
                     root = node
             else:
-                node = Node(name, 0, sp[2 * i], sp[2 * i + 1])
+                node = Node(name, 0, start, stop)
                 if stack:
                     stack[-1].add(node)
                 stack.append(node)

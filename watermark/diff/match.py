@@ -32,11 +32,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core import languages
+from .. import languages
 from ..core.source import MAX_SOURCE_BYTES
 from ..errors import WatermarkError
 from ..workflow.pool import FileJob, Progress, check_jobs, ordered_map
-from ..workflow.trees import FileSource, Selector, Source, is_vcs
+from ..workflow.trees import FileSource, Source, is_vcs
 from . import classes as _classes
 from .entities import Entity, FileView
 from .script import edit_script
@@ -619,19 +619,17 @@ def _change(base: FileView, suspect: FileView, x: Any) -> Change:
 
 # ---- the tree --------------------------------------------------------------------------
 
-_MINIFIED = Selector(include=["*.min.js", "*.min.mjs", "*.bundle.js"], defaults=False)
-
-
 def _code_files(source: Source, language: str | None) -> dict[str, FileJob]:
-    """The Go and JS files of a tree; minified bundles (*.min.js,
-    *.bundle.js: generated, one-letter names) are not compared."""
+    """The source files of a tree in a supported language; generated files
+    named as such (`*.min.js`: one-letter names) are not compared."""
     out: dict[str, FileJob] = {}
     for entry in source.entries():
-        if entry.kind != "file" or is_vcs(entry.path) or _MINIFIED.selects(entry.path):
+        if entry.kind != "file" or is_vcs(entry.path):
             continue
-        lang = language or languages.language_of(entry.path)
-        if lang is None:
+        known = languages.get(language) if language else languages.for_path(entry.path)
+        if known is None or known.generated_path(entry.path):
             continue
+        lang = known.name
         big = entry.size > MAX_SOURCE_BYTES
         data = None if entry.local or big else entry.read()
         out[entry.path] = FileJob(entry.path, lang, data, entry.local, entry.size)
@@ -665,11 +663,11 @@ def diff(base: str | os.PathLike, suspect: str | os.PathLike, *, language: str |
 
     `base` and `suspect` are each a directory, a tar / tar.gz / tar.xz /
     tar.bz2 / zip archive, or one file; with `rev`, `base` is a git
-    repository and that revision of it is read. Only Go and JavaScript files
-    (by extension, or all files as `language`) are compared."""
+    repository and that revision of it is read. Only files in a supported
+    language (by extension, or all files as `language`) are compared."""
     jobs = check_jobs(jobs)
     if language is not None:
-        language = languages.spec_for(language, None).name
+        language = languages.get(language).name
     started = time.perf_counter()
     with Source.open(base, rev=rev) as bsrc, Source.open(suspect) as ssrc:
         bfiles, sfiles = _align(_code_files(bsrc, language), _code_files(ssrc, language))
@@ -677,7 +675,8 @@ def diff(base: str | os.PathLike, suspect: str | os.PathLike, *, language: str |
             (key, _), = bfiles.items()  # two files: the one against the other, whatever their names
             sfiles = {key: next(iter(sfiles.values()))}
         if not bfiles and not sfiles:
-            raise WatermarkError(f"{bsrc.describe}, {ssrc.describe}: no Go or JavaScript file to compare")
+            raise WatermarkError(f"{bsrc.describe}, {ssrc.describe}: no source file to compare (watermark reads "
+                                 f"{', '.join(languages.names())})")
         tree = _Tree(bfiles, sfiles)
         bar = Progress("diffing", len(tree.paths), enabled=progress)
         try:

@@ -18,7 +18,7 @@ candidates are everyone who received the release.
 `log10_bound` bounds the probability that independently written code
 shares this much with the release: each suspect file's similarity is
 compared with those of independently written files measured on the
-corpora (core/background.py, made by benchmarks/provenance.py), giving its
+corpora (each language's `background`, made by benchmarks/provenance.py), giving its
 `p_value`, and the files' p-values are combined by `tree_bound`, valid
 whatever the dependence between them. It can never go below about
 1 / (files measured): a claim at the 1e-3 level, not 1e-9.
@@ -39,7 +39,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ..core import background
+from .. import languages
 from ..core.codes import binomial_tail_log10_p
 from .registry import Registry
 
@@ -118,10 +118,10 @@ def _prints(blob: bytes) -> array:
 
 
 def file_p(language: str | None, similarity: float) -> float:
-    """The share of independently written files (core/background.py) at
+    """The share of independently written files (the language's `background`) at
     least this similar to a release file, counted as one more of them (so
     never below 1 / (N + 1))."""
-    sims = background.SIMILARITY.get(language or "", ())
+    sims = languages.get(language).background if language else ()
     n = len(sims)
     return (n - bisect.bisect_left(sims, similarity - 1e-9) + 1) / (n + 1)
 
@@ -130,7 +130,7 @@ def floor_p(language: str | None) -> float:
     """The smallest file p-value: a file more similar to a release file than
     every independently written file measured (whose p-values differ by
     language only through how many were measured)."""
-    return 1 / (len(background.SIMILARITY.get(language or "", ())) + 1)
+    return 1 / (len(languages.get(language).background if language else ()) + 1)
 
 
 def tree_bound(ps: list[float], comparisons: int = 1) -> float:

@@ -29,16 +29,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
+from .. import languages
 from ..backend import BACKEND
-from ..core import carriers, languages, provenance
+from ..core import carriers, provenance
 from ..core.codes import Code, biases, carrier_vectors, linear_bits, recipient_bits, recipient_vector
 from ..core.fingerprint import FileFingerprint, fingerprint
 from ..core.keys import Key
-from ..core.marks import DEFAULT_DENSITY, check_density, flipped, keyed_carriers, marking_problem, syntax_problem
+from ..core.marks import check_density, flipped, keyed_carriers, marking_problem, syntax_problem
 from ..core.source import MAX_SOURCE_BYTES, source_problem
 from ..errors import SourceError, WatermarkError
 from .pool import FileJob, Progress, check_jobs, ordered_map
-from .trees import Entry, Output, Selector, Source, TreeError, is_vcs, looks_minified
+from .trees import Entry, Output, Selector, Source, TreeError, is_vcs
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -123,7 +124,7 @@ def analyse_file(job: FileJob) -> AnalysedFile:
         return AnalysedFile("error", f"cannot read ({exc.strerror or exc})", None, 0)
     digest = hashlib.sha256(data).hexdigest()
     assert job.language is not None
-    if job.language == "javascript" and looks_minified(data):
+    if languages.get(job.language).generated(data):
         return AnalysedFile("copied", "minified", digest, len(data))
     got = read_boundaries(data, job.language, job.path)
     if isinstance(got, str):
@@ -138,6 +139,72 @@ def analyse_file(job: FileJob) -> AnalysedFile:
 
 
 # ---- the release -----------------------------------------------------------
+
+def densities(density: float | dict[str, float] | None) -> dict[str, float]:
+    """The share of eligible boundaries used, per language: the languages'
+    defaults, or `density` for all, or per language where it is a dict."""
+    dens = {lang.name: lang.carriers.density for lang in languages.all()}
+    if isinstance(density, dict):
+        dens.update(density)
+    elif density is not None:
+        dens = {k: float(density) for k in dens}
+    for v in dens.values():  # kept as given: the release digest hashes them
+        check_density(v)
+    return dens
+
+
+def release_digest(code: Code, dens: dict[str, float], files: list[ReleaseFile]) -> str:
+    """What makes a release the same release: its code, the densities of the
+    languages of its files (and of those every digest names, for releases
+    recorded by earlier versions), and every entry copied (path, kind, mode,
+    content)."""
+    present = {f.language for f in files if f.language}
+    named = {k: v for k, v in dens.items() if k in languages.DIGEST_LANGUAGES or k in present}
+    digest = hashlib.sha256(f"watermark-release v1\0{code.name}\0{code.cutoff}\0{sorted(named.items())}\0".encode())
+    for f in files:
+        if f.status != "skipped":  # FIFOs, sockets, devices are not in it
+            digest.update(f"{f.path}\0{f.kind}\0{f.mode:o}\0{f.sha256 or f.target}\0".encode())
+    return digest.hexdigest()
+
+
+def _jobs(src: Source, selector: Selector) -> Iterator[tuple[FileJob | None, tuple[Entry, str | None]]]:
+    """A job for each file to mark (None for what is copied as it is), and
+    its entry and language."""
+    for entry in src.entries():
+        if is_vcs(entry.path):
+            continue
+        lang = languages.for_path(entry.path) if entry.kind == "file" and selector.selects(entry.path) else None
+        if lang is None:
+            yield None, (entry, None)
+        else:
+            yield FileJob(entry.path, lang.name, None if entry.local else entry.read(), entry.local,
+                          entry.size), (entry, lang.name)
+
+
+def _record(entry: Entry, result: AnalysedFile | None, language: str | None, key: Key, dens: dict[str, float],
+            spool: IO[bytes]) -> ReleaseFile:
+    """The release's entry for one member of the tree, its carriers and
+    prints spooled."""
+    f = ReleaseFile(entry.path, entry.kind, entry.mode, entry.size, target=entry.target)
+    if entry.kind == "special":  # FIFOs, sockets, devices: listed, not copied
+        f.status, f.reason = "skipped", f"{entry.target}: not copied"
+    elif result is None:  # copied as is
+        if entry.big:
+            f.sha256 = entry.sha256()
+        elif entry.kind == "file":
+            data = entry.read()
+            f.sha256, f.size = hashlib.sha256(data).hexdigest(), len(data)
+    else:
+        if result.status == "error":
+            raise TreeError(f"{entry.path}: {result.reason}")
+        f.language = language
+        f.status, f.reason, f.sha256, f.size = result.status, result.reason, result.sha256, result.size
+        if result.words and language is not None:
+            f.carriers, f._spool = _spool_carriers(key, result.words, result.gaps, dens[language], spool)
+        if result.prints:
+            f._prints = _spool_blobs(spool, result.prints, result.functions)
+    return f
+
 
 @dataclass
 class ReleaseFile:
@@ -221,63 +288,23 @@ class Release:
         file, or with `rev` a git revision of the repository at `source`.
 
         include / exclude: globs selecting the files to mark (see Selector);
-        `default_excludes` adds DEFAULT_EXCLUDES. Everything else is copied
+        `default_excludes` adds trees.DEFAULT_EXCLUDES. Everything else is copied
         byte-identical; .git/.hg/.svn are left out of copies."""
         if not isinstance(key, Key):
             raise TypeError("key must be a watermark.Key")
-        owned = not isinstance(source, Source)  # a source opened here is closed by the release
-        src = source if isinstance(source, Source) else Source.open(source, rev=rev)
-        selector = Selector(include, exclude, default_excludes)
-        dens = dict(DEFAULT_DENSITY)
-        if isinstance(density, dict):
-            dens.update(density)
-        elif density is not None:
-            dens = {k: float(density) for k in dens}
-        for v in dens.values():  # kept as given: the release digest hashes them
-            check_density(v)
+        dens = densities(density)
         code = Code.of(code)
         jobs = check_jobs(jobs)
+        owned = not isinstance(source, Source)  # a source opened here is closed by the release
+        src = source if isinstance(source, Source) else Source.open(source, rev=rev)
         spool = tempfile.TemporaryFile(prefix="watermark-release-")
-        files: list[ReleaseFile] = []
-        digest = hashlib.sha256(f"watermark-release v1\0{code.name}\0{code.cutoff}\0{sorted(dens.items())}\0".encode())
         bar = Progress("analysing", enabled=progress)
-
-        def jobs_of() -> Iterator[tuple[FileJob | None, tuple[Entry, str | None]]]:
-            for entry in src.entries():
-                if is_vcs(entry.path):
-                    continue
-                language = _language_of(entry, selector)
-                if language is None:
-                    yield None, (entry, None)
-                else:
-                    yield FileJob(entry.path, language, None if entry.local else entry.read(), entry.local,
-                                  entry.size), (entry, language)
-
+        files: list[ReleaseFile] = []
         try:
-            for result, (entry, language) in ordered_map(analyse_file, jobs_of(), jobs, weigh=_held_bytes):
-                f = ReleaseFile(entry.path, entry.kind, entry.mode, entry.size, target=entry.target)
-                if entry.kind == "special":  # FIFOs, sockets, devices: listed, not copied, not in the digest
-                    f.status, f.reason = "skipped", f"{entry.target}: not copied"
-                    files.append(f)
-                    continue
-                if result is None:  # copied as is
-                    if entry.big:
-                        f.sha256 = entry.sha256()
-                    elif entry.kind == "file":
-                        data = entry.read()
-                        f.sha256, f.size = hashlib.sha256(data).hexdigest(), len(data)
-                else:
-                    if result.status == "error":
-                        raise TreeError(f"{entry.path}: {result.reason}")
-                    f.language = language
-                    f.status, f.reason, f.sha256, f.size = result.status, result.reason, result.sha256, result.size
-                    if result.words and language is not None:
-                        f.carriers, f._spool = _spool_carriers(key, result.words, result.gaps, dens[language], spool)
-                    if result.prints:
-                        f._prints = _spool_blobs(spool, result.prints, result.functions)
-                digest.update(f"{f.path}\0{f.kind}\0{f.mode:o}\0{f.sha256 or f.target}\0".encode())
-                files.append(f)
-                bar.step(f.size)
+            for result, (entry, language) in ordered_map(analyse_file, _jobs(src, Selector(include, exclude,
+                                                         default_excludes)), jobs, weigh=_held_bytes):
+                files.append(_record(entry, result, language, key, dens, spool))
+                bar.step(files[-1].size)
         except BaseException:
             spool.close()
             if owned:
@@ -285,9 +312,8 @@ class Release:
             raise
         finally:
             bar.close()
-        label = name or _default_name(src)
-        release = cls(name=label, key=key, source=src, code=code, density=dens, files=files, spool=spool,
-                      digest=digest.hexdigest())
+        release = cls(name=name or _default_name(src), key=key, source=src, code=code, density=dens, files=files,
+                      spool=spool, digest=release_digest(code, dens, files))
         release._owns_source = owned
         return release
 
@@ -430,12 +456,6 @@ def _held_bytes(tag: tuple[Entry, str | None]) -> int:
     """Bytes an entry copied as it is holds in memory while it waits in line."""
     entry = tag[0]
     return entry.size if entry.kind == "file" and entry.local is None else 0
-
-
-def _language_of(entry: Entry, selector: Selector) -> str | None:
-    if entry.kind != "file" or not selector.selects(entry.path):
-        return None
-    return languages.language_of(entry.path)
 
 
 @dataclass

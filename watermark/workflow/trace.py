@@ -39,7 +39,8 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from ..core import collusion, languages, reading
+from .. import languages
+from ..core import collusion, reading
 from ..core.codes import (
     Code,
     carrier_vectors,
@@ -158,7 +159,7 @@ def extract_file(job: FileJob) -> ExtractedFile:
                              "one file; not read")
     lang = job.language or reading.guess_language(data, least=0.0 if job.path == "<text>" else 0.8)
     if lang is None:
-        return ExtractedFile(None, "not Go or JavaScript")
+        return ExtractedFile(None, "not in a language watermark reads")
     got = reading.read(data, lang, job.path)
     if isinstance(got, str):
         return ExtractedFile(lang, got)
@@ -173,7 +174,7 @@ def suspect_jobs(suspect: str | os.PathLike | bytes | Source,
     """(job, (path, guessed)) per file to read: every regular file of the
     suspect. Files without the extension of a supported language (a leaker
     may rename `.js` to `.ts`, `.go` to `.go.txt`) are read by their
-    content, and dropped when they are neither Go nor JavaScript."""
+    content, and dropped when they are in no language watermark reads."""
     if isinstance(suspect, (bytes, bytearray, memoryview)):
         yield FileJob("<text>", language, bytes(suspect)), ("<text>", language is None)
         return
@@ -181,7 +182,8 @@ def suspect_jobs(suspect: str | os.PathLike | bytes | Source,
     for entry in src.entries():
         if entry.kind != "file" or is_vcs(entry.path):
             continue
-        lang = language or languages.language_of(entry.path)
+        known = languages.for_path(entry.path)
+        lang = language or (known.name if known else None)
         job = FileJob(entry.path, lang, None if entry.local else entry.read(), entry.local, entry.size)
         yield job, (entry.path, lang is None)
 
@@ -228,7 +230,8 @@ def trace(suspect: str | os.PathLike | bytes, key: Key, registry: Registry | str
             bar.close()
         extracted = time.perf_counter()
         if not per_file:
-            raise TreeError(f"{_describe(suspect)}: no Go or JavaScript file to read")
+            raise TreeError(f"{_describe(suspect)}: no source file to read (watermark reads "
+                            f"{', '.join(languages.names())})")
 
         # which releases does it come from?
         observed: set[int] = set()

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from .. import languages
 from ..core.source import MAX_SOURCE_BYTES
 from ..errors import WatermarkError
 
@@ -505,7 +506,7 @@ class GitSource(Source):
 # Skipped by default (copied unmarked), documented in the README: what a
 # vendor ships but would not mark - third-party and generated code, test
 # fixtures, minified bundles.
-DEFAULT_EXCLUDES = ("node_modules", "vendor", "testdata", "third_party", "*.min.js", "*.min.mjs", "*.bundle.js")
+DEFAULT_EXCLUDES = ("third_party", *languages.default_excludes())
 # Left out of copies entirely: version-control metadata holds the
 # unmarked history.
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -564,18 +565,6 @@ class Selector:
 
 def is_vcs(path: str) -> bool:
     return any(p in VCS_DIRS for p in path.split("/"))
-
-
-def looks_minified(data: bytes) -> bool:
-    """A JS bundle squeezed onto few long lines: nothing to mark, and not
-    what a vendor reads. Heuristic: average line over 300 bytes, or any
-    line over 5,000 bytes in a file of more than 2 KiB."""
-    if len(data) < 2048:
-        return False
-    lines = data.count(b"\n") + 1
-    if len(data) / lines > 300:
-        return True
-    return any(len(line) > 5000 for line in data.split(b"\n"))
 
 
 # ---- writing copies --------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import tree_sitter
 
 from ...errors import WatermarkError
-from ..protocol import Grammar, Parsed
+from ..protocol import Grammar, Parsed, Rules
 from . import carriers, hashes, scoring, walk, winnow
 
 
@@ -33,8 +33,8 @@ class ReferenceBackend:
     def seqhash(self, words: Sequence[int], seed: int) -> int:
         return hashes.seqhash(words, seed)
 
-    def token_hash(self, text: bytes, flags: int) -> int:
-        return hashes.token_hash(text, flags)
+    def token_hash(self, text: bytes, norm: int) -> int:
+        return hashes.token_hash(text, norm)
 
     def hash_units(self, events: bytes, n_events: int, units: bytearray, n_units: int, n_idents: int) -> None:
         if len(events) < n_events * walk.EVENT_STRUCT.size or len(units) < n_units * walk.UNIT_STRUCT.size:
@@ -56,7 +56,8 @@ class ReferenceBackend:
     def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False,
                     with_spans: bool = False, winnow: tuple[int, int] | None = None) -> Parsed:
         tree = tree_sitter.Parser(grammar.ts_language).parse(source)
-        w = walk.walk(tree, source, grammar.flags, grammar.kind_hashes, grammar.fields, grammar.error_kind_hash)
+        w = walk.walk(tree, source, grammar.flags, grammar.norms, grammar.kind_hashes, grammar.fields,
+                      grammar.error_kind_hash)
         with_events = with_events or with_spans
         events = walk.pack_events(w.events) if with_events else None
         spans = array("I", [x for span in w.spans for x in span]).tobytes() if with_spans else None
@@ -88,9 +89,10 @@ class ReferenceBackend:
             raise ValueError("prf: 16-byte key and whole runs of uint64 words")
         return array("Q", (hashes.siphash(key, words[i:i + stride].tobytes()) for i in range(0, len(words), stride)))
 
-    def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, classes: array,
+    def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, rules: Rules,
                    flags: int) -> tuple[array, array]:
-        return carriers.boundaries(records, n_units, n_nodes, source, classes, flags)
+        return carriers.boundaries(records, n_units, n_nodes, source, rules.classes, rules.options, rules.guard,
+                                   flags)
 
     def read_bits(self, source: bytes, gaps: array) -> bytearray:
         return carriers.read_bits(source, gaps)

@@ -1,12 +1,14 @@
 """Carriers in plain Python: the reference of csrc/wm_carriers.c.
 
 The eligibility rules are stated in watermark/core/carriers.py; here they
-are applied, as the C applies them, to the packed unit records and the
-per-symbol rule classes (WM_C_* bits) the core hands to either backend.
-Regexes state the gap grammar that the C scans byte by byte.
+are applied, as the C applies them, to the packed unit records and a
+language's rules: the per-symbol rule classes (WM_C_* bits), the option
+bits (WM_O_*) and the guard pattern. Regexes state the gap grammar that the
+C scans byte by byte.
 """
 from __future__ import annotations
 
+import functools
 import re
 from array import array
 from collections.abc import Sequence
@@ -14,19 +16,20 @@ from collections.abc import Sequence
 from ...errors import WatermarkError
 from ..contract import (
     UNIT_STRUCT,
-    WM_B_GO,
     WM_B_LENIENT,
-    WM_C_ASSIGNMENT,
-    WM_C_EXPRESSION,
-    WM_C_GO_COMMENTED,
-    WM_C_GO_CONST,
-    WM_C_GO_ELEMENT,
-    WM_C_GO_FIELD,
-    WM_C_GO_KEYED,
-    WM_C_GO_LIST,
-    WM_C_IF_NIL,
-    WM_C_PROPERTY,
+    WM_C_ALIGNED,
+    WM_C_CELL_BARE,
+    WM_C_CELL_ELEMENT,
+    WM_C_CELL_NAMES,
+    WM_C_COMMENTED_ONLY,
+    WM_C_DIRECTIVE,
+    WM_C_FIRST_LINE,
+    WM_C_GUARD,
+    WM_C_GUARDED,
+    WM_C_KEYED_CELL,
     WM_C_SIBLINGS,
+    WM_O_NO_TOP_LEVEL,
+    WM_O_TRAILING_COMMENTS,
     UnitRecord,
 )
 
@@ -36,9 +39,15 @@ _LINE_END = re.compile(rb"[ \t]*[;,]?[ \t]*\r?\n")
 _BLANK_LINES = re.compile(rb"(?:[ \t]*\r?\n)*")
 _INDENT = re.compile(rb"[ \t]*")
 _COMMENT_LINES = re.compile(rb"(?:[ \t\r\n]|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
-_GO_IF_NIL = re.compile(rb"if[ \t]+(?:[A-Za-z_]|[\x80-\xff])(?:\w|[\x80-\xff])*[ \t]*[!=]=[ \t]*nil[ \t]*\{")
-_GO_NAMES = re.compile(rb"(?:\w|[\x80-\xff])+(?:[ \t]*,[ \t]*(?:\w|[\x80-\xff])+)*")  # `A` or `A, B`
-_JS_DIRECTIVE = re.compile(rb"""(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")[ \t]*;?""")
+_NAMES = re.compile(rb"(?:\w|[\x80-\xff])+(?:[ \t]*,[ \t]*(?:\w|[\x80-\xff])+)*")  # `A` or `A, B`
+_DIRECTIVE = re.compile(rb"""(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")[ \t]*;?""")
+
+
+@functools.cache
+def _guard(keyword: bytes, literal: bytes) -> re.Pattern[bytes]:
+    """`keyword IDENT != literal {` (or ==)."""
+    return re.compile(re.escape(keyword) + rb"[ \t]+(?:[A-Za-z_]|[\x80-\xff])(?:\w|[\x80-\xff])*[ \t]*[!=]=[ \t]*"
+                      + re.escape(literal) + rb"[ \t]*\{")
 
 
 def unpack_units(records: bytes, n_units: int) -> list[UnitRecord]:
@@ -47,12 +56,13 @@ def unpack_units(records: bytes, n_units: int) -> list[UnitRecord]:
     return list(map(UnitRecord._make, UNIT_STRUCT.iter_unpack(records[:n_units * UNIT_STRUCT.size])))
 
 
-def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classes: Sequence[int],
-               flags: int) -> tuple[array, array]:
+def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classes: Sequence[int], options: int,
+               guard: tuple[bytes, bytes] | None, flags: int) -> tuple[array, array]:
     """(words, gaps) of the eligible boundaries, as wm_boundaries (flags:
-    WM_B_GO, WM_B_LENIENT)."""
+    WM_B_LENIENT)."""
     src = source
-    go, lenient = bool(flags & WM_B_GO), bool(flags & WM_B_LENIENT)
+    lenient = bool(flags & WM_B_LENIENT)
+    guard_at = _guard(*guard) if guard else None
     if n_units < 2:  # as the C: nothing to pair, nothing checked
         return array("Q"), array("Q")
     rows = unpack_units(records, n_units)
@@ -76,8 +86,8 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
         last_sibling[row.parent_node] = j
     occurrences: dict[tuple[int, int, int, int], int] = {}
     words, gaps = array("Q"), array("Q")
-    # Go lists holding key: value cells
-    list_cells = {row.parent_node for row in rows if go and rule(row.symbol) & WM_C_GO_KEYED}
+    # lists holding key: value cells
+    list_cells = {row.parent_node for row in rows if rule(row.symbol) & WM_C_KEYED_CELL}
     commented: dict[int, bool] = {}
     for j, b in enumerate(rows):
         i = before[j]
@@ -95,40 +105,39 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
         if not ca & cb & WM_C_SIBLINGS:
             continue
         a_end, b_start = _content_end(src, a.start_byte, a.end_byte), b.start_byte
-        if not lenient and (not go or a_end < a.end_byte) and _ends_in_comment(src, a.start_byte, a_end):
-            continue  # JS; Go case clauses
+        if not lenient and (options & WM_O_TRAILING_COMMENTS or a_end < a.end_byte) and \
+                _ends_in_comment(src, a.start_byte, a_end):
+            continue  # a unit that ends in a comment (or takes the line breaks after it, and one)
         if a_end > b_start:
             continue
         gap = _lenient_gap(src, a_end, b_start) if lenient else _gap(src, a_end, b_start)
         if gap is None:
             continue
-        if go:
-            if b.parent < 0:  # top-level declarations
+        if options & WM_O_NO_TOP_LEVEL and b.parent < 0:  # top-level declarations
+            continue
+        if guard_at is not None and cb & WM_C_GUARD and ca & WM_C_GUARDED and guard_at.match(src, b_start):
+            continue
+        if ca & cb & WM_C_ALIGNED and not gap[2]:  # aligned list members, no comment line before B
+            if (ca | cb) & WM_C_COMMENTED_ONLY:
                 continue
-            if cb & WM_C_IF_NIL and ca & WM_C_ASSIGNMENT and _GO_IF_NIL.match(src, b_start):
+            if ca & WM_C_CELL_BARE and (a.name_end > a.name_start or
+                                        any(c in src[a.start_byte:a.end_byte] for c in (b'"', b"`", b"\n"))):
                 continue
-            if ca & cb & WM_C_GO_LIST and not gap[2]:  # no comment line before B
-                if (ca | cb) & WM_C_GO_COMMENTED:
+            if ca & WM_C_CELL_NAMES and not _NAMES.fullmatch(src, a.start_byte, a_end):
+                continue
+            if ca & WM_C_CELL_ELEMENT:
+                if b.parent_node in list_cells or b.parent < 0:
                     continue
-                if ca & WM_C_GO_FIELD and (a.name_end > a.name_start or
-                                           any(c in src[a.start_byte:a.end_byte] for c in (b'"', b"`", b"\n"))):
+                if b.parent not in commented:
+                    text = src[rows[b.parent].start_byte:rows[b.parent].end_byte]
+                    commented[b.parent] = b"//" in text or b"/*" in text
+                if commented[b.parent]:
                     continue
-                if ca & WM_C_GO_CONST and not _GO_NAMES.fullmatch(src, a.start_byte, a_end):
-                    continue
-                if ca & WM_C_GO_ELEMENT:
-                    if b.parent_node in list_cells:
-                        continue
-                    if b.parent not in commented:
-                        text = src[rows[b.parent].start_byte:rows[b.parent].end_byte]
-                        commented[b.parent] = b"//" in text or b"/*" in text
-                    if commented[b.parent]:
-                        continue
-        else:
-            if (ca & WM_C_EXPRESSION and _JS_DIRECTIVE.fullmatch(src, a.start_byte, a_end)) or \
-                    (cb & WM_C_EXPRESSION and _JS_DIRECTIVE.fullmatch(src, b_start, b.end_byte)):
-                continue
-            if cb & WM_C_PROPERTY and not _starts_line(src, rows[first_sibling[b.parent_node]].start_byte):
-                continue
+        if (ca & WM_C_DIRECTIVE and _DIRECTIVE.fullmatch(src, a.start_byte, a_end)) or \
+                (cb & WM_C_DIRECTIVE and _DIRECTIVE.fullmatch(src, b_start, b.end_byte)):
+            continue
+        if cb & WM_C_FIRST_LINE and not _starts_line(src, rows[first_sibling[b.parent_node]].start_byte):
+            continue
         words.extend((*window, occurrence))
         gaps.extend((a_end, gap[0], gap[1]))
     return words, gaps

@@ -13,13 +13,7 @@ from collections.abc import Iterable
 
 import xxhash
 
-from ..contract import (
-    WM_F_FLAGS_JS,
-    WM_F_NUMBER_GO,
-    WM_F_NUMBER_JS,
-    WM_F_STRING_JS,
-    WM_SEED_TEXT,
-)
+from ..contract import WM_N_CHARS, WM_N_NUMBER, WM_N_NUMBER_CASE, WM_N_QUOTED, WM_SEED_TEXT
 
 _M = (1 << 64) - 1
 _P1 = 0x9E3779B185EBCA87
@@ -122,14 +116,14 @@ def xxh64(data: bytes, seed: int = 0) -> int:
     return xxhash.xxh64_intdigest(data, seed)
 
 
-_KEPT_JS_ESCAPES = frozenset(b"\n\r01234567\\bfnrtuvx")
+_KEPT_ESCAPES = frozenset(b"\n\r01234567\\bfnrtuvx")
 
 
 def _crlf_free(s: bytes) -> bytes:
     return s.replace(b"\r\n", b"\n")
 
 
-def _js_string(s: bytes) -> bytes:
+def _quoted(s: bytes) -> bytes:
     if len(s) < 2:
         return _crlf_free(s)
     c = s[1:-1]
@@ -148,7 +142,7 @@ def _js_string(s: bytes) -> bytes:
         if d in (0x27, 0x22):
             out.append(d)
             i += 2
-        elif d in _KEPT_JS_ESCAPES:
+        elif d in _KEPT_ESCAPES:
             out += bytes((0x5C, d))
             i += 2
         elif d == 0xE2 and i + 3 < m and c[i + 2] == 0x80 and c[i + 3] in (0xA8, 0xA9):
@@ -159,7 +153,7 @@ def _js_string(s: bytes) -> bytes:
     return bytes(out)
 
 
-def _js_number(s: bytes) -> bytes:
+def _number(s: bytes) -> bytes:
     o = s.lower()
     if o[:2] in (b"0x", b"0o", b"0b") or o.endswith(b"n"):
         return o
@@ -181,7 +175,7 @@ def _js_number(s: bytes) -> bytes:
     return mant
 
 
-def _go_number(s: bytes) -> bytes:
+def _number_case(s: bytes) -> bytes:
     o = s.lower()
     if len(o) >= 2 and o.endswith(b"i") and o[:1] == b"0":
         if all(ch in b"0123456789_" for ch in o[:-1]):
@@ -192,23 +186,22 @@ def _go_number(s: bytes) -> bytes:
     return o
 
 
-def normalize_token(text: bytes, flags: int) -> bytes:
-    """The canonical spelling of a token that its hash is computed over."""
-    kind = flags & (WM_F_STRING_JS | WM_F_NUMBER_JS | WM_F_NUMBER_GO | WM_F_FLAGS_JS)
-    if kind == WM_F_STRING_JS:
-        return _js_string(text)
-    if kind == WM_F_NUMBER_JS and len(text) < 500:
-        return _js_number(text)
-    if kind == WM_F_NUMBER_GO:
-        return _go_number(text)
-    if kind == WM_F_FLAGS_JS and len(text) <= 64:
+def normalize_token(text: bytes, norm: int) -> bytes:
+    """The canonical spelling of a token that its hash is computed over
+    (norm: WM_N_*, csrc/wm_normalize.c)."""
+    if norm == WM_N_QUOTED:
+        return _quoted(text)
+    if norm == WM_N_NUMBER and len(text) < 500:
+        return _number(text)
+    if norm == WM_N_NUMBER_CASE:
+        return _number_case(text)
+    if norm == WM_N_CHARS and len(text) <= 64:
         return bytes(sorted(text))
     return _crlf_free(text)
 
 
-def token_hash(text: bytes, flags: int) -> int:
-    return xxh64(normalize_token(text, flags), WM_SEED_TEXT)
-
+def token_hash(text: bytes, norm: int) -> int:
+    return xxh64(normalize_token(text, norm), WM_SEED_TEXT)
 
 
 class SeqHash:

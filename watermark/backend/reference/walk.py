@@ -17,14 +17,14 @@ from ..contract import (
     WM_EXIT_WORD,
     WM_F_ASSOC,
     WM_F_ASSOC_OP,
+    WM_F_ATOMIC,
     WM_F_IDENT,
     WM_F_KEY_NAME,
+    WM_F_KEY_NUMBER,
     WM_F_KEYED,
     WM_F_LIST,
     WM_F_NAME_FROM_CHILD,
-    WM_F_NUMBER_JS,
     WM_F_SKIP,
-    WM_F_STRING_JS,
     WM_F_TRANSPARENT,
     WM_F_UNIT,
     WM_SEED_EXACT,
@@ -159,12 +159,12 @@ def _quoted_key(content: bytes) -> str | None:
     return None
 
 
-def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], kind_hashes: Sequence[int],
-         fields: Sequence[int], error_kind_hash: int) -> Walk:
+def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], norms: Sequence[int],
+         kind_hashes: Sequence[int], fields: Sequence[int], error_kind_hash: int) -> Walk:
     """Walk a py-tree-sitter Tree exactly as csrc/wm_fingerprint.c walks it.
 
     fields[symbol] is the field naming a unit, or the operator field of a
-    WM_F_ASSOC node."""
+    WM_F_ASSOC node; norms[symbol] its tokens' normalizer (WM_N_*)."""
     n_symbols = len(flags)
     events: list[tuple[int, int, int, int]] = []
     spans: list[tuple[int, int]] = []
@@ -178,7 +178,7 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], kind_hashe
     for sym in range(n_symbols):
         if flags[sym] & WM_F_KEY_NAME and key_kinds["name"] is None:
             key_kinds["name"] = (kind_hashes[sym], flags[sym])
-        if flags[sym] & WM_F_NUMBER_JS and key_kinds["number"] is None:
+        if flags[sym] & WM_F_KEY_NUMBER and key_kinds["number"] is None:
             key_kinds["number"] = (kind_hashes[sym], 0)
 
     def kind_of(sym: int) -> tuple[int, int]:
@@ -241,7 +241,7 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], kind_hashe
         named = node.is_named
         parent = stack[-1] if stack else None
         syntax.append(kind)
-        leaf = node.child_count == 0 or bool(f & WM_F_STRING_JS)
+        leaf = node.child_count == 0 or bool(f & WM_F_ATOMIC)
         if leaf and end > start:
             syntax.append(xxh64(source[start:end], WM_SEED_TEXT))
         if (f & WM_F_SKIP) or (parent is not None and (
@@ -258,10 +258,10 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], kind_hashe
         if leaf:
             if not skipping:
                 text, ident = 0, -1
-                if named or (f & WM_F_STRING_JS):
-                    token = normalize_token(source[start:end], f)
+                if named or (f & WM_F_ATOMIC):
+                    token = normalize_token(source[start:end], norms[sym] if sym < n_symbols else 0)
                     text = xxh64(token, WM_SEED_TEXT)
-                    if f & WM_F_STRING_JS and parent is not None and parent[2] & WM_F_KEYED \
+                    if f & WM_F_ATOMIC and parent is not None and parent[2] & WM_F_KEYED \
                             and parent[5] == start:
                         key = key_kinds.get(_quoted_key(token) or "")
                         if key is not None:

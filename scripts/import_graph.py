@@ -1,0 +1,102 @@
+"""The package's import graph, by layer.
+
+    python3 scripts/import_graph.py            # edges between layers (folders), with the modules behind each
+    python3 scripts/import_graph.py --modules  # every module-to-module edge
+
+A layer is a folder of watermark/ (a top-level module is its own layer).
+Imports inside functions count; `if TYPE_CHECKING:` imports do not (they
+are no dependency at run time).
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent / "watermark"
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _type_checking_only(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            return True
+    return False
+
+
+def imports_of(path: Path, modules: set[str]) -> set[str]:
+    """The watermark modules `path` imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    me = module_name(path)
+    package = me if path.name == "__init__.py" else me.rsplit(".", 1)[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if _type_checking_only(node, parents):
+            continue
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")
+                up = up[:len(up) - node.level + 1]
+                base = ".".join(up + ([base] if base else []))
+            names = [base] + [f"{base}.{a.name}" for a in node.names]
+        for name in names:
+            while name and name not in modules:
+                name = name.rsplit(".", 1)[0] if "." in name else ""
+            if name and name != me:
+                out.add(name)
+    return out
+
+
+def graph() -> dict[str, set[str]]:
+    files = sorted(p for p in ROOT.rglob("*.py") if "__pycache__" not in p.parts)
+    modules = {module_name(p) for p in files}
+    return {module_name(p): imports_of(p, modules) for p in files}
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 1 else parts[0]
+
+
+def layers(g: dict[str, set[str]]) -> dict[tuple[str, str], set[str]]:
+    """(from layer, to layer) -> the module edges behind it."""
+    out: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for a, bs in g.items():
+        for b in bs:
+            if layer(a) != layer(b):
+                out[(layer(a), layer(b))].add(f"{a} -> {b}")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--modules", action="store_true")
+    args = ap.parse_args()
+    g = graph()
+    if args.modules:
+        for a in sorted(g):
+            for b in sorted(g[a]):
+                print(f"{a} -> {b}")
+        return 0
+    for (a, b), edges in sorted(layers(g).items()):
+        print(f"{a} -> {b}  ({len(edges)}: {', '.join(sorted(e.split(' -> ')[0].rsplit('.', 1)[-1] for e in edges))})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
