@@ -1,7 +1,7 @@
 """Build of the C core; metadata lives in pyproject.toml.
 
 Two native pieces: the vendored tree-sitter runtime (csrc/vendor, built as a
-static library with its own flags) and watermark._native, the cffi API-mode
+static library with its own flags) and watermark.backend._native, the cffi API-mode
 extension declared by csrc/build_ffi.py, which links it.
 """
 import sys

@@ -41,7 +41,7 @@ import mutator  # noqa: E402
 
 import watermark  # noqa: E402
 from watermark.diff import CLASSES  # noqa: E402
-from watermark.workflow.pool import FileJob, check_jobs, ordered_map  # noqa: E402
+from watermark.io.pool import FileJob, check_jobs, ordered_map  # noqa: E402
 
 GO_ONLY = {"goto-added", "goto-removed", "defer-changed", "goroutine-changed"}
 PLANTED = [c for c in CLASSES if c != "expression-changed"]

@@ -22,7 +22,7 @@ from _corpora import main
 
 _PROBE = """
 import resource, sys
-from watermark.workflow.pool import FileJob
+from watermark.io.pool import FileJob
 from watermark.workflow.release import analyse_file
 from watermark.core import reading
 path, language, what = sys.argv[1:4]

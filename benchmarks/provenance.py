@@ -65,7 +65,7 @@ def negatives() -> dict[str, list[tuple[str, list[tuple[Path, Path]]]]]:
     return {
         "go": [(name, pkg(std, name)) for name in ("go/ast", "go/parser", "go/types", "go/printer", "bytes",
                                                   "strings", "text/template", "encoding/json")],
-        # held out: none of these is in core/background.py's measurement
+        # held out: none of these is in the languages' background measurement
         "javascript": [(name, [(js_root, p) for p in sorted((js_root / name).rglob("*.js"))
                                if "node_modules" not in p.relative_to(js_root / name).parts
                                and not p.name.endswith(".min.js")])
@@ -288,7 +288,8 @@ def run_attacks(language: str, files: list[tuple[Path, Path]], work: Path) -> di
 def analysis_cost(files: list[tuple[Path, Path]], language: str) -> dict[str, float]:
     """Analysis with and without the prints, side by side (the C pass and the
     packing of prints and functions), best of 3."""
-    from watermark.core import carriers, provenance
+    from watermark.core import carriers
+    from watermark.core import prints as provenance
 
     datas = [p.read_bytes() for _r, p in files]
     best = {"without": 1e9, "with": 1e9}
@@ -302,8 +303,8 @@ def analysis_cost(files: list[tuple[Path, Path]], language: str) -> dict[str, fl
                     continue
                 carriers.boundaries(fp)
                 if winnow is not None:
-                    provenance.prints(fp)
-                    provenance.functions(fp)
+                    provenance.prints_of(fp)
+                    provenance.functions_of(fp)
             best[label] = min(best[label], time.perf_counter() - t0)
     return {"without_s": round(best["without"], 3), "with_s": round(best["with"], 3),
             "ratio": round(best["with"] / best["without"], 3)}
@@ -312,27 +313,27 @@ def analysis_cost(files: list[tuple[Path, Path]], language: str) -> dict[str, fl
 def release_analysis_cost(files: list[tuple[Path, Path]], work: Path, language: str) -> dict[str, float]:
     """Release.analyse (one worker) with and without the provenance prints,
     alternately, best of 3: the whole analysis, safety re-parse included."""
-    from watermark.core import provenance
+    from watermark.core import prints as provenance
     from watermark.workflow import release as release_module
 
     tree = copy_tree(files, work / f"{language}-cost")
-    saved = (provenance.WINNOW, provenance.prints, provenance.functions)
+    saved = (provenance.WINNOW, provenance.prints_of, provenance.functions_of)
     best = {"without": 1e9, "with": 1e9}
     try:
         for _ in range(3):
             for label in ("without", "with"):
                 if label == "without":
                     provenance.WINNOW = None  # type: ignore[assignment]
-                    provenance.prints = lambda fp: __import__("array").array("Q")  # type: ignore[assignment]
-                    provenance.functions = lambda fp: b""  # type: ignore[assignment]
+                    provenance.prints_of = lambda fp: __import__("array").array("Q")  # type: ignore[assignment]
+                    provenance.functions_of = lambda fp: b""  # type: ignore[assignment]
                 else:
-                    provenance.WINNOW, provenance.prints, provenance.functions = saved  # type: ignore[assignment]
+                    provenance.WINNOW, provenance.prints, provenance.functions_of = saved  # type: ignore[assignment]
                 t0 = time.perf_counter()
                 with release_module.Release.analyse(tree, KEY, name="cost", jobs=1):
                     pass
                 best[label] = min(best[label], time.perf_counter() - t0)
     finally:
-        provenance.WINNOW, provenance.prints, provenance.functions = saved  # type: ignore[assignment]
+        provenance.WINNOW, provenance.prints, provenance.functions_of = saved  # type: ignore[assignment]
     return {"without_s": round(best["without"], 3), "with_s": round(best["with"], 3),
             "ratio": round(best["with"] / best["without"], 3)}
 
@@ -387,7 +388,7 @@ def background() -> list[dict[str, object]]:
     release file (the share of its prints found there)."""
     from collections import Counter
 
-    from watermark.core import provenance
+    from watermark.core import prints as provenance
 
     std, js = Path(os.environ["GO_STDLIB_SRC"]), Path(os.environ["JS_CORPUS"])
 
@@ -397,7 +398,7 @@ def background() -> list[dict[str, object]]:
 
     def prints(p: Path, lang: str) -> set[int]:
         try:
-            return set(provenance.prints(watermark.fingerprint(p.read_bytes(), language=lang,
+            return set(provenance.prints_of(watermark.fingerprint(p.read_bytes(), language=lang,
                                                                winnow=provenance.WINNOW)))
         except watermark.WatermarkError:
             return set()
@@ -450,26 +451,23 @@ def background() -> list[dict[str, object]]:
     return out
 
 
-def write_background(rows: list[dict[str, object]], path: Path) -> None:
-    """The pooled similarities as the module watermark/core/background.py."""
+def write_background(rows: list[dict[str, object]], folder: Path) -> None:
+    """The pooled similarities, one file per language:
+    watermark/languages/background/<language>.json (Language.background)."""
     pooled: dict[str, list[float]] = {}
+    pairs: dict[str, list[str]] = {}
     for r in rows:
-        pooled.setdefault(str(r["language"]), []).extend(r["similarities"])  # type: ignore[arg-type]
-    lines = ['"""Generated by `python3 benchmarks/provenance.py --background --write`: do not edit.',
-             "", "How similar independently written code is to a release: per language, the best",
-             "similarity to a release file (share of the file's prints found there) of every",
-             "background file, pooled over these (release, background) pairs:", ""]
-    lines += [f"  {r['language']}: {r['release']} ({r['release_files']} files) against {r['background']} "
-              f"({r['background_files']} files)" for r in rows]
-    lines += ['"""', "", "SIMILARITY = {"]
+        lang = str(r["language"])
+        pooled.setdefault(lang, []).extend(r["similarities"])  # type: ignore[arg-type]
+        pairs.setdefault(lang, []).append(f"{r['release']} ({r['release_files']} files) against {r['background']} "
+                                          f"({r['background_files']} files)")
     for lang, sims in sorted(pooled.items()):
-        lines.append(f"    {lang!r}: (")
-        vals = [f"{x:.4f}" for x in sorted(sims)]
-        for i in range(0, len(vals), 12):
-            lines.append("        " + ", ".join(vals[i:i + 12]) + ",")
-        lines.append("    ),")
-    lines.append("}")
-    path.write_text("\n".join(lines) + "\n")
+        doc = {"made_by": "python3 benchmarks/provenance.py --background --write",
+               "about": "how similar independently written files are to a release: each background file's best "
+                        "similarity to a release file (the share of its prints found there), pooled over these "
+                        "(release, background) pairs",
+               "pairs": pairs[lang], "similarities": [round(x, 4) for x in sorted(sims)]}
+        (folder / f"{lang}.json").write_text(json.dumps(doc, indent=0) + "\n")
 
 
 def tune(settings: list[tuple[int, int]]) -> list[dict[str, object]]:
@@ -552,7 +550,8 @@ def main() -> int:
     ap.add_argument("--dolos", action="store_true", help="also run Dolos (installs @dodona/dolos-lib with npm)")
     ap.add_argument("--languages", default="go,javascript")
     ap.add_argument("--background", action="store_true", help="only the similarity of unrelated files")
-    ap.add_argument("--write", metavar="PATH", help="with --background: write them as watermark/core/background.py")
+    ap.add_argument("--write", action="store_true",
+                    help="with --background: write them to watermark/languages/background/<language>.json")
     ap.add_argument("--tune", action="store_true", help="only the K / W comparison")
     args = ap.parse_args()
     results: dict[str, object] = {}
@@ -562,7 +561,7 @@ def main() -> int:
     if args.background:
         rows = background()
         if args.write:
-            write_background(rows, Path(args.write))
+            write_background(rows, Path(__file__).resolve().parent.parent / "watermark" / "languages" / "background")
         print(json.dumps([{k: v for k, v in r.items() if k != "similarities"} for r in rows], indent=1))
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-prov-") as tmp:

@@ -1,4 +1,4 @@
-"""cffi build script (API mode): compiles the C core into watermark._native.
+"""cffi build script (API mode): compiles the C core into watermark.backend._native.
 
 The cdef is the CDEF-BEGIN..CDEF-END part of csrc/watermark.h, so the
 header stays the single statement of the C contract. The vendored
@@ -50,7 +50,7 @@ _check_contract()
 ffibuilder = FFI()
 ffibuilder.cdef(_cdef())
 ffibuilder.set_source(
-    "watermark._native",
+    "watermark.backend._native",
     '#include "watermark.h"\n'
     f'const char *wm_build_digest(void) {{ return "{source_digest()}"; }}\n',
     sources=[_rel(HERE / s) for s in SOURCES],

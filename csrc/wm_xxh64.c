@@ -1,5 +1,5 @@
 /* XXH64, written from the public xxHash specification (doc/xxhash_spec.md).
- * Checked against the `xxhash` package in tests/test_native.py. */
+ * Checked against the `xxhash` package in tests/test_backends.py. */
 #include <string.h>
 
 #include "wm_internal.h"

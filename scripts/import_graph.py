@@ -2,6 +2,7 @@
 
     python3 scripts/import_graph.py            # edges between layers (folders), with the modules behind each
     python3 scripts/import_graph.py --modules  # every module-to-module edge
+    python3 scripts/import_graph.py --check    # exit 1 if a layer imports one above it (LAYERS)
 
 A layer is a folder of watermark/ (a top-level module is its own layer).
 Imports inside functions count; `if TYPE_CHECKING:` imports do not (they
@@ -53,7 +54,8 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
                 up = package.split(".")
                 up = up[:len(up) - node.level + 1]
                 base = ".".join(up + ([base] if base else []))
-            names = [base] + [f"{base}.{a.name}" for a in node.names]
+            # `from PKG import MOD` depends on MOD; `from MOD import NAME` on MOD
+            names = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
         for name in names:
             while name and name not in modules:
                 name = name.rsplit(".", 1)[0] if "." in name else ""
@@ -83,11 +85,40 @@ def layers(g: dict[str, set[str]]) -> dict[tuple[str, str], set[str]]:
     return out
 
 
+# The layers from the bottom up: each may import only the ones before it.
+# "watermark" is the package's __init__, the public API; the command line
+# is built on it.
+LAYERS = ("watermark.errors", "watermark.backend", "watermark.languages", "watermark.core", "watermark.io",
+          "watermark.diff", "watermark.workflow", "watermark.demo", "watermark", "watermark.cli",
+          "watermark.__main__")
+# diff and workflow are side by side: neither imports the other.
+PEERS = frozenset({("watermark.diff", "watermark.workflow"), ("watermark.workflow", "watermark.diff")})
+
+
+def violations(g: dict[str, set[str]]) -> list[str]:
+    """Module edges that go up the layers, or between peers, or from a
+    layer LAYERS does not name."""
+    rank = {name: i for i, name in enumerate(LAYERS)}
+    out = []
+    for (a, b), edges in sorted(layers(g).items()):
+        if a not in rank or b not in rank:
+            out += [f"{e}  (layer {a if a not in rank else b} is not in LAYERS)" for e in sorted(edges)]
+        elif rank[b] > rank[a] or (a, b) in PEERS:
+            out += [f"{e}  ({a} may not import {b})" for e in sorted(edges)]
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--modules", action="store_true")
+    ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     g = graph()
+    if args.check:
+        bad = violations(g)
+        for line in bad:
+            print(line)
+        return 1 if bad else 0
     if args.modules:
         for a in sorted(g):
             for b in sorted(g[a]):

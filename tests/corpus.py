@@ -1,20 +1,21 @@
 """Access to the real corpora and tools installed by scripts/corpora.sh.
 
 Outside CI a missing corpus or tool skips the test; in CI (CI set) it fails,
-so tests that need go, gofmt, node or prettier always run there."""
+so tests that need go, gofmt, node or prettier always run there. Which
+corpus, formatters and judges a language has is its conformance profile's
+business (tests/conformance/profiles.py)."""
 from __future__ import annotations
 
+import fnmatch
 import os
 import random
-import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 
-def _missing(what: str) -> None:
+def missing(what: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{what} is missing in CI: the test command (scripts/test) installs it with scripts/corpora.sh")
     pytest.skip(f"{what} missing: run the tests with scripts/test, or eval \"$(scripts/corpora.sh)\" first")
@@ -23,17 +24,34 @@ def _missing(what: str) -> None:
 def corpus_root(env: str) -> Path:
     root = os.environ.get(env)
     if not root or not Path(root).is_dir():
-        _missing(env)
+        missing(env)
     return Path(root)
 
 
-def go_files() -> list[Path]:
-    return sorted(p for p in corpus_root("GO_STDLIB_SRC").rglob("*.go") if p.is_file())
+def corpus_files(root: Path, globs: tuple[str, ...], exclude: tuple[str, ...] = ()) -> list[Path]:
+    """The files under root matching one of `globs` (rglob patterns) and none
+    of `exclude` (fnmatch patterns of the path relative to root), sorted."""
+    out = set()
+    for pattern in globs:
+        for p in root.rglob(pattern):
+            if p.is_file() and not any(fnmatch.fnmatchcase(p.relative_to(root).as_posix(), x) for x in exclude):
+                out.add(p)
+    return sorted(out)
+
+
+def language_files(language: str) -> list[Path]:
+    """The corpus of a language, as its conformance profile lists it."""
+    from conformance.profiles import profile
+
+    return profile(language).corpus.files()
+
+
+def go_files() -> list[Path]:  # benchmarks/bench_reading.py reads these two
+    return language_files("go")
 
 
 def js_files() -> list[Path]:
-    root = corpus_root("JS_CORPUS")
-    return sorted(p for ext in ("*.js", "*.mjs", "*.cjs") for p in root.rglob(ext) if p.is_file())
+    return language_files("javascript")
 
 
 def sample(files: list[Path], k: int, seed: int = 7, max_bytes: int | None = None) -> list[Path]:
@@ -45,44 +63,5 @@ def sample(files: list[Path], k: int, seed: int = 7, max_bytes: int | None = Non
 def tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        _missing(name)
+        missing(name)
     return path
-
-
-GOCODE = Path("/usr/share/gocode")  # Debian's Go library sources (GOPATH layout)
-
-
-def gofumpt_list(build_dir: Path) -> str:
-    """Build tests/tools/gofumpt-list (a `gofumpt -l`) against Debian's
-    gofumpt 0.4.0 library; returns the binary's path."""
-    go = tool("go")
-    if not (GOCODE / "src/mvdan.cc/gofumpt/format").is_dir() or \
-            not (GOCODE / "src/golang.org/x/tools/go/ast/astutil").is_dir():
-        _missing("gofumpt's sources (apt-get install golang-mvdan-gofumpt-dev golang-golang-x-tools-dev)")
-    binary = build_dir / "gofumpt-list"
-    env = dict(os.environ, GO111MODULE="off", GOPATH=str(GOCODE), GOCACHE=str(build_dir / "gocache"),
-               GOFLAGS="")
-    subprocess.run([go, "build", "-o", str(binary), "."], cwd=Path(__file__).parent / "tools" / "gofumpt-list",
-                   env=env, check=True, capture_output=True)
-    return str(binary)
-
-
-def mangle_go(source: bytes) -> bytes | None:
-    """Formatting gofmt undoes: spaces for tabs, doubled blank lines, trailing
-    blanks, no alignment. Lines holding string or rune literals stay verbatim;
-    files with raw strings are not mangled at all (None)."""
-    if b"`" in source:
-        return None
-    out = []
-    for line in source.split(b"\n"):
-        if b'"' in line or b"'" in line:
-            out.append(line)
-            continue
-        stripped = line.lstrip(b"\t")
-        depth = len(line) - len(stripped)
-        if not stripped.startswith((b"//", b"/*", b"*")):
-            stripped = re.sub(rb"(?<=\S) {2,}(?=\S)", b" ", stripped)
-        out.append(b"  " * depth + stripped + (b"  " if stripped else b""))
-        if not stripped:
-            out.append(b"")
-    return b"\n".join(out)

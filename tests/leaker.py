@@ -11,19 +11,26 @@ import random
 import re
 import shutil
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-CODE = (".go", ".js")
+
+def _language(path: Path) -> str | None:
+    from watermark import languages
+
+    lang = languages.for_path(path.name)
+    return lang.name if lang is not None else None
 
 
 def code_files(tree: Path) -> list[Path]:
-    return sorted(p for p in tree.rglob("*") if p.is_file() and p.name.endswith(CODE))
+    """The files of the tree in a language watermark reads (by extension)."""
+    return sorted(p for p in tree.rglob("*") if p.is_file() and _language(p) is not None)
 
 
 def _each(tree: Path, edit: Callable[[bytes, str], bytes], only: str | None = None) -> None:
     for path in code_files(tree):
-        lang = "go" if path.suffix == ".go" else "javascript"
+        lang = _language(path)
+        assert lang is not None
         if only is None or only == lang:
             path.write_bytes(edit(path.read_bytes(), lang))
 
@@ -54,10 +61,14 @@ def comment_after_every_line(tree: Path, text: str = "//") -> None:
 
 # ---- line terminators -------------------------------------------------------------
 
-def line_ends(tree: Path, go: bytes = b"\r\r\n", js: bytes = b"\r") -> None:
+def line_ends(tree: Path, go: bytes = b"\r\r\n", js: bytes = b"\r", *,
+              endings: Mapping[str, bytes] | None = None, default: bytes = b"\n") -> None:
     """Every line break of Go files as `go`, of JavaScript files as `js`
-    (`\\r\\r\\n` builds with go; lone `\\r`, U+2028, `\\f\\n`, `\\v\\n` run with node)."""
-    _each(tree, lambda data, lang: data.replace(b"\n", go if lang == "go" else js))
+    (`\\r\\r\\n` builds with go; lone `\\r`, U+2028, `\\f\\n`, `\\v\\n` run with node).
+    With `endings`, those of each language it names (language name -> line
+    break), and `default` elsewhere."""
+    table = dict(endings) if endings is not None else {"go": go, "javascript": js}
+    _each(tree, lambda data, lang: data.replace(b"\n", table.get(lang, default)))
 
 
 # ---- damaged bytes ----------------------------------------------------------------

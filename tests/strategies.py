@@ -1,10 +1,15 @@
-"""Hypothesis strategies shared by the tests: generated Go and JavaScript
-programs, rendered under controllable formatting.
+"""Hypothesis strategies shared by the tests: generated programs, rendered
+under controllable formatting.
 
 A program is a tree of statements; `Layout` says how to print it (blank
 lines between statements, comments, indentation, line endings, BOM, final
 newline). Rendering one program under two layouts gives two texts that
 differ only in formatting, which is what the invariance tests need.
+
+What a language's programs look like (statement templates, blocks, the
+function around them) is its `Shape`; every conformance profile
+(tests/conformance/profiles.py) holds one, and `programs()` draws from all
+of them.
 """
 from __future__ import annotations
 
@@ -12,41 +17,27 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-IDENTS = ["a", "b", "cnt", "total", "item", "x1", "zed", "ÿname"]
-GO_IDENTS = [i for i in IDENTS if i.isascii()] + ["π"]
 
-# Go: statements are (template, children); {id}/{id2}/{lit}/{str} filled in.
-_GO_SIMPLE = [
-    "{id} := {lit}",
-    "{id} = {id2} + {lit}",
-    "{id}, {id2} = {id2}, {id}",
-    "{id}++",
-    "{id} = f({id2}, {str})",
-    "_ = {str}",
-    "var {id} = `raw\n\n  text {lit}`",
-    "{id} = ({id2} * {lit})",
-    # lists gofmt aligns, with comment lines and blank lines between members
-    "{id} = []int{{\n{lit},\n// next\n2,\n\n3,\n}}",
-    "{id} := map[string]int{{\n{str}: {lit},\n/* c */\n\"k\": 2,\n\"kk\": 3,\n}}",
-    "type T{id} struct {{\nA int\n// b\nB string `json:\"b\"`\n\nC, D bool\n}}",
-]
-_GO_BLOCKS = ["if {id} > {lit} {{", "for {id} := 0; {id} < {lit}; {id}++ {{", "{{", "switch {id} {{\ncase {lit}:",
-              "switch {id} {{\ncase {lit}:\n{id2}++\n\ncase 7, 8:\n// next\ndefault:"]
+@dataclass(frozen=True)
+class Shape:
+    """How generated programs of one language are written.
 
-_JS_SIMPLE = [
-    "let {id} = {lit};",
-    "{id} = {id2} + {lit};",
-    "{id}++;",
-    "{id} = f({id2}, {str});",
-    "const {id} = `tpl\n\n  ${{{id2}}} text`;",
-    "var {id} = {{ k: {lit}, [{str}]: {id2} }};",
-    "{id} = ({id2}) => {id2} * {lit};",
-    "{id} = {id2} ? {lit} : {str};",
-    "{id} = {id2} && ({id} && {lit}) || ({id2} ?? {str});",
-    "{id} = {{ {str}: {lit}, 'k{id2}': {id2}, '{lit}': 1, m() {{}} }};",
-    "{id} = new C{id2}; {id2} = /r{lit}/ig;",
-]
-_JS_BLOCKS = ["if ({id} > {lit}) {{", "for (let {id} = 0; {id} < {lit}; {id}++) {{", "{{", "while ({id}) {{"]
+    Templates are `str.format` strings filled with {id}, {id2} (identifiers
+    of `idents`), {lit} (a number) and {str} (a double-quoted string); a
+    statement may span lines (a multi-line literal: its further lines are
+    printed verbatim). Functions take the parameters `a` and `b` and end in
+    `returns`, which returns `a`."""
+
+    language: str
+    idents: tuple[str, ...]
+    simple: tuple[str, ...]  # simple statements
+    blocks: tuple[str, ...]  # block openers; the block's statements follow, then `close`
+    function: str  # a function's first line, {name} filled in
+    returns: str  # a function's last statement
+    prologue: tuple[str, ...] = ()  # lines before everything else (`package p`)
+    file_comment: str = "// File-level note."  # a comment line after the prologue, in layouts with comments
+    comments: tuple[str, ...] = ("// note", "// multi word note", "/* block */")  # comment lines above statements
+    close: str | None = "}"  # a block's last line (None: the block ends where its indentation does)
 
 
 @dataclass(frozen=True)
@@ -58,8 +49,12 @@ class Stmt:
 
 @dataclass(frozen=True)
 class Program:
-    language: str
+    shape: Shape
     functions: tuple[tuple[str, tuple[Stmt, ...]], ...]  # (name, body)
+
+    @property
+    def language(self) -> str:
+        return self.shape.language
 
 
 @dataclass(frozen=True)
@@ -72,39 +67,48 @@ class Layout:
     final_newline: bool
 
 
-def _fill(template: str, draw, language: str) -> str:
-    idents = GO_IDENTS if language == "go" else IDENTS
+def _fill(template: str, draw, shape: Shape) -> str:
     lit = draw(st.sampled_from(["0", "1", "42", "3.5", "0x1F", "1e3"]))
     s = draw(st.sampled_from(["", "plain", "two words", "with\\nescape", "blank\\n\\nline"]))
     return template.format(
-        id=draw(st.sampled_from(idents)), id2=draw(st.sampled_from(idents)), lit=lit,
+        id=draw(st.sampled_from(shape.idents)), id2=draw(st.sampled_from(shape.idents)), lit=lit,
         str=f'"{s}"',
     )
 
 
 @st.composite
-def statements(draw, language: str, depth: int = 0):
-    simple = _GO_SIMPLE if language == "go" else _JS_SIMPLE
-    blocks = _GO_BLOCKS if language == "go" else _JS_BLOCKS
+def statements(draw, shape: Shape, depth: int = 0):
     n = draw(st.integers(1, 5))
     out = []
     for _ in range(n):
-        comment = draw(st.sampled_from([None, "note", "multi word note", "/* block */"]))
+        comment = draw(st.sampled_from([None, *shape.comments]))
         if depth < 2 and draw(st.integers(0, 3)) == 0:
-            head = _fill(draw(st.sampled_from(blocks)), draw, language)
-            body = draw(statements(language, depth + 1))
+            head = _fill(draw(st.sampled_from(shape.blocks)), draw, shape)
+            body = draw(statements(shape, depth + 1))
             out.append(Stmt(head, tuple(body), comment))
         else:
-            out.append(Stmt(_fill(draw(st.sampled_from(simple)), draw, language), None, comment))
+            out.append(Stmt(_fill(draw(st.sampled_from(shape.simple)), draw, shape), None, comment))
     return out
+
+
+def shapes() -> list[Shape]:
+    """The shapes of every conformance profile's language."""
+    from conformance.profiles import PROFILES
+
+    return [p.shape for p in PROFILES]
+
+
+def shape_of(language: str) -> Shape:
+    return next(s for s in shapes() if s.language == language)
 
 
 @st.composite
 def programs(draw, language: str | None = None):
-    language = language or draw(st.sampled_from(["go", "javascript"]))
+    """Programs of `language`, or of any language with a profile."""
+    shape = shape_of(language) if language else draw(st.sampled_from(shapes()))
     n = draw(st.integers(1, 3))
-    funcs = tuple((f"fn{i}", tuple(draw(statements(language)))) for i in range(n))
-    return Program(language, funcs)
+    funcs = tuple((f"fn{i}", tuple(draw(statements(shape)))) for i in range(n))
+    return Program(shape, funcs)
 
 
 @st.composite
@@ -121,49 +125,36 @@ def layouts(draw):
 
 def render(program: Program, layout: Layout) -> bytes:
     """Print `program` under `layout` as source bytes."""
+    shape = program.shape
     lines: list[str] = []
     counter = [0]
-
-    def comment_text(c: str) -> str:
-        if c.startswith("/*"):
-            return c
-        return "// " + c
 
     def emit(stmts, depth: int) -> None:
         pad = layout.indent * depth
         for s in stmts:
             if layout.comments and s.comment:
-                lines.append(pad + comment_text(s.comment))
+                lines.append(pad + s.comment)
             head_lines = s.text.split("\n")
             lines.append(pad + head_lines[0])
             lines.extend(head_lines[1:])  # continuation of a multi-line literal: verbatim
             if s.body is not None:
                 emit(s.body, depth + 1)
-                lines.append(pad + "}")
+                if shape.close is not None:
+                    lines.append(pad + shape.close)
             if counter[0] in layout.blank_after:
                 lines.append("")
             counter[0] += 1
 
-    if program.language == "go":
-        lines.append("package p")
+    lines.extend(shape.prologue)
+    if layout.comments:
+        lines.append(shape.file_comment)
+    for name, body in program.functions:
         lines.append("")
-        if layout.comments:
-            lines.append("// Package-level note.")
-        for name, body in program.functions:
-            lines.append("")
-            lines.append(f"func {name}(a, b int) int {{")
-            emit(body, 1)
-            lines.append(layout.indent + "return a")
-            lines.append("}")
-    else:
-        if layout.comments:
-            lines.append("// File-level note.")
-        for name, body in program.functions:
-            lines.append("")
-            lines.append(f"function {name}(a, b) {{")
-            emit(body, 1)
-            lines.append(layout.indent + "return a;")
-            lines.append("}")
+        lines.append(shape.function.format(name=name))
+        emit(body, 1)
+        lines.append(layout.indent + shape.returns)
+        if shape.close is not None:
+            lines.append(shape.close)
     text = layout.newline.join(lines)
     if layout.final_newline:
         text += layout.newline

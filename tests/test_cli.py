@@ -335,7 +335,7 @@ def _flip_eligible_boundaries(tree: Path, fraction: float, seed: int) -> None:
 
     rng = random.Random(seed)
     for path in sorted(tree.rglob("*")):
-        if path.suffix not in (".go", ".js"):
+        if watermark.languages.for_path(path.name) is None:
             continue
         fp = watermark.fingerprint(path.read_bytes(), path=str(path))
         found = carriers.boundaries(fp)
@@ -498,3 +498,66 @@ def test_a_fifo_in_the_source_is_listed_as_not_copied_with_why(tmp_path):
     with watermark.Registry(tmp_path / "r.db") as registry:
         with watermark.Release.analyse(SAMPLE, watermark.Key(bytes(range(32))), name=src.name, jobs=1) as plain:
             assert registry.add_release(plain) is False
+
+
+# --- internal errors --------------------------------------------------------------
+
+@pytest.mark.parametrize("exc", [RuntimeError("boom:\n  something internal broke"), ValueError("boom"),
+                                 KeyError("boom")])
+def test_an_internal_error_is_one_line_exit_70_with_the_traceback_in_a_file(tmp_path, monkeypatch, capsys, exc):
+    """A bug (any exception that is not a WatermarkError, OSError or an
+    interrupt) is no usage error: exit 70, one line naming the file that
+    holds the traceback."""
+    import tempfile
+
+    from watermark import cli
+
+    def broken(args):
+        raise exc
+
+    monkeypatch.setattr(cli.info, "run", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("WATERMARK_DEBUG", raising=False)
+    assert cli.main(["info"]) == 70
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"watermark: internal error ({type(exc).__name__}: ")
+    assert "; please report it with the traceback in " in line
+    (crash,) = tmp_path.iterdir()
+    assert line.endswith(str(crash)) and crash.name.startswith("watermark-crash-") and stat_mode(crash) == 0o600
+    text = crash.read_text()
+    assert "Traceback (most recent call last)" in text and "in broken" in text and f"{type(exc).__name__}: " in text
+    assert text.startswith(f"watermark {watermark.__version__} info, Python ")
+
+
+def test_with_watermark_debug_an_internal_error_propagates(tmp_path, monkeypatch):
+    import tempfile
+
+    from watermark import cli
+
+    def broken(args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli.info, "run", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("WATERMARK_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        cli.main(["info"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_user_error_stays_one_line_and_exit_2_without_a_crash_file(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    from watermark import cli
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setenv("WATERMARK_DEBUG", "1")  # changes nothing for user errors
+    argv = ["trace", str(SAMPLE), "--key-file", str(tmp_path / "missing.key"), "--registry", str(tmp_path / "r.db")]
+    assert cli.main(argv) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("watermark: cannot read key file") and "missing.key" in line
+    assert list(scratch.iterdir()) == []

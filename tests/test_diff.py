@@ -373,7 +373,7 @@ def test_event_spans_point_at_the_tokens():
 def test_a_recipients_copy_is_layout_only(program, layout, recipient):
     source = render(program, layout)
     marked = watermark.embed(source, KEY, recipient, language=program.language)
-    ext = ".go" if program.language == "go" else ".js"
+    ext = languages.get(program.language).extensions[0]
     with tempfile.TemporaryDirectory() as tmp:
         a, b = Path(tmp, "a" + ext), Path(tmp, "b" + ext)
         a.write_bytes(source)
@@ -474,58 +474,7 @@ def test_a_git_revision_as_base(tmp_path):
     assert [(f.name, f.status) for f in d.functions] == [("F", "literal")]
 
 
-# ---- on the corpora ----------------------------------------------------------------------
-
-@pytest.mark.corpus
-@pytest.mark.parametrize("language", ["go", "javascript"])
-def test_on_the_corpus_a_marked_formatted_copy_is_layout_only_and_every_patch_is_found(tmp_path, language):
-    """60 real files, marked and reformatted: nothing reported; then one
-    planted patch per file (benchmarks/mutator.py, which knows nothing of
-    the diff code): every patched function reported with its class."""
-    import random
-    import sys
-
-    from corpus import go_files, js_files, sample
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import mutator
-
-    files = go_files() if language == "go" else js_files()
-    base = tmp_path / "release"
-    for i, p in enumerate(sample(files, 60, seed=3, max_bytes=120_000)):
-        dst = base / f"{i:02d}{p.suffix}"
-        base.mkdir(exist_ok=True)
-        dst.write_bytes(p.read_bytes())
-    copy = tmp_path / "copy"
-    with watermark.Release.analyse(base, KEY, name="corpus") as release:
-        release.embed("customer", copy)
-    if language == "go":
-        subprocess.run([tool("gofmt"), "-w", str(copy)], check=True)
-    else:
-        subprocess.run([tool("prettier"), "--write", "--log-level", "silent", *map(str, copy.rglob("*.js"))],
-                       check=False)
-    clean = watermark.diff(base, copy, jobs=2)
-    assert not clean.changed, [(f.status, f.name, f.base) for f in clean.functions][:5]
-    rng = random.Random(1)
-    classes = [c for c in CLASSES if c != "expression-changed" and
-               (language == "go" or c not in ("goto-added", "goto-removed", "defer-changed", "goroutine-changed"))]
-    planted = {}
-    for i, p in enumerate(sorted(copy.iterdir())):
-        for k in range(len(classes)):  # this file's class, else the next one it has a site for
-            got = mutator.plant(p.read_bytes(), language, classes[(i + k) % len(classes)], rng)
-            if got is not None:
-                p.write_bytes(got[0])
-                planted[p.name] = got[1]
-                break
-    assert len(planted) >= 40
-    d = watermark.diff(base, copy, jobs=2)
-    for name, patch in planted.items():
-        hits = [f for f in d.functions if f.suspect is not None and f.suspect.path == name
-                and f.suspect.start_line <= patch.line <= f.suspect.end_line]
-        assert hits, (name, patch)
-        inner = min(hits, key=lambda f: f.suspect.end_line - f.suspect.start_line)
-        assert patch.cls in inner.classes, (name, patch, inner.classes)
-    assert all(f.suspect is not None and f.suspect.path in planted for f in d.functions)
+# (on the corpora: tests/conformance/test_diff.py)
 
 
 # ---- what a report never states: shapes of real version pairs (benchmarks/real_pairs) ----------

@@ -113,7 +113,7 @@ def test_the_next_run_clears_the_staging_folder_a_killed_run_left(tmp_path):
 
 
 def test_a_live_runs_staging_is_never_taken_for_a_dead_ones(tmp_path):
-    from watermark.workflow import trees
+    from watermark.io import outputs as trees
 
     def staging(name: str, token: str | None) -> Path:
         folder = tmp_path / f".out.wm-{name}"

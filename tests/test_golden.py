@@ -22,7 +22,7 @@ import pytest
 import watermark
 from watermark.core import codes
 from watermark.workflow import registry as registry_module
-from watermark.workflow import trace as trace_module
+from watermark.workflow.trace import decode as decode_module
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 sys.path.insert(0, str(GOLDEN))
@@ -95,7 +95,7 @@ def _key() -> watermark.Key:
 def _share(s, recipients: int) -> float:
     """The singles' share of the level: half of it when phantom recipients
     (combinations) are searched too: unbiased code, several recipients."""
-    return trace_module.SINGLES_SHARE if s["code"] == "unbiased" and recipients > 1 else 1.0
+    return decode_module.SINGLES_SHARE if s["code"] == "unbiased" and recipients > 1 else 1.0
 
 
 def _two_sided(s, n_tests: int, share: float) -> float:

@@ -17,7 +17,7 @@ import pytest
 
 import watermark
 from watermark import demo
-from watermark.workflow import trees
+from watermark.io import sources as trees
 
 SAMPLE = demo.SAMPLE
 MIB = 1024 * 1024
@@ -290,7 +290,7 @@ def test_the_pool_keeps_a_bounded_amount_of_source_in_flight_whatever_the_cores(
     """Memory follows the source a worker parses (about 35x): with 20 MiB
     files and a 48 MiB budget, at most two run at once on four workers, and
     a file over the budget runs alone."""
-    from watermark.workflow.pool import FileJob, ordered_map
+    from watermark.io.pool import FileJob, ordered_map
     jobs = [(FileJob(f"f{k}.js", "javascript", size=20 * MIB), k) for k in range(6)]
     spans = [got for got, _tag in ordered_map(_timed, jobs, 4, max_bytes=48 * MIB)]
     assert max(sum(1 for s, e in spans if s <= start < e) for start, _e in spans) == 2, spans

@@ -32,12 +32,12 @@ def test_the_wheel_built_from_the_sdist_holds_every_module_and_data_file(tmp_pat
     (sdist,) = tmp_path.glob("*.tar.gz")
     (wheel,) = tmp_path.glob("*.whl")
     mine = package_files()
-    assert "watermark/demo/sample/inventory/inventory.go" in mine and "watermark/diff/match.py" in mine
+    assert "watermark/demo/sample/inventory/inventory.go" in mine and "watermark/diff/tree.py" in mine
     with zipfile.ZipFile(wheel) as zf:
         in_wheel = set(zf.namelist())
     missing = [f for f in mine if f not in in_wheel]
     assert not missing, f"left out of the wheel: {missing}"
-    assert any(n.startswith("watermark/_native") and n.endswith((".so", ".pyd")) for n in in_wheel)
+    assert any(n.startswith("watermark/backend/_native") and n.endswith((".so", ".pyd")) for n in in_wheel)
     with tarfile.open(sdist) as tf:
         top = tf.getnames()[0].split("/")[0]
         in_sdist = {n.split("/", 1)[1] for n in tf.getnames() if "/" in n}

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 import watermark
-from watermark import demo
+from watermark import demo, languages
 from watermark.cli import main
 from watermark.core import codes
-from watermark.workflow import provenance as prov_module
+from watermark.workflow.trace import provenance as prov_module
 
 SAMPLE = demo.SAMPLE
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -35,7 +35,7 @@ def shop(tmp_path_factory):
 def _edit(tree: Path, out: Path, fn) -> Path:  # type: ignore[no-untyped-def]
     shutil.copytree(tree, out)
     for p in out.rglob("*"):
-        if p.suffix in (".go", ".js"):
+        if languages.for_path(p.name) is not None:
             p.write_text(fn(p.read_text()))
     return out
 
@@ -47,7 +47,7 @@ def _strip(text: str) -> str:
 def test_the_index_is_recorded_with_the_release(shop):
     registry, _ = shop
     with watermark.Registry(registry, readonly=True) as reg:
-        rows = reg.provenance()
+        rows = reg.prints()
     paths = {path for release, path, _l, prints, _f in rows if release == "shop-1.0" and prints}
     assert paths == {"inventory/inventory.go", "inventory/report.go", "web/cart.js", "web/format.js"}
     assert all(len(prints) % 8 == 0 and len(functions) % 24 == 0 for _r, _p, _l, prints, functions in rows)
@@ -120,7 +120,7 @@ def test_a_part_of_the_release_mixed_into_other_code_is_derived_and_nothing_else
     shared = [f for f in p.files if not f.derived and f.release_path is not None]
     assert shared, "the unrelated fixtures share some prints with the sample"  # (else this test shows nothing)
     assert all(f.p_value > 0.01 for f in shared)
-    files = {f["path"]: f for f in p.as_json()["files"]}
+    files = {f["path"]: f for f in p.to_json()["files"]}
     assert files["vendored/money.go"] == {"path": "vendored/money.go", "derived": True,
                                           "release_path": "inventory/report.go", "similarity": 1.0,
                                           "p_value": files["vendored/money.go"]["p_value"]}
@@ -194,7 +194,7 @@ def test_every_attack_still_names_the_release(shop, tmp_path, attack):
     registry, copies = shop
     leak = tmp_path / "leak"
     shutil.copytree(copies / "initech", leak)
-    code = sorted(p for p in leak.rglob("*") if p.suffix in (".go", ".js"))
+    code = sorted(p for p in leak.rglob("*") if languages.for_path(p.name) is not None)
     if attack == "formatters":
         subprocess.run([tool("gofmt"), "-w", str(leak)], check=True)
         subprocess.run([tool("prettier"), "--write", "--log-level", "silent", "--tab-width", "8",
@@ -280,5 +280,5 @@ def test_two_versions_narrow_the_candidates(tmp_path):
     leak = _edit(tmp_path / "v2", tmp_path / "leak", _strip)
     report = watermark.trace(leak, KEY, registry, jobs=1)
     assert report.provenance.release == "shop-1.1" and report.provenance.derived
-    assert [o["release"] for o in report.provenance.others] == ["shop-1.0"]
+    assert [o.release for o in report.provenance.others] == ["shop-1.0"]
     assert report.marks.state == "erased" and report.marks.candidates == ["initech"]

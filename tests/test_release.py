@@ -19,8 +19,10 @@ from corpus import corpus_root, tool
 
 import watermark
 from watermark import demo
-from watermark.workflow import trees as _tree
-from watermark.workflow.pool import FileJob, ordered_map
+from watermark.io import outputs as _outputs
+from watermark.io import select as _select
+from watermark.io import sources as _sources
+from watermark.io.pool import FileJob, ordered_map
 
 SAMPLE = demo.SAMPLE
 KEY = watermark.Key(bytes(range(32)))
@@ -84,7 +86,7 @@ def test_a_directory_release_marks_code_and_copies_everything_else_byte_identica
             assert same_tree(marked, original, rel)
     assert len({(o / "web" / "cart.js").read_bytes() for o in outs}) == 3
     assert sorted(reg.recipients(release="r1")) == RECIPIENTS
-    assert [c["recipient"] for c in reg.copies("r1")] == RECIPIENTS
+    assert [c.recipient for c in reg.copies("r1")] == RECIPIENTS
 
 
 def test_one_more_recipient_gives_the_same_copy_as_marking_it_alone(tree, tmp_path):
@@ -159,7 +161,7 @@ def test_a_git_revision_is_a_release(tree, tmp_path):
     marked = (tmp_path / "out" / "web" / "cart.js").read_bytes()
     assert same_tree(marked, (SAMPLE / "web" / "cart.js").read_bytes(), "cart.js")
     with pytest.raises(watermark.TreeError, match="git archive failed"):
-        list(_tree.Source.open(tree, rev="no-such-rev").entries())
+        list(_sources.Source.open(tree, rev="no-such-rev").entries())
 
 
 def _tar_with(tmp_path, name: str, members) -> Path:
@@ -210,7 +212,7 @@ def test_outputs_are_never_partial_and_never_overwrite(tree, tmp_path, monkeypat
         with pytest.raises(watermark.TreeError, match="inside the input"):
             release.embed("alice", tree / "marked")
         calls = {"n": 0}
-        real_add = _tree.Output.add
+        real_add = _outputs.Output.add
 
         def failing_add(self, *a, **k):
             calls["n"] += 1
@@ -218,10 +220,10 @@ def test_outputs_are_never_partial_and_never_overwrite(tree, tmp_path, monkeypat
                 raise KeyboardInterrupt
             return real_add(self, *a, **k)
 
-        monkeypatch.setattr(_tree.Output, "add", failing_add)
+        monkeypatch.setattr(_outputs.Output, "add", failing_add)
         with pytest.raises(KeyboardInterrupt):
             release.embed(["alice", "bob"], tmp_path / "out")
-        monkeypatch.setattr(_tree.Output, "add", real_add)
+        monkeypatch.setattr(_outputs.Output, "add", real_add)
         assert not (tmp_path / "out").exists()
         assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
         assert (tmp_path / "full" / "x").read_text() == "keep me"
@@ -344,7 +346,7 @@ def test_a_full_disk_is_one_clear_error_and_leaves_nothing(tree, tmp_path, monke
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with watermark.Release.analyse(tree, KEY, jobs=1) as release:
-        monkeypatch.setattr(_tree.DirectoryWriter, "add", full)
+        monkeypatch.setattr(_outputs.DirectoryWriter, "add", full)
         with pytest.raises(watermark.TreeError, match="disk full; nothing was written"):
             release.embed(["alice", "bob"], tmp_path / "out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]
@@ -360,12 +362,12 @@ def test_the_vendor_script_in_examples_accuses_the_right_customer(tmp_path):
 
 
 def test_include_and_exclude_globs_choose_what_is_marked(tree):
-    sel = _tree.Selector(include=["inventory/**", "web/*.js"], exclude=["report.go"])
+    sel = _select.Selector(include=["inventory/**", "web/*.js"], exclude=["report.go"])
     assert sel.selects("inventory/inventory.go") and sel.selects("web/cart.js")
     assert not sel.selects("inventory/report.go")  # a pattern without '/' matches any component
     assert not sel.selects("net/cookie.go")  # not included
     assert not sel.selects("inventory/vendor/x.go") and not sel.selects("web/app.min.js")  # defaults
-    assert _tree.Selector(defaults=False).selects("vendor/x.go")
+    assert _select.Selector(defaults=False).selects("vendor/x.go")
     with watermark.Release.analyse(tree, KEY, include=["web"], jobs=1) as release:
         marked = {f.path for f in release.files if f.status == "marked"}
     assert marked == {"web/cart.js", "web/format.js"}
@@ -392,3 +394,36 @@ def test_a_number_of_jobs_that_is_not_a_positive_whole_number_is_refused(jobs):
         watermark.Release.analyse(SAMPLE, KEY, jobs=jobs)
     with pytest.raises(ValueError, match="jobs is a number of worker processes"):
         watermark.trace(b"package p\n", KEY, Path("no-such.db"), jobs=jobs)
+
+
+def test_a_registry_naming_a_code_this_version_does_not_know_is_refused_in_one_line(tmp_path):
+    """A registry written by a later version (or damaged) may name a code
+    this one does not have: every read of its releases says so in one
+    line, and trace never scores with another code."""
+    db = tmp_path / "r.db"
+    with watermark.Release.analyse(SAMPLE, KEY, name="r1") as release, watermark.Registry(db) as reg:
+        release.embed("alice", tmp_path / "alice", registry=reg)
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE releases SET code = 'golden-ratio'")
+    con.close()
+    with watermark.Registry(db) as reg, pytest.raises(watermark.RegistryError, match="upgrade watermark"):
+        reg.releases()
+    with pytest.raises(watermark.RegistryError, match="'golden-ratio'"):
+        watermark.trace(tmp_path / "alice", KEY, db)
+
+
+def test_release_records_round_trip_through_the_registry(tmp_path):
+    """The registry stores what `Release.record()` gives and hands back
+    typed records: the files with their statuses, the copies issued."""
+    db = tmp_path / "r.db"
+    with watermark.Release.analyse(SAMPLE, KEY, name="r1") as release, watermark.Registry(db) as reg:
+        record = release.record()
+        assert reg.add_release(record) is True and reg.add_release(release) is False
+        copies = release.embed(["alice", "bob"], tmp_path / "out", registry=reg)
+        files = reg.files("r1")
+        assert {f.path for f in files} == {f.path for f in release.files}
+        marked = [f for f in files if f.status == watermark.ReleaseFileStatus.MARKED]
+        assert len(marked) == release.marked_files and all(f.status == "marked" for f in marked)
+        assert [c.recipient for c in reg.copies("r1")] == ["alice", "bob"]
+        assert [c.digest for c in reg.copies("r1")] == [c.digest for c in copies]
+        assert all(isinstance(f.to_json()["status"], str) for f in files)

@@ -18,12 +18,24 @@ from __future__ import annotations
 from importlib import metadata as _metadata
 
 from . import backend, languages
-from .core.codes import Code
+from .core.codes import Code, CodeName
 from .core.fingerprint import FileFingerprint, Unit, fingerprint
 from .core.keys import Key
 from .core.marks import EmbedResult, Observation, Observations, Verdict, embed, extract, verify
-from .diff import FunctionDiff, TreeDiff, diff
+from .diff import (
+    Change,
+    FileDiff,
+    FileDiffStatus,
+    FunctionDiff,
+    FunctionStatus,
+    Location,
+    Site,
+    Snippet,
+    TreeDiff,
+    diff,
+)
 from .errors import (
+    ArgumentError,
     GrammarError,
     KeyFileError,
     NativeBuildError,
@@ -31,10 +43,24 @@ from .errors import (
     UnsupportedLanguageError,
     WatermarkError,
 )
+from .io.sources import TreeError
+from .workflow.records import CarrierFile, FilePrints, IssuedCopy, RegisteredFile, ReleaseFileStatus, ReleaseRecord
 from .workflow.registry import Registry, RegistryError, ReleaseInfo
 from .workflow.release import Copy, Release, ReleaseFile
-from .workflow.trace import FileEvidence, Suspicion, TraceReport, trace
-from .workflow.trees import TreeError
+from .workflow.trace import (
+    DecodedSet,
+    FileEvidence,
+    FileOrigin,
+    Marks,
+    MarksState,
+    Provenance,
+    ReleaseOverlap,
+    Suspicion,
+    Test,
+    TraceReport,
+    trace,
+)
+from .workflow.trace.provenance import SharedRelease
 
 try:
     __version__ = _metadata.version("watermark")
@@ -42,40 +68,23 @@ except _metadata.PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
-    "Code",
-    "Copy",
-    "FunctionDiff",
-    "TreeDiff",
-    "diff",
-    "FileEvidence",
-    "Registry",
-    "RegistryError",
-    "Release",
-    "ReleaseFile",
-    "ReleaseInfo",
-    "Suspicion",
-    "TraceReport",
-    "TreeError",
-    "trace",
-    "EmbedResult",
-    "FileFingerprint",
-    "GrammarError",
-    "Key",
-    "KeyFileError",
-    "Observation",
-    "Observations",
-    "Verdict",
-    "NativeBuildError",
-    "SourceError",
-    "Unit",
-    "UnsupportedLanguageError",
-    "WatermarkError",
-    "embed",
-    "extract",
-    "fingerprint",
-    "languages",
+    # marking one file
+    "Key", "embed", "extract", "verify", "EmbedResult", "Observation", "Observations", "Verdict", "Code", "CodeName",
+    # fingerprints
+    "fingerprint", "FileFingerprint", "Unit", "languages",
+    # releases and the registry
+    "Release", "ReleaseFile", "ReleaseFileStatus", "Copy", "Registry", "ReleaseInfo", "ReleaseRecord",
+    "RegisteredFile", "IssuedCopy", "FilePrints", "CarrierFile",
+    # trace
+    "trace", "TraceReport", "Suspicion", "Test", "FileEvidence", "ReleaseOverlap", "DecodedSet", "Provenance",
+    "FileOrigin", "SharedRelease", "Marks", "MarksState",
+    # diff
+    "diff", "TreeDiff", "FileDiff", "FileDiffStatus", "FunctionDiff", "FunctionStatus", "Change", "Location",
+    "Site", "Snippet",
+    # errors
+    "WatermarkError", "ArgumentError", "GrammarError", "KeyFileError", "NativeBuildError", "RegistryError",
+    "SourceError", "TreeError", "UnsupportedLanguageError",
     "native_info",
-    "verify",
 ]
 
 

@@ -24,3 +24,8 @@ class GrammarError(WatermarkError, RuntimeError):
 
 class KeyFileError(WatermarkError, ValueError):
     """A key could not be created, read or written (never shows the key)."""
+
+
+class ArgumentError(WatermarkError, ValueError):
+    """An argument the library cannot use (a level outside (0, 1), an
+    unknown code, a density outside (0, 1], no worker)."""

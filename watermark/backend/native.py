@@ -1,5 +1,5 @@
 """The native backend: the one module that touches the compiled C core
-(watermark._native, built by cffi from csrc/).
+(watermark.backend._native, built by cffi from csrc/).
 
 It mirrors the C functions one to one: checks sizes, allocates and owns
 buffers, turns status codes into exceptions. `load()` refuses a missing or
@@ -26,12 +26,13 @@ IDENTITY_WORDS = contract.WM_IDENTITY_WORDS
 
 def _import_extension() -> ModuleType:
     try:
-        from .. import _native  # type: ignore[attr-defined]
+        from . import _native  # type: ignore[attr-defined]
     except ImportError as exc:
-        here = pathlib.Path(__file__).resolve().parent.parent
+        here = pathlib.Path(__file__).resolve().parent
+        root = here.parent.parent
         shadow = ""
-        if (here.parent / "setup.py").is_file() and not list(here.glob("_native*")):
-            shadow = (f" (this is the source folder {here.parent}, which has no build and shadows an "
+        if (root / "setup.py").is_file() and not list(here.glob("_native*")):
+            shadow = (f" (this is the source folder {root}, which has no build and shadows an "
                       "installed watermark: run from another folder, or build here)")
         raise NativeBuildError(
             f"watermark's C extension is missing or cannot be loaded ({exc}){shadow}; {_REBUILD}, "

@@ -52,6 +52,8 @@ from array import array
 from dataclasses import dataclass, replace
 
 from ..backend import BACKEND
+from ..errors import ArgumentError
+from .enums import Named
 from .keys import Key, check_recipient
 
 _TWO64 = float(1 << 64)
@@ -71,22 +73,30 @@ SCHEMES_READ = frozenset({1, 2})
 VECTOR_WORDS = {1: 1, 2: 2}  # the unbiased code's vector width per scheme, in 64-bit words
 
 
+class CodeName(Named):
+    """The recipient codes."""
+
+    UNBIASED = "unbiased"  # each bit a fair coin per recipient (XOR-linear: merged copies decode)
+    TARDOS = "tardos"  # biased bits (Tardos' code), with a cutoff
+
+
 @dataclass(frozen=True)
 class Code:
     """A code: "unbiased", or "tardos" with its bias cutoff t; `scheme`
     fixes how its bits are derived (the unbiased code's vector width)."""
 
-    name: str = "unbiased"
+    name: CodeName = CodeName.UNBIASED
     cutoff: float = 0.0
     scheme: int = SCHEME
 
     def __post_init__(self) -> None:
-        if self.name not in ("unbiased", "tardos"):
-            raise ValueError(f"unknown code {self.name!r}; use 'unbiased' or 'tardos'")
-        if self.name == "tardos" and not 0.0 < self.cutoff < 0.5:
-            raise ValueError("the Tardos cutoff t must be in (0, 0.5)")
+        if self.name not in (CodeName.UNBIASED, CodeName.TARDOS):
+            raise ArgumentError(f"unknown code {self.name!r}; use 'unbiased' or 'tardos'")
+        object.__setattr__(self, "name", CodeName(self.name))
+        if self.name == CodeName.TARDOS and not 0.0 < self.cutoff < 0.5:
+            raise ArgumentError("the Tardos cutoff t must be in (0, 0.5)")
         if self.scheme not in SCHEMES_READ:
-            raise ValueError(f"unknown scheme {self.scheme!r}; this watermark reads scheme "
+            raise ArgumentError(f"unknown scheme {self.scheme!r}; this watermark reads scheme "
                              f"{', '.join(map(str, sorted(SCHEMES_READ)))}")
 
     @property
@@ -104,13 +114,15 @@ class Code:
             return DEFAULT_CODE
         if isinstance(code, Code):
             return code
-        if code == "tardos":
+        if code == CodeName.TARDOS:
             return TARDOS
-        return cls(code)
+        if code not in tuple(CodeName):
+            raise ArgumentError(f"unknown code {code!r}; use 'unbiased' or 'tardos'")
+        return cls(CodeName(code))
 
 
-TARDOS = Code("tardos", 0.01)
-DEFAULT_CODE = Code("unbiased")
+TARDOS = Code(CodeName.TARDOS, 0.01)
+DEFAULT_CODE = Code(CodeName.UNBIASED)
 _WORD = (1 << 64) - 1
 
 
@@ -180,7 +192,7 @@ def recipient_bits(key: Key, recipient: str, identities: array, code: Code,
                    p: list[float] | None = None) -> bytes:
     """The recipient's bit at each carrier identity (`p`: the Tardos biases,
     if the caller has them already)."""
-    if code.name == "unbiased":
+    if code.name == CodeName.UNBIASED:
         return linear_bits(carrier_vectors(key, identities, code.words), recipient_vector(key, recipient, code.words),
                            code.words)
     draws = prf(key.recipient_key(recipient), identities, 1)
@@ -205,7 +217,7 @@ class Score:
 def check_level(level: float) -> float:
     """A significance level: a probability in (0, 1)."""
     if not 0.0 < level < 1.0:
-        raise ValueError("level is a probability in (0, 1)")
+        raise ArgumentError("level is a probability in (0, 1)")
     return float(level)
 
 
@@ -218,7 +230,7 @@ def score_many(key: Key, recipients: list[str], identities: array, observed: byt
                code: Code) -> list[Score]:
     """score() for every recipient, in one backend pass over the carriers."""
     n = len(identities)
-    if code.name == "unbiased":
+    if code.name == CodeName.UNBIASED:
         w = code.words
         vectors = vector_array([recipient_vector(key, r, w) for r in recipients], w)
         h = carrier_vectors(key, identities, w)

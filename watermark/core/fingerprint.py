@@ -1,4 +1,4 @@
-"""AST-node hash fingerprints of Go and JavaScript files.
+"""AST-node hash fingerprints of source files.
 
 A *unit* is a declaration, a statement, or a member of a declaration list
 (struct field, const/var spec, class member, object property, case clause).
@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import functools
 import operator
-import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
 from .. import languages
 from ..backend import BACKEND
-from ..backend.contract import UNIT_STRUCT, UnitRecord
+from ..backend import records as packed
+from ..backend.contract import UnitRecord
 from .source import as_bytes
 
 
@@ -83,17 +83,17 @@ class FileFingerprint:
             Unit(kind_name(symbol), _name(data, ns, ne), sb, eb, sr + 1, er + 1, bool(err), exact, renamed, skel,
                  parent if parent >= 0 else None, pnode)
             for symbol, ns, ne, sb, eb, sr, er, err, exact, renamed, skel, parent, pnode
-            in map(_UNIT_FIELDS, UNIT_STRUCT.iter_unpack(self.records))
+            in map(_UNIT_FIELDS, packed.units(self.records))
         ]
 
     def records_view(self) -> Iterator[UnitRecord]:
         """The packed unit records, field by field."""
-        return map(UnitRecord._make, UNIT_STRUCT.iter_unpack(self.records))
+        return packed.units(self.records)
 
     def records_of(self, kinds: frozenset[str]) -> list[tuple[int, UnitRecord]]:
         """(index, record) of the units of these kinds, without unpacking
         the others: the symbol column is read straight from the records."""
-        return records_of(self.records, symbols_of(self.language, kinds))
+        return packed.records_of(self.records, symbols_of(self.language, kinds))
 
     def first_error_line(self) -> int | None:
         """The first line of a unit with a syntax error (None: no unit has one)."""
@@ -107,36 +107,10 @@ _UNIT_FIELDS = operator.itemgetter(*(UnitRecord._fields.index(f) for f in (
     "exact", "renamed", "skeleton", "parent", "parent_node")))
 
 
-def _offset(name: str) -> int:
-    """Byte offset of a field in struct wm_unit."""
-    fmt = UNIT_STRUCT.format.lstrip("<")
-    return struct.calcsize("<" + fmt[:UnitRecord._fields.index(name)])
-
-
-def column(records: bytes, field: str) -> Sequence[int]:
-    """One field of every packed unit record, read in place (a strided view)."""
-    if field not in UnitRecord._fields:
-        raise ValueError(f"no column {field!r}")
-    if not records:
-        return []
-    code = UNIT_STRUCT.format.lstrip("<")[UnitRecord._fields.index(field)]
-    width = struct.calcsize("<" + code)
-    at = _offset(field)
-    assert at % width == 0 and UNIT_STRUCT.size % width == 0
-    view: memoryview = memoryview(records).cast("B").cast(code)  # type: ignore[call-overload]
-    return view[at // width::UNIT_STRUCT.size // width]
-
-
 @functools.cache
 def symbols_of(language: str, kinds: frozenset[str]) -> frozenset[int]:
     """The grammar's symbols of these kind names."""
     return languages.get(language).tables.symbols(kinds)
-
-
-def records_of(records: bytes, symbols: frozenset[int]) -> list[tuple[int, UnitRecord]]:
-    size = UNIT_STRUCT.size
-    return [(i, UnitRecord._make(UNIT_STRUCT.unpack_from(records, i * size)))
-            for i, sym in enumerate(column(records, "symbol")) if sym in symbols]
 
 
 def _name(data: bytes, start: int, end: int) -> str | None:
@@ -157,7 +131,7 @@ def fingerprint(
     UnsupportedLanguageError.
     Files with syntax errors are fingerprinted too: the units that contain
     ERROR or MISSING nodes have `has_error` set. `winnow` = (k, w) also
-    computes the provenance fingerprints (`prints`, core/provenance.py) in
+    computes the provenance fingerprints (`prints`, core/prints.py) in
     the same pass.
     """
     lang = languages.resolve(language, path)

@@ -18,7 +18,7 @@ import secrets
 from pathlib import Path
 from typing import NoReturn
 
-from ..errors import KeyFileError
+from ..errors import ArgumentError, KeyFileError
 
 KEY_BYTES = 32
 MIN_KEY_BYTES = 16  # 128 bits
@@ -29,7 +29,7 @@ def check_recipient(recipient: str) -> str:
     """A recipient, as the codes take it: any non-empty string (the workflow
     adds rules for names that become directories: workflow.release)."""
     if not isinstance(recipient, str) or not recipient:
-        raise ValueError("a recipient is a non-empty string")
+        raise ArgumentError("a recipient is a non-empty string")
     return recipient
 
 

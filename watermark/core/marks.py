@@ -15,9 +15,9 @@ from typing import NamedTuple, overload
 
 from .. import languages
 from ..backend import BACKEND
-from ..errors import SourceError
+from ..errors import ArgumentError, SourceError
 from . import carriers, reading
-from .codes import Code, Score, check_level, prf, recipient_bits, score
+from .codes import Code, CodeName, Score, check_level, prf, recipient_bits, score
 from .fingerprint import FileFingerprint, fingerprint
 from .keys import Key
 
@@ -38,7 +38,7 @@ class _Carriers:
 def check_density(density: float) -> float:
     """A density: the fraction of eligible boundaries used, in (0, 1]."""
     if isinstance(density, bool) or not isinstance(density, (int, float)) or not 0.0 < density <= 1.0:
-        raise ValueError("density is a fraction in (0, 1]")
+        raise ArgumentError("density is a fraction in (0, 1]")
     return density
 
 
@@ -237,7 +237,7 @@ class Verdict:
     log10_bound: float
     accused: bool
     level: float
-    code: str
+    code: CodeName
     complemented: bool = False  # the bound is the lower tail's: fewer matches than chance (a complemented copy)
 
 

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from .. import languages
 from ..backend import BACKEND
 from ..errors import SourceError
-from . import carriers, provenance
+from . import carriers
+from . import prints as _prints
 from .fingerprint import fingerprint
 from .source import MAX_SOURCE_BYTES
 
@@ -67,7 +68,7 @@ class Reading:
     bits: bytes
     notes: tuple[str, ...] = ()
     has_error: bool = False
-    prints: bytes = b""  # provenance prints (core/provenance.py), sorted distinct, packed
+    prints: bytes = b""  # provenance prints (core/prints.py), sorted distinct, packed
 
 
 def readable(data: bytes, language: str) -> tuple[bytes, list[str]]:
@@ -164,7 +165,7 @@ def read(data: bytes, language: str, path: str | None = None) -> Reading | str:
     prints = []
     for part in parts:
         try:
-            fp = fingerprint(part, language=language, path=path, winnow=provenance.WINNOW)
+            fp = fingerprint(part, language=language, path=path, winnow=_prints.WINNOW)
         except SourceError as exc:
             return str(exc)
         found = carriers.boundaries(fp, lenient=True)
@@ -174,7 +175,7 @@ def read(data: bytes, language: str, path: str | None = None) -> Reading | str:
         prints.append(fp.prints)
     if len(parts) > 1:
         notes.append(f"read in {len(parts)} pieces")
-    return Reading(language, words, bytes(bits), tuple(notes), has_error, provenance.merge(prints))
+    return Reading(language, words, bytes(bits), tuple(notes), has_error, _prints.merge(prints))
 
 
 def _bits(src: bytes, gaps: array) -> bytearray:

@@ -138,8 +138,8 @@ def strip_blank_lines(tree: str | os.PathLike) -> None:
 class _Demo:
     """The steps, run in `root`, each printed with its command."""
 
-    def __init__(self, root: Path, say: Callable[[str], None]) -> None:
-        self.root, self.say = root, say
+    def __init__(self, root: Path, cli: Callable[[list[str]], int], say: Callable[[str], None]) -> None:
+        self.root, self.cli, self.say = root, cli, say
         self.failures: list[str] = []
 
     def step(self, number: int, title: str) -> None:
@@ -151,11 +151,9 @@ class _Demo:
 
     def watermark(self, *argv: str, expect: int) -> int:
         """Run `watermark ARGV` as the CLI would, in the demo folder."""
-        from ..cli import main
-
         self.shell(shlex.join(("watermark", *argv)))
         sys.stdout.flush()
-        code = main(list(argv))
+        code = self.cli(list(argv))
         sys.stdout.flush()
         if code != expect:
             self.failures.append(f"`watermark {argv[0]}` exited {code}, expected {expect}")
@@ -196,12 +194,14 @@ def _reformat_leak(demo: _Demo, leak: str) -> None:
     reformat_tree(demo.root / leak)
 
 
-def run(folder: str | os.PathLike | None = None, *, say: Callable[[str], None] = print) -> int:
+def run(folder: str | os.PathLike | None = None, *, cli: Callable[[list[str]], int],
+        say: Callable[[str], None] = print) -> int:
     """Run the demo in `folder` (kept; absent or empty), or in a temporary
-    folder removed at the end. Returns 0 when every step gave the expected
-    result, else 1 (and says which did not)."""
+    folder removed at the end, each step through `cli` (the command line's
+    main). Returns 0 when every step gave the expected result, else 1 (and
+    says which did not)."""
     with _workspace(folder) as root:
-        demo = _Demo(root, say)
+        demo = _Demo(root, cli, say)
         where = f"in {root}" + ("" if folder is not None else
                                 " (removed at the end; `watermark demo DIR` keeps everything in DIR)")
         say(f"watermark demo: a vendor ships release {RELEASE} (a Go package and a JavaScript module) "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .match import Change, FunctionDiff, Location, Snippet, TreeDiff
+from .model import Change, FunctionDiff, Location, Snippet, TreeDiff
 
 MAX_SHOWN = 8  # changes printed per function
 MAX_LINES = 3  # lines printed per change

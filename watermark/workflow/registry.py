@@ -22,15 +22,21 @@ import os
 import sqlite3
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
-from ..core.codes import SCHEMES_READ
+from ..core.codes import SCHEMES_READ, CodeName
 from ..errors import WatermarkError
-
-if TYPE_CHECKING:
-    from .release import Release
+from .records import (
+    CarrierFile,
+    FilePrints,
+    IssuedCopy,
+    RegisteredFile,
+    ReleaseFileStatus,
+    ReleaseRecord,
+    SupportsRecord,
+)
 
 # 1: watermark 0.1.0. 2: releases.scheme (the scheme of their marks; 0.1.0's
 # releases are scheme 1). An older registry is read as it is and upgraded in
@@ -104,7 +110,7 @@ class ReleaseInfo:
     name: str
     created: str
     key_id: str
-    code: str
+    code: CodeName
     cutoff: float
     density: str
     source: str
@@ -115,6 +121,9 @@ class ReleaseInfo:
     recipients: int = 0
     copies: int = 0
     scheme: int = 1  # the scheme of its marks (core.codes.SCHEME)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 class _ReleaseRow(NamedTuple):
@@ -286,47 +295,55 @@ class Registry:
                                (name,)).fetchone()
         return None if row is None else _ReleaseRow(*row)
 
-    def add_release(self, release: Release) -> bool:
-        """Record an analysed Release under its name. Returns False when the
-        same release (same key, same content) is already recorded; refuses a
-        name taken by other content or another key."""
+    def add_release(self, release: ReleaseRecord | SupportsRecord) -> bool:
+        """Record an analysed release (a Release, or its `record()`) under its
+        name. Returns False when the same release (same key, same content) is
+        already recorded; a Release then marks its copies with the scheme it
+        was first recorded with. Refuses a name taken by other content or
+        another key."""
+        record = release if isinstance(release, ReleaseRecord) else release.record()
         try:
             with self._write() as db:
-                row = self._release_row(release.name)
+                row = self._release_row(record.name)
                 if row is not None:
-                    self._same_release(row, release)
-                    # its copies keep the scheme it was first marked with
-                    release.code = release.code.of_scheme(row.scheme)
+                    self._same_release(row, record)
+                    if not isinstance(release, ReleaseRecord):
+                        release.adopt_scheme(row.scheme)
                     # a release recorded before provenance prints existed gets them now
                     if db.execute("SELECT 1 FROM provenance WHERE release_id = ? LIMIT 1", (row.id,)).fetchone() \
                             is None:
-                        self._add_provenance(db, row.id, release)
+                        self._add_prints(db, row.id, record)
                     return False
-                cur = db.execute(
-                    "INSERT INTO releases (name, created, key_id, code, cutoff, density, source, files, "
-                    "marked_files, carriers, digest, scheme) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (release.name, _now(), release.key_id, release.code.name, release.code.cutoff,
-                     release.density_label, release.source.describe, len(release.files),
-                     release.marked_files, release.carriers, release.digest, release.code.scheme))
-                rid = cur.lastrowid
-                db.executemany(
-                    "INSERT INTO files (release_id, path, sha256, size, mode, kind, language, status, reason, "
-                    "carriers, identities) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    ((rid, f.path, f.sha256, f.size, f.mode, f.kind, f.language, f.status, f.reason, f.carriers,
-                      release.identities(f).tobytes() if f.carriers else None) for f in release.files))
-                assert rid is not None
-                self._add_provenance(db, rid, release)
+                rid = self._insert(db, record)
+                self._add_prints(db, rid, record)
             return True
         except sqlite3.DatabaseError as exc:
-            raise RegistryError(f"{self.path}: cannot record release {release.name!r} ({exc})") from None
+            raise RegistryError(f"{self.path}: cannot record release {record.name!r} ({exc})") from None
 
     @staticmethod
-    def _add_provenance(db: sqlite3.Connection, rid: int, release: Release) -> None:
+    def _insert(db: sqlite3.Connection, record: ReleaseRecord) -> int:
+        cur = db.execute(
+            "INSERT INTO releases (name, created, key_id, code, cutoff, density, source, files, "
+            "marked_files, carriers, digest, scheme) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (record.name, _now(), record.key_id, record.code.name, record.code.cutoff, record.density,
+             record.source, record.file_count, record.marked_files, record.carriers, record.digest,
+             record.code.scheme))
+        rid = cur.lastrowid
+        assert rid is not None
+        db.executemany(
+            "INSERT INTO files (release_id, path, sha256, size, mode, kind, language, status, reason, "
+            "carriers, identities) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            ((rid, f.path, f.sha256, f.size, f.mode, f.kind, f.language, f.status.value, f.reason, f.carriers,
+              f.identities if f.carriers else None) for f in record.files()))
+        return rid
+
+    @staticmethod
+    def _add_prints(db: sqlite3.Connection, rid: int, record: ReleaseRecord) -> None:
         db.executemany(
             "INSERT INTO provenance (release_id, path, prints, functions) VALUES (?,?,?,?)",
-            ((rid, f.path, *blobs) for f in release.files for blobs in [release.provenance(f)] if blobs[0]))
+            ((rid, f.path, f.prints, f.functions) for f in record.files() if f.prints))
 
-    def _same_release(self, row: _ReleaseRow, release: Release) -> None:
+    def _same_release(self, row: _ReleaseRow, release: ReleaseRecord) -> None:
         if row.key_id != release.key_id:
             raise RegistryError(f"release {release.name!r} was marked with key {row.key_id}, not with this key "
                                 f"({release.key_id}); use its key or another release name")
@@ -338,15 +355,15 @@ class Registry:
                                 "choose a new release name")
 
     @_database_errors
-    def provenance(self) -> list[tuple[str, str, str | None, bytes, bytes]]:
-        """(release, path, language, prints, functions) of every file of every
-        release with provenance prints (recorded since registry schema 3)."""
+    def prints(self) -> list[FilePrints]:
+        """The provenance prints of every file of every release that has them
+        (recorded since registry schema 3)."""
         if self._schema < 3:
             return []
-        return self._db.execute(
+        return [FilePrints(*row) for row in self._db.execute(
             "SELECT r.name, p.path, f.language, p.prints, p.functions FROM provenance p "
             "JOIN releases r ON r.id = p.release_id JOIN files f ON f.release_id = p.release_id AND f.path = p.path "
-            "ORDER BY r.name, p.path").fetchall()
+            "ORDER BY r.name, p.path")]
 
     @_database_errors
     def releases_without_provenance(self) -> list[str]:
@@ -410,7 +427,16 @@ class Registry:
         if key_id is not None:
             sql += " WHERE r.key_id = ?"
             args = (key_id,)
-        return [ReleaseInfo(*row) for row in self._db.execute(sql + " ORDER BY r.created, r.name", args)]
+        return [self._info(row) for row in self._db.execute(sql + " ORDER BY r.created, r.name", args)]
+
+    def _info(self, row: tuple) -> ReleaseInfo:
+        name, created, key_id, code, *rest = row
+        try:
+            code = CodeName(code)
+        except ValueError:
+            raise RegistryError(f"{self.path}: release {name!r} uses the code {code!r}, which this watermark does "
+                                "not know; upgrade watermark") from None
+        return ReleaseInfo(name, created, key_id, code, *rest)
 
     def readable_releases(self, key_id: str) -> list[ReleaseInfo]:
         """The releases made with a key, refusing (one line) any whose marks
@@ -433,12 +459,12 @@ class Registry:
         raise RegistryError(f"{self.path}: no release named {name!r}")
 
     @_database_errors
-    def files(self, name: str) -> list[dict]:
+    def files(self, name: str) -> list[RegisteredFile]:
         rows = self._db.execute(
             "SELECT f.path, f.kind, f.size, f.language, f.status, f.reason, f.carriers, f.sha256 "
             "FROM files f JOIN releases r ON r.id = f.release_id WHERE r.name = ? ORDER BY f.path", (name,))
-        keys = ("path", "kind", "size", "language", "status", "reason", "carriers", "sha256")
-        return [dict(zip(keys, row)) for row in rows]
+        return [RegisteredFile(p, k, size, lang, ReleaseFileStatus(status), reason, n, sha)
+                for p, k, size, lang, status, reason, n, sha in rows]
 
     @_database_errors
     def recipients(self, release: str | None = None, key_id: str | None = None) -> list[str]:
@@ -452,14 +478,14 @@ class Registry:
         return [r[0] for r in rows]
 
     @_database_errors
-    def copies(self, release: str) -> list[dict]:
+    def copies(self, release: str) -> list[IssuedCopy]:
         rows = self._db.execute("SELECT c.recipient, c.created, c.digest, c.output FROM copies c "
                                 "JOIN releases r ON r.id = c.release_id WHERE r.name = ? ORDER BY c.id", (release,))
-        return [dict(zip(("recipient", "created", "digest", "output"), row)) for row in rows]
+        return [IssuedCopy(*row) for row in rows]
 
-    def carrier_files(self, key_id: str) -> Iterator[tuple[str, str, str, array]]:
-        """(release, code, path, identities) of every marked file of the
-        releases made with a key."""
+    def carrier_files(self, key_id: str) -> Iterator[CarrierFile]:
+        """The carrier identities of every marked file of the releases made
+        with a key."""
         try:
             rows = self._db.execute(
                 "SELECT r.name, r.code, f.path, f.identities FROM files f JOIN releases r ON r.id = f.release_id "
@@ -467,6 +493,6 @@ class Registry:
             for name, code, path, blob in rows:
                 ids = array("Q")
                 ids.frombytes(blob)
-                yield name, code, path, ids
+                yield CarrierFile(name, code, path, ids)
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None

@@ -26,20 +26,24 @@ import os
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING
+from dataclasses import asdict, dataclass, field
+from typing import IO, TYPE_CHECKING, Any
 
 from .. import languages
 from ..backend import BACKEND
-from ..core import carriers, provenance
-from ..core.codes import Code, biases, carrier_vectors, linear_bits, recipient_bits, recipient_vector
+from ..core import carriers
+from ..core import prints as _prints
+from ..core.codes import Code, CodeName, biases, carrier_vectors, linear_bits, recipient_bits, recipient_vector
 from ..core.fingerprint import FileFingerprint, fingerprint
 from ..core.keys import Key
 from ..core.marks import check_density, flipped, keyed_carriers, marking_problem, syntax_problem
 from ..core.source import MAX_SOURCE_BYTES, source_problem
 from ..errors import SourceError, WatermarkError
-from .pool import FileJob, Progress, check_jobs, ordered_map
-from .trees import Entry, Output, Selector, Source, TreeError, is_vcs
+from ..io.outputs import Output
+from ..io.pool import FileJob, Progress, check_jobs, ordered_map
+from ..io.select import Selector, is_vcs
+from ..io.sources import Entry, Source, TreeError
+from .records import FileRecord, ReleaseFileStatus, ReleaseRecord
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -88,16 +92,16 @@ def _distinct(recipients: str | Iterable[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class AnalysedFile:
-    """What a worker found in one file to mark. status: marked, unmarked
-    (reason says why), copied (minified: not marked), error (unreadable)."""
+    """What a worker found in one file to mark: marked, unmarked (reason
+    says why), copied (minified: not marked), error (unreadable)."""
 
-    status: str
+    status: ReleaseFileStatus
     reason: str | None
     sha256: str | None
     size: int
     words: bytes = b""  # the eligible boundaries' identity words (no key)
     gaps: bytes = b""
-    prints: bytes = b""  # provenance (core/provenance.py): sorted distinct prints, packed functions
+    prints: bytes = b""  # provenance (core/prints.py): sorted distinct prints, packed functions
     functions: bytes = b""
 
 
@@ -107,7 +111,7 @@ def read_boundaries(data: bytes, language: str, path: str) -> tuple[FileFingerpr
     if problem:
         return problem
     try:
-        fp = fingerprint(data, language=language, path=path, winnow=provenance.WINNOW)
+        fp = fingerprint(data, language=language, path=path, winnow=_prints.WINNOW)
     except SourceError as exc:
         return str(exc)
     return fp, carriers.boundaries(fp)
@@ -119,22 +123,22 @@ def analyse_file(job: FileJob) -> AnalysedFile:
     try:
         data = job.load(MAX_SOURCE_BYTES)
         if isinstance(data, int):  # over the limit: hashed in chunks, never read whole
-            return AnalysedFile("unmarked", source_problem(b"", size=data), job.sha256(), data)
+            return AnalysedFile(ReleaseFileStatus.UNMARKED, source_problem(b"", size=data), job.sha256(), data)
     except OSError as exc:
-        return AnalysedFile("error", f"cannot read ({exc.strerror or exc})", None, 0)
+        return AnalysedFile(ReleaseFileStatus.ERROR, f"cannot read ({exc.strerror or exc})", None, 0)
     digest = hashlib.sha256(data).hexdigest()
     assert job.language is not None
     if languages.get(job.language).generated(data):
-        return AnalysedFile("copied", "minified", digest, len(data))
+        return AnalysedFile(ReleaseFileStatus.COPIED, "minified", digest, len(data))
     got = read_boundaries(data, job.language, job.path)
     if isinstance(got, str):
-        return AnalysedFile("unmarked", got, digest, len(data))
+        return AnalysedFile(ReleaseFileStatus.UNMARKED, got, digest, len(data))
     fp, found = got
-    prints, functions = provenance.prints(fp).tobytes(), provenance.functions(fp)
+    prints, functions = _prints.prints_of(fp).tobytes(), _prints.functions_of(fp)
     problem = syntax_problem(fp) or (marking_problem(fp, flipped(fp, found)) if len(found) else None)
     if problem:
-        return AnalysedFile("unmarked", problem, digest, len(data), prints=prints, functions=functions)
-    return AnalysedFile("marked", None, digest, len(data), found.words.tobytes(), found.gaps.tobytes(),
+        return AnalysedFile(ReleaseFileStatus.UNMARKED, problem, digest, len(data), prints=prints, functions=functions)
+    return AnalysedFile(ReleaseFileStatus.MARKED, None, digest, len(data), found.words.tobytes(), found.gaps.tobytes(),
                         prints, functions)
 
 
@@ -162,7 +166,7 @@ def release_digest(code: Code, dens: dict[str, float], files: list[ReleaseFile])
     named = {k: v for k, v in dens.items() if k in languages.DIGEST_LANGUAGES or k in present}
     digest = hashlib.sha256(f"watermark-release v1\0{code.name}\0{code.cutoff}\0{sorted(named.items())}\0".encode())
     for f in files:
-        if f.status != "skipped":  # FIFOs, sockets, devices are not in it
+        if f.status != ReleaseFileStatus.SKIPPED:  # FIFOs, sockets, devices are not in it
             digest.update(f"{f.path}\0{f.kind}\0{f.mode:o}\0{f.sha256 or f.target}\0".encode())
     return digest.hexdigest()
 
@@ -187,7 +191,7 @@ def _record(entry: Entry, result: AnalysedFile | None, language: str | None, key
     prints spooled."""
     f = ReleaseFile(entry.path, entry.kind, entry.mode, entry.size, target=entry.target)
     if entry.kind == "special":  # FIFOs, sockets, devices: listed, not copied
-        f.status, f.reason = "skipped", f"{entry.target}: not copied"
+        f.status, f.reason = ReleaseFileStatus.SKIPPED, f"{entry.target}: not copied"
     elif result is None:  # copied as is
         if entry.big:
             f.sha256 = entry.sha256()
@@ -195,7 +199,7 @@ def _record(entry: Entry, result: AnalysedFile | None, language: str | None, key
             data = entry.read()
             f.sha256, f.size = hashlib.sha256(data).hexdigest(), len(data)
     else:
-        if result.status == "error":
+        if result.status == ReleaseFileStatus.ERROR:
             raise TreeError(f"{entry.path}: {result.reason}")
         f.language = language
         f.status, f.reason, f.sha256, f.size = result.status, result.reason, result.sha256, result.size
@@ -217,7 +221,7 @@ class ReleaseFile:
     sha256: str | None = None
     target: str = ""
     language: str | None = None
-    status: str = "copied"  # marked | copied | unmarked | skipped (not copied: a FIFO...); reason says why
+    status: ReleaseFileStatus = ReleaseFileStatus.COPIED  # reason says why, where it is not marked
     reason: str | None = None
     carriers: int = 0
     _spool: tuple[int, int] = field(default=(0, 0), repr=False)  # offset, carriers
@@ -236,6 +240,9 @@ class Copy:
     carriers: int
     lines_added: int
     lines_removed: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 class Release:
@@ -260,7 +267,7 @@ class Release:
 
     @property
     def marked_files(self) -> int:
-        return sum(1 for f in self.files if f.status == "marked")
+        return sum(1 for f in self.files if f.status == ReleaseFileStatus.MARKED)
 
     @property
     def carriers(self) -> int:
@@ -268,11 +275,11 @@ class Release:
 
     def unmarked(self) -> list[ReleaseFile]:
         """Files of a supported language left unmarked, with their reasons."""
-        return [f for f in self.files if f.status in ("unmarked", "error")]
+        return [f for f in self.files if f.status in (ReleaseFileStatus.UNMARKED, ReleaseFileStatus.ERROR)]
 
     def skipped(self) -> list[ReleaseFile]:
         """Entries not copied at all (FIFOs, sockets, devices), with what they are."""
-        return [f for f in self.files if f.status == "skipped"]
+        return [f for f in self.files if f.status == ReleaseFileStatus.SKIPPED]
 
     def __repr__(self) -> str:
         return (f"Release({self.name!r}, {len(self.files)} entries, {self.marked_files} marked files, "
@@ -288,7 +295,7 @@ class Release:
         file, or with `rev` a git revision of the repository at `source`.
 
         include / exclude: globs selecting the files to mark (see Selector);
-        `default_excludes` adds trees.DEFAULT_EXCLUDES. Everything else is copied
+        `default_excludes` adds io.select.DEFAULT_EXCLUDES. Everything else is copied
         byte-identical; .git/.hg/.svn are left out of copies."""
         if not isinstance(key, Key):
             raise TypeError("key must be a watermark.Key")
@@ -331,14 +338,32 @@ class Release:
         """The carrier identities of one marked file."""
         return self._carriers_of(f)[0]
 
-    def provenance(self, f: ReleaseFile) -> tuple[bytes, bytes]:
-        """A file's provenance prints and functions (core/provenance.py),
+    def _prints_of(self, f: ReleaseFile) -> tuple[bytes, bytes]:
+        """A file's provenance prints and functions (core/prints.py),
         packed; empty for files that were not fingerprinted."""
         offset, n_prints, n_functions = f._prints
         if not n_prints:
             return b"", b""
         self._spool.seek(offset)
         return self._spool.read(n_prints), self._spool.read(n_functions)
+
+    # ---- the registry's record -------------------------------------------------
+
+    def record(self) -> ReleaseRecord:
+        """What a registry records of this release."""
+        return ReleaseRecord(self.name, self.key_id, self.code, self.density_label, self.source.describe,
+                             len(self.files), self.marked_files, self.carriers, self.digest, self._file_records)
+
+    def _file_records(self) -> Iterator[FileRecord]:
+        for f in self.files:
+            prints, functions = self._prints_of(f)
+            yield FileRecord(f.path, f.sha256, f.size, f.mode, f.kind, f.language, f.status, f.reason, f.carriers,
+                             self.identities(f).tobytes() if f.carriers else None, prints, functions)
+
+    def adopt_scheme(self, scheme: int) -> None:
+        """Mark copies with this scheme: a release keeps the scheme it was
+        first recorded with."""
+        self.code = self.code.of_scheme(scheme)
 
     # ---- marking ---------------------------------------------------------------
 
@@ -349,7 +374,7 @@ class Release:
         One recipient: `out` is the copy (a directory, or an archive named
         .tar / .tar.gz / .tgz / .tar.xz / .tar.bz2 / .zip). Several:
         `out/<recipient>/` each, or `out/<recipient>.<format>` with `format`
-        one of trees.ARCHIVE_FORMATS ("tar", "tar.gz", "tar.xz", "tar.bz2", "zip").
+        one of io.sources.ARCHIVE_FORMATS ("tar", "tar.gz", "tar.xz", "tar.bz2", "zip").
         Nothing appears at `out` unless every copy is complete. With a
         registry, the release and its recipients are recorded before any
         copy is written, and each copy after."""
@@ -363,45 +388,9 @@ class Release:
             output.abort()
             raise
         stats = {r: _CopyStats() for r in names}
-        by_path = {f.path: f for f in self.files}
         bar = Progress("writing", total=len(self.files), enabled=progress)
         try:
-            seen = 0
-            for entry in self.source.entries():
-                if is_vcs(entry.path):
-                    continue
-                f = by_path.get(entry.path)
-                if f is None or f.kind != entry.kind:
-                    raise TreeError(f"{self.source.describe}: {entry.path!r} changed since the analysis; analyse again")
-                seen += 1
-                if f.kind == "special":
-                    continue
-                data = entry.read() if entry.kind == "file" and not entry.big else None
-                digest = entry.sha256() if entry.big else hashlib.sha256(data).hexdigest() if data is not None else None
-                if digest is not None and digest != f.sha256:
-                    raise TreeError(f"{self.source.describe}: {entry.path!r} changed since the analysis; analyse again")
-                for r, copy, added, removed in self._copies(f, data, names):
-                    s = stats[r]
-                    s.lines_added += added
-                    s.lines_removed += removed
-                    s.digest.update(f"{f.path}\0{f.kind}\0{f.mode:o}\0".encode())
-                    if entry.big:  # copied in chunks from its file, as it is
-                        assert f.sha256 is not None
-                        s.digest.update(bytes.fromhex(f.sha256))
-                    elif copy is None:
-                        s.digest.update(f.target.encode())
-                    else:  # an entry copied as it is has the digest the analysis took (checked above)
-                        assert f.sha256 is not None
-                        s.digest.update(bytes.fromhex(f.sha256) if copy is data else hashlib.sha256(copy).digest())
-                    copied = output.add(r, entry, copy)
-                    if copied is not None and copied != f.sha256:
-                        raise TreeError(f"{self.source.describe}: {entry.path!r} changed while it was copied; "
-                                        "analyse again")
-                    if f.kind == "file":
-                        s.files += 1
-                bar.step(f.size)
-            if seen != len(self.files):
-                raise TreeError(f"{self.source.describe}: entries disappeared since the analysis; analyse again")
+            self._write(output, names, stats, bar)
             output.commit()
         except BaseException:
             output.abort()
@@ -420,15 +409,59 @@ class Release:
                 registry.add_copy(self.name, c.recipient, c.digest, c.output)
         return copies
 
+    def _write(self, output: Output, names: list[str], stats: dict[str, _CopyStats], bar: Progress) -> None:
+        """Every entry of the source, into every recipient's copy; refuses an
+        entry that changed since the analysis."""
+        by_path = {f.path: f for f in self.files}
+        seen = 0
+        for entry in self.source.entries():
+            if is_vcs(entry.path):
+                continue
+            f = by_path.get(entry.path)
+            if f is None or f.kind != entry.kind:
+                raise TreeError(f"{self.source.describe}: {entry.path!r} changed since the analysis; analyse again")
+            seen += 1
+            if f.kind != "special":
+                self._write_entry(output, entry, f, names, stats)
+            bar.step(f.size)
+        if seen != len(self.files):
+            raise TreeError(f"{self.source.describe}: entries disappeared since the analysis; analyse again")
+
+    def _write_entry(self, output: Output, entry: Entry, f: ReleaseFile, names: list[str],
+                     stats: dict[str, _CopyStats]) -> None:
+        data = entry.read() if entry.kind == "file" and not entry.big else None
+        digest = entry.sha256() if entry.big else hashlib.sha256(data).hexdigest() if data is not None else None
+        if digest is not None and digest != f.sha256:
+            raise TreeError(f"{self.source.describe}: {entry.path!r} changed since the analysis; analyse again")
+        for r, copy, added, removed in self._copies(f, data, names):
+            s = stats[r]
+            s.lines_added += added
+            s.lines_removed += removed
+            s.digest.update(f"{f.path}\0{f.kind}\0{f.mode:o}\0".encode())
+            if entry.big:  # copied in chunks from its file, as it is
+                assert f.sha256 is not None
+                s.digest.update(bytes.fromhex(f.sha256))
+            elif copy is None:
+                s.digest.update(f.target.encode())
+            else:  # an entry copied as it is has the digest the analysis took (checked above)
+                assert f.sha256 is not None
+                s.digest.update(bytes.fromhex(f.sha256) if copy is data else hashlib.sha256(copy).digest())
+            copied = output.add(r, entry, copy)
+            if copied is not None and copied != f.sha256:
+                raise TreeError(f"{self.source.describe}: {entry.path!r} changed while it was copied; "
+                                "analyse again")
+            if f.kind == "file":
+                s.files += 1
+
     def _copies(self, f: ReleaseFile, data: bytes | None,
                 names: list[str]) -> Iterator[tuple[str, bytes | None, int, int]]:
         """(recipient, bytes to write, lines added, lines removed) for one entry."""
-        if data is None or f.status != "marked" or not f.carriers:
+        if data is None or f.status != ReleaseFileStatus.MARKED or not f.carriers:
             for r in names:
                 yield r, data, 0, 0
             return
         ids, gaps = self._carriers_of(f)
-        if self.code.name == "unbiased":  # the carriers' vectors once, then an AND and a parity each
+        if self.code.name == CodeName.UNBIASED:  # the carriers' vectors once, then an AND and a parity each
             w = self.code.words
             h = carrier_vectors(self.key, ids, w)
             bits = {r: linear_bits(h, recipient_vector(self.key, r, w), w) for r in names}

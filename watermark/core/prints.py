@@ -11,7 +11,7 @@ when the marks are gone.
 
 K = 23 and W = 17 (Dolos' values too) keep ~2 / (W + 1) = 11% of the
 k-grams, and a shared run of 39 tokens (about two short Go statements,
-counting each node's open and close) is always seen; README "Provenance"
+counting each node's open and close) is always seen; docs/provenance.md
 has the measured trade-off (benchmarks/provenance.py --tune): a longer K
 separates unrelated Go code better but loses edited JS copies, a longer W
 halves the registry but needs 55-token runs.
@@ -31,14 +31,14 @@ WINNOW = (K, W)
 _FUNCTION = struct.Struct("<QQII")  # renamed, skeleton, start line, end line
 
 
-def prints(fp: FileFingerprint) -> array:
+def prints_of(fp: FileFingerprint) -> array:
     """The file's distinct prints, sorted (fingerprint(..., winnow=WINNOW))."""
     got = array("Q")
     got.frombytes(fp.prints)
     return array("Q", sorted(set(got)))
 
 
-def functions(fp: FileFingerprint) -> bytes:
+def functions_of(fp: FileFingerprint) -> bytes:
     """The function-level units, packed (renamed, skeleton, start, end line):
     those of more than one line (one-liners are idioms, not evidence)."""
     return b"".join(_FUNCTION.pack(r.renamed, r.skeleton, r.start_row + 1, r.end_row + 1)

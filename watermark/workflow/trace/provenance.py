@@ -2,7 +2,7 @@
 its marks, from the code alone.
 
 Every release records, per file, the winnowed k-gram prints of its
-normalized token stream (core/provenance.py; registry schema 3). A suspect's
+normalized token stream (core/prints.py; registry schema 3). A suspect's
 files are read with the same prints; each is compared with the release file
 it shares most prints with, its candidate. `similarity` is the share of the
 suspect file's prints found in that file; `release_share` the share of the
@@ -37,11 +37,12 @@ import math
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
-from .. import languages
-from ..core.codes import binomial_tail_log10_p
-from .registry import Registry
+from ... import languages
+from ...core.codes import binomial_tail_log10_p
+from ...core.enums import Named
+from ..registry import Registry
 
 MIN_PRINTS = 8  # a suspect file with fewer prints is too small to map
 SAME_PATH = 0.9  # mapping: this share of a file's prints in the release file of its path maps it there
@@ -51,7 +52,7 @@ ERASED_SHARE = 0.1  # fewer carriers than this share of what the mapped files ho
 
 
 @dataclass(frozen=True)
-class FileSource:
+class FileOrigin:
     """Where one suspect file came from: `release_path` is its candidate
     (the release file it shares most prints with, or None), `derived`
     whether the candidate is where it comes from (see the module
@@ -66,7 +67,7 @@ class FileSource:
     p_value: float = 1.0
     derived: bool = False
 
-    def as_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         if self.derived:
             return {"path": self.path, "derived": True, "release_path": self.release_path,
                     "similarity": round(self.similarity, 4), "p_value": _round(self.p_value)}
@@ -80,34 +81,51 @@ def _round(p: float) -> float:
     return float(f"{p:.3g}")
 
 
+class SharedRelease(NamedTuple):
+    """Another release sharing prints with the suspect."""
+
+    release: str
+    shared_prints: int
+    release_share: float  # share of its prints found in the suspect
+
+
 @dataclass
 class Provenance:
     release: str | None
     derived: bool
     release_share: float  # share of the release's prints found in the suspect
     matched_share: float  # share of the suspect's prints found in the release
-    files: list[FileSource] = field(default_factory=list)
-    others: list[dict[str, Any]] = field(default_factory=list)  # other releases sharing prints, best first
+    files: list[FileOrigin] = field(default_factory=list)
+    others: list[SharedRelease] = field(default_factory=list)  # other releases sharing prints, best first
     log10_bound: float = 0.0  # that independently written code shares this much (tree_bound)
     unindexed: list[str] = field(default_factory=list)  # releases recorded before provenance prints
 
-    def as_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {"release": self.release, "derived": self.derived, "log10_bound": round(self.log10_bound, 3),
                 "release_share": round(self.release_share, 4), "matched_share": round(self.matched_share, 4),
-                "files": [f.as_json() for f in self.files],
-                "others": self.others, "unindexed": self.unindexed}
+                "files": [f.to_json() for f in self.files],
+                "others": [o._asdict() for o in self.others], "unindexed": self.unindexed}
+
+
+class MarksState(Named):
+    """What became of the marks of the release the code comes from."""
+
+    PRESENT = "present"  # carriers found, their bits as varied as marks are
+    ERASED = "erased"  # the code is there, its carriers gone or read all alike
+    ABSENT = "absent"  # the release files it maps to hold no carriers
+    UNKNOWN = "unknown"  # the code is not mapped to a release made with this key
 
 
 @dataclass
 class Marks:
-    state: str  # present, erased, absent, unknown
+    state: MarksState
     expected: int  # carriers the suspect's share of the mapped release files holds, about
     found: int  # of those, read in the suspect
     ones: int  # of the found, how many read a blank line
     reason: str
     candidates: list[str] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -153,74 +171,93 @@ def evidence(ps: list[float], comparisons: int = 1) -> tuple[float, float]:
     return min(1.0, comparisons * best), at
 
 
-def provenance(registry: Registry, suspect: list[tuple[str, str | None, bytes]]) -> Provenance:
+class _ReleasePrints(NamedTuple):
+    """The registry's prints as a suspect meets them."""
+
+    hits: dict[str, dict[str, set[int]]]  # release -> path -> its prints found in the suspect
+    distinct: dict[str, set[int]]  # each release's prints
+    sizes: dict[tuple[str, str], int]  # prints per release file
+
+
+def _release_prints(registry: Registry, everything: set[int]) -> _ReleasePrints:
+    hits: dict[str, dict[str, set[int]]] = defaultdict(dict)
+    distinct: dict[str, set[int]] = defaultdict(set)
+    sizes: dict[tuple[str, str], int] = {}
+    for row in registry.prints():
+        prints = _prints(row.prints)
+        distinct[row.release].update(prints)
+        sizes[(row.release, row.path)] = len(prints)
+        hit = everything.intersection(prints)
+        if hit:
+            hits[row.release][row.path] = hit
+    return _ReleasePrints(hits, distinct, sizes)
+
+
+def find_provenance(registry: Registry, suspect: list[tuple[str, str | None, bytes]]) -> Provenance:
     """Map each suspect file (path, language, packed prints) to its release file."""
     language_of = {p: lang for p, lang, _b in suspect}
     mine = {p: set(_prints(b)) for p, _lang, b in suspect}
     everything: set[int] = set().union(*mine.values()) if mine else set()
-    per_release: dict[str, dict[str, set[int]]] = defaultdict(dict)  # release -> path -> hits in the suspect
-    distinct: dict[str, set[int]] = defaultdict(set)  # each release's prints
-    sizes: dict[tuple[str, str], int] = {}  # prints per release file
-    for release, path, _language, blob, _functions in registry.provenance():
-        prints = _prints(blob)
-        distinct[release].update(prints)
-        sizes[(release, path)] = len(prints)
-        hit = everything.intersection(prints)
-        if hit:
-            per_release[release][path] = hit
+    got = _release_prints(registry, everything)
     unindexed = registry.releases_without_provenance()
-    if not per_release:
-        return Provenance(None, False, 0.0, 0.0, [FileSource(p, None, 0.0, len(s)) for p, s in mine.items()],
+    if not got.hits:
+        return Provenance(None, False, 0.0, 0.0, [FileOrigin(p, None, 0.0, len(s)) for p, s in mine.items()],
                           unindexed=unindexed)
-    ranked = []
-    for release, hits in per_release.items():
-        found = set().union(*hits.values())
-        ranked.append((len(found), release, found))
-    ranked.sort(key=lambda t: (-t[0], t[1]))
-    _n, best, found = ranked[0]
-    # each suspect file: the release file it shares most prints with. A file
-    # that shares SAME_PATH of its prints with the release file of its own
-    # path maps there without a vote (another file could share more only by
-    # the rest: choosing the lower similarity never makes the bound smaller)
-    hits = per_release[best]
-    owner: dict[int, list[str]] | None = None
-    files = []
-    for path, theirs in sorted(mine.items()):
+    ranked = sorted(((len(set().union(*hits.values())), release) for release, hits in got.hits.items()),
+                    key=lambda t: (-t[0], t[1]))
+    best = ranked[0][1]
+    found = set().union(*got.hits[best].values())
+    mapper = _Mapper(got.hits[best])
+    files = [mapper.origin(path, theirs, got.sizes, best, language_of[path]) for path, theirs in sorted(mine.items())]
+    bound, at = evidence([f.p_value for f in files if f.prints >= MIN_PRINTS], max(1, len(got.distinct)))
+    derived = bound <= DERIVED_LEVEL
+    if derived:  # the files that make the bound, and every file more similar than any independent one measured
+        files = [replace(f, derived=True) if f.release_path and f.prints >= MIN_PRINTS and (
+                 f.p_value <= at or f.p_value <= floor_p(language_of[f.path])) else f for f in files]
+    totals = {r: len(p) for r, p in got.distinct.items()}
+    others = [SharedRelease(r, n, round(n / max(1, totals[r]), 4)) for n, r in ranked[1:6]]
+    return Provenance(best, derived, len(found) / max(1, totals[best]), len(found) / max(1, len(everything)), files,
+                      others, math.log10(bound), unindexed)
+
+
+class _Mapper:
+    """Each suspect file's candidate: the release file it shares most prints
+    with. A file that shares SAME_PATH of its prints with the release file
+    of its own path maps there without a vote (another file could share
+    more only by the rest: choosing the lower similarity never makes the
+    bound smaller)."""
+
+    def __init__(self, hits: dict[str, set[int]]) -> None:
+        self.hits = hits
+        self._owner: dict[int, list[str]] | None = None
+
+    def owner(self) -> dict[int, list[str]]:
+        if self._owner is None:
+            self._owner = defaultdict(list)
+            for other, hit in self.hits.items():
+                for h in hit:
+                    self._owner[h].append(other)
+        return self._owner
+
+    def origin(self, path: str, theirs: set[int], sizes: dict[tuple[str, str], int], release: str,
+               language: str | None) -> FileOrigin:
         if len(theirs) < MIN_PRINTS:
-            files.append(FileSource(path, None, 0.0, len(theirs)))
-            continue
-        same = len(theirs.intersection(hits[path])) if path in hits else 0
+            return FileOrigin(path, None, 0.0, len(theirs))
+        same = len(theirs.intersection(self.hits[path])) if path in self.hits else 0
         if same >= SAME_PATH * len(theirs):
             q, n = path, same
         else:
-            if owner is None:
-                owner = defaultdict(list)
-                for other, hit in hits.items():
-                    for h in hit:
-                        owner[h].append(other)
+            owner = self.owner()
             votes = Counter(q for h in theirs for q in owner.get(h, ()))
             if not votes:
-                files.append(FileSource(path, None, 0.0, len(theirs)))
-                continue
+                return FileOrigin(path, None, 0.0, len(theirs))
             # most shared prints; on a tie, the file of the same path, then of the same name
             name = path.rsplit("/", 1)[-1]
             n = max(votes.values())
             q = max((q for q, c in votes.items() if c == n),
                     key=lambda q: (q == path, q.rsplit("/", 1)[-1] == name, q))
-        files.append(FileSource(path, q, n / len(theirs), len(theirs), n / max(1, sizes[(best, q)]),
-                                file_p(language_of[path], n / len(theirs))))
-    matched_share = len(found) / max(1, len(everything))
-    bound, at = evidence([f.p_value for f in files if f.prints >= MIN_PRINTS], max(1, len(distinct)))
-    log10_bound = math.log10(bound)
-    derived = bound <= DERIVED_LEVEL
-    if derived:  # the files that make the bound, and every file more similar than any independent one measured
-        files = [replace(f, derived=True) if f.release_path and f.prints >= MIN_PRINTS and (
-                 f.p_value <= at or f.p_value <= floor_p(language_of[f.path])) else f for f in files]
-    totals = {r: len(p) for r, p in distinct.items()}
-    others = [{"release": r, "shared_prints": n, "release_share": round(n / max(1, totals[r]), 4)}
-              for n, r, _f in ranked[1:6]]
-    return Provenance(best, derived, len(found) / max(1, totals[best]), matched_share, files, others,
-                      log10_bound, unindexed)
+        return FileOrigin(path, q, n / len(theirs), len(theirs), n / max(1, sizes[(release, q)]),
+                          file_p(language, n / len(theirs)))
 
 
 def diagnose(registry: Registry, prov: Provenance, key_id: str,
@@ -232,9 +269,9 @@ def diagnose(registry: Registry, prov: Provenance, key_id: str,
     1 - cutoff for Tardos. `accused`: the trace named a recipient, so marks
     survive (part of the copy may still have been stripped)."""
     if prov.release is None or not prov.derived:
-        return Marks("unknown", 0, 0, 0, "the code is not mapped to a release")
+        return Marks(MarksState.UNKNOWN, 0, 0, 0, "the code is not mapped to a release")
     if not own:
-        return Marks("unknown", 0, 0, 0, f"release {prov.release!r} was marked with another key",
+        return Marks(MarksState.UNKNOWN, 0, 0, 0, f"release {prov.release!r} was marked with another key",
                      registry.recipients_of(prov.release))
     # the carriers of the mapped release files, as many as the suspect holds of each file
     coverage: dict[str, float] = {}
@@ -249,7 +286,7 @@ def diagnose(registry: Registry, prov: Provenance, key_id: str,
             share += coverage[path] * len(ids)
     candidates = registry.recipients_of(prov.release)
     if not expected:
-        return Marks("absent", 0, 0, 0, "the release files it maps to hold no carriers", candidates)
+        return Marks(MarksState.ABSENT, 0, 0, 0, "the release files it maps to hold no carriers", candidates)
     bits: dict[int, int] = {}
     for got in observed.values():
         for i, b in got.items():
@@ -258,10 +295,10 @@ def diagnose(registry: Registry, prov: Provenance, key_id: str,
     found, ones = len(bits), sum(bits.values())
     held = round(share)  # of those, about as many as the suspect's share of each file holds
     if accused:  # marks enough to name a recipient survive, whatever became of the others
-        return Marks("present", held, found, ones, f"{found} of about {held} carriers found; a recipient is "
+        return Marks(MarksState.PRESENT, held, found, ones, f"{found} of about {held} carriers found; a recipient is "
                      "named by them", [])
     if found < ERASED_SHARE * held:
-        return Marks("erased", held, found, ones,
+        return Marks(MarksState.ERASED, held, found, ones,
                      f"{found} of the about {held} carriers its code holds were found", candidates)
     least = min(ones, found - ones)
     # under marks, each bit is 0 (and 1) with probability at most p_alike: both
@@ -269,8 +306,8 @@ def diagnose(registry: Registry, prov: Provenance, key_id: str,
     log10_tail = math.log10(2) + binomial_tail_log10_p(found, found - least, p_alike)
     if log10_tail <= UNIFORM_LOG10:
         alike = "no blank line" if ones <= found - ones else "a blank line"
-        return Marks("erased", held, found, ones,
+        return Marks(MarksState.ERASED, held, found, ones,
                      f"{found - least} of {found} carriers read alike ({alike}): marks stripped or overwritten",
                      candidates)
-    return Marks("present", held, found, ones, f"{found} of about {held} carriers found", [])
+    return Marks(MarksState.PRESENT, held, found, ones, f"{found} of about {held} carriers found", [])
 

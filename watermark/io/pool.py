@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from ..errors import WatermarkError
-from .trees import file_sha256
+from ..errors import ArgumentError, WatermarkError
+from .sources import file_sha256
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -213,7 +213,7 @@ def check_jobs(jobs: int | None) -> int:
     except TypeError:
         count = 0
     if isinstance(jobs, bool) or count < 1:
-        raise ValueError(f"jobs is a number of worker processes, at least 1 (not {jobs!r})")
+        raise ArgumentError(f"jobs is a number of worker processes, at least 1 (not {jobs!r})")
     return count
 
 
