@@ -2,18 +2,23 @@
 pairs, and speed against fingerprinting both sides and `git diff`.
 
     python3 benchmarks/bench_diff.py [--per-class 50] [--skip-speed] [--skip-real] [--real]
+        [--languages go,javascript,typescript,tsx,python]
 
 Real pairs: published versions with a hand-checked list of what changed
 (benchmarks/real_pairs.py): true reports, false reports, misses.
 
-Accuracy: files of the Go stdlib and of the JS corpus are copied into a
-release, marked for one recipient with `watermark embed`, run through gofmt /
-prettier, and then patched by benchmarks/mutator.py: one labeled patch per
-file, each class at least --per-class times per language. `watermark diff`
-of the release against that copy must report each patched function
-(recall), list the planted class among its classes (class accuracy), and
-report nothing else (false reports: layout, comments and the watermark
-are not changes).
+Accuracy, per language: files of its corpus (Go: the Go stdlib; JavaScript:
+the JS corpus; TypeScript: the `.ts` sources of the TS corpus, not `.d.ts`;
+TSX: the same sources, those the TSX grammar also reads, renamed `.tsx`;
+Python: the CPython stdlib, not site-packages, and Django) are copied into a
+release, marked for one recipient with `watermark embed`, run through its
+formatter (gofmt, prettier, black), and then patched by
+benchmarks/mutator.py: one labeled patch per file, each class the mutator
+knows for the language at most --per-class times. `watermark diff` of the
+release against that copy must report each patched function (recall), list
+the planted class among its classes (class accuracy), and report nothing
+else (false reports: layout, comments and the watermark are not changes).
+A table of the languages' rows follows the JSON.
 
 Speed: the whole Go stdlib against a copy with ~1% of its functions
 patched, and typescript.js against a patched copy: diff wall time beside
@@ -23,6 +28,7 @@ fingerprinting both sides (the same worker pool), peak RSS, and
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -45,42 +51,74 @@ from watermark.io.pool import FileJob, check_jobs, ordered_map  # noqa: E402
 
 GO_ONLY = {"goto-added", "goto-removed", "defer-changed", "goroutine-changed"}
 PLANTED = [c for c in CLASSES if c != "expression-changed"]
+LANGUAGES = ("go", "javascript", "typescript", "tsx", "python")
+# the extensions of a language's files in the copies
+SUFFIXES = {"go": (".go",), "javascript": (".js",), "typescript": (".ts", ".mts", ".cts"), "tsx": (".tsx",),
+            "python": (".py",)}
+_SMALL = 150_000
 
 
-def corpus(language: str) -> tuple[Path, list[Path]]:
+def corpus(language: str) -> list[tuple[Path, str]]:
+    """The corpus files of `language`, sorted: (file, its path in a copy)."""
+    def under(env: str, patterns: tuple[str, ...], keep, prefix: str = "") -> list[tuple[Path, str]]:
+        root = Path(os.environ[env])
+        return [(p, prefix + p.relative_to(root).as_posix()) for pattern in patterns for p in root.rglob(pattern)
+                if p.is_file() and p.stat().st_size < _SMALL and keep(p)]
+
     if language == "go":
-        root = Path(os.environ["GO_STDLIB_SRC"])
-        files = [p for p in root.rglob("*.go")
-                 if p.is_file() and "testdata" not in p.parts and p.stat().st_size < 150_000]
+        files = under("GO_STDLIB_SRC", ("*.go",), lambda p: "testdata" not in p.parts)
+    elif language == "javascript":
+        files = under("JS_CORPUS", ("*.js",), lambda p: not p.name.endswith(".min.js")
+                      and "typescript" not in p.parts)
+    elif language in ("typescript", "tsx"):
+        files = under("TS_CORPUS", ("*.ts", "*.mts", "*.cts"),
+                      lambda p: not p.name.endswith((".d.ts", ".d.mts", ".d.cts")))
+        if language == "tsx":  # no .tsx in the corpus: its TypeScript, renamed (those the TSX grammar reads)
+            files = [(p, rel.rsplit(".", 1)[0] + ".tsx") for p, rel in files]
+    elif language == "python":
+        files = under("PY_STDLIB_SRC", ("*.py",), lambda p: "site-packages" not in p.parts, "stdlib/") + \
+            under("PY_CORPUS", ("*.py",), lambda p: True, "django/")
     else:
-        root = Path(os.environ["JS_CORPUS"])
-        files = [p for p in root.rglob("*.js")
-                 if p.is_file() and not p.name.endswith(".min.js") and p.stat().st_size < 150_000
-                 and "typescript" not in p.parts]
-    return root, sorted(files)
+        raise SystemExit(f"no corpus for {language!r}; one of {', '.join(LANGUAGES)}")
+    return sorted(files)
+
+
+def _readable(language: str, data: bytes) -> bool:
+    """Whether the language's grammar reads the file without errors (a .ts
+    file as TSX: no `<T>x` casts)."""
+    return not mutator._PARSERS[language].parse(data).root_node.has_error
 
 
 def formatter(tree: Path, language: str) -> None:
     if language == "go":
         subprocess.run(["gofmt", "-w", str(tree)], check=True)
+    elif language == "python":
+        # files black cannot read (Python 2 test data of the stdlib) stay as they are
+        subprocess.run(["black", "--quiet", str(tree)], check=False, stderr=subprocess.DEVNULL)
     else:
-        files = [str(p) for p in tree.rglob("*.js")]
+        files = [str(p) for p in tree.rglob("*") if p.suffix in SUFFIXES[language]]
         for i in range(0, len(files), 200):
             subprocess.run(["prettier", "--write", "--log-level", "silent", *files[i:i + 200]], check=False)
 
 
 def accuracy(language: str, per_class: int, work: Path, seed: int = 11) -> dict[str, object]:
     rng = random.Random(seed)
-    root, files = corpus(language)
+    files = corpus(language)
     rng.shuffle(files)
+    # (Go and JavaScript also try the classes they have no sites for, as they
+    # always did: the random draws, and so their figures, stay the same)
     classes = [c for c in PLANTED if language == "go" or c not in GO_ONLY]
+    if language not in ("go", "javascript"):
+        classes = [c for c in classes if mutator.supports(language, c)]
     base = work / f"{language}-release"
     need = int(len(classes) * per_class * 1.6) + 50
+    if language == "tsx":
+        files = list(itertools.islice((f for f in files if _readable("tsx", f[0].read_bytes())), need))
     chosen = files[:need]
     if language == "go":  # gotos are rare: enough files holding one for goto-removed
-        chosen += [p for p in files[need:] if b"\tgoto " in p.read_bytes()][:3 * per_class]
-    for p in chosen:
-        dst = base / p.relative_to(root)
+        chosen += [f for f in files[need:] if b"\tgoto " in f[0].read_bytes()][:3 * per_class]
+    for p, rel in chosen:
+        dst = base / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(p, dst)
     key = watermark.Key.generate()
@@ -93,7 +131,7 @@ def accuracy(language: str, per_class: int, work: Path, seed: int = 11) -> dict[
     clean = watermark.diff(base, marked)
     clean_seconds = time.perf_counter() - t0
     planted: dict[str, mutator.Patch] = {}
-    tree_files = sorted(p for p in marked.rglob("*") if p.is_file() and p.suffix in (".go", ".js"))
+    tree_files = sorted(p for p in marked.rglob("*") if p.is_file() and p.suffix in SUFFIXES[language])
     rng.shuffle(tree_files)
     pool = list(tree_files)
     for cls in classes:
@@ -136,19 +174,35 @@ def accuracy(language: str, per_class: int, work: Path, seed: int = 11) -> dict[
             right[patch.cls] += 1
         else:
             misses.append(f"{patch.cls} {path}:{patch.line} classed {f.classes}")
-    false = [f for f in d.functions if id(f) not in used]
+    # `unparsed`: other code where a side has syntax errors, which diff
+    # compares no further and states no change of: not a false report
+    false = [f for f in d.functions if id(f) not in used and f.status != "unparsed"]
+    unparsed = [f for f in d.functions if id(f) not in used and f.status == "unparsed"]
+    clean_reported = [f for f in clean.functions if f.status != "unparsed"]
     n = sum(total.values())
     return {
         "language": language, "files": len(tree_files), "patched": n,
-        "clean_copy_reported": len(clean.functions), "clean_copy_summary": clean.summary,
-        "clean_examples": [f"{f.status} {f.name} {_where(f)} {f.classes}" for f in clean.functions[:5]],
+        "clean_copy_reported": len(clean_reported), "clean_copy_summary": clean.summary,
+        "clean_examples": [f"{f.status} {f.name} {_where(f)} {f.classes}" for f in clean_reported[:5]],
+        "unparsed": len(unparsed),
         "recall": sum(recall.values()) / n, "class_accuracy": sum(right.values()) / n,
         "false_reports": len(false), "false_examples": [f"{f.status} {f.name} {_where(f)} {f.classes}"
                                                         for f in false[:5]],
-        "per_class": {c: f"{right[c]}/{recall[c]}/{total[c]}" for c in classes},
+        "per_class": {c: f"{right[c]}/{recall[c]}/{total[c]}" for c in classes if mutator.supports(language, c)},
         "misses": misses[:30], "diff_seconds": round(seconds, 2), "clean_diff_seconds": round(clean_seconds, 2),
         "summary": d.summary,
     }
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    """The accuracy rows, one line per language."""
+    head = ("language", "files", "planted", "recall", "class acc.", "false reports", "clean copy reported",
+            "unparsed")
+    lines = [head] + [(str(r["language"]), str(r["files"]), str(r["patched"]), f"{r['recall']:.3f}",
+                       f"{r['class_accuracy']:.3f}", str(r["false_reports"]), str(r["clean_copy_reported"]),
+                       str(r["unparsed"])) for r in rows]
+    widths = [max(len(x[i]) for x in lines) for i in range(len(head))]
+    return "\n".join("  ".join(x.ljust(w) for x, w in zip(line, widths)) for line in lines)
 
 
 def _where(f: watermark.FunctionDiff) -> str:
@@ -261,7 +315,7 @@ def main() -> int:
     ap.add_argument("--real", action="store_true", help="only the real version pairs")
     ap.add_argument("--skip-accuracy", action="store_true")
     ap.add_argument("--jobs", type=int, default=None)
-    ap.add_argument("--languages", default="go,javascript")
+    ap.add_argument("--languages", default=",".join(LANGUAGES), help="comma-separated: " + ", ".join(LANGUAGES))
     args = ap.parse_args()
     jobs = check_jobs(args.jobs)
     with tempfile.TemporaryDirectory(prefix="bench-diff-") as tmp:
@@ -275,6 +329,7 @@ def main() -> int:
         if not args.skip_accuracy:
             results["accuracy"] = [accuracy(lang, args.per_class, work) for lang in args.languages.split(",")]
             print(json.dumps(results["accuracy"], indent=1), flush=True)
+            print(table(results["accuracy"]), flush=True)  # type: ignore[arg-type]
         if not args.skip_speed:
             results["speed"] = speed(work, jobs)
             print(json.dumps(results["speed"], indent=1), flush=True)

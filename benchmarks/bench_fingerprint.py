@@ -1,7 +1,7 @@
 """Fingerprinting speed on the real corpora, against tree-sitter's own parse.
 
-For every file of the Go standard library and of the JS corpus, side by side
-in one run: py-tree-sitter parse-only time, and watermark.fingerprint() time
+For every file of each corpus (Go standard library, JS, TypeScript, Python;
+--languages picks them), side by side in one run: py-tree-sitter parse-only time, and watermark.fingerprint() time
 (C parse + walk + hashing), each the best of --repeat runs of that file,
 interleaved file by file after a warm-up pass; then fingerprint() plus
 building the Python `units` list. Also: nodes/s, MB/s, peak RSS, and the
@@ -9,7 +9,10 @@ hashing stage alone, C against the pure-Python reference, on the same
 events.
 
     eval "$(scripts/corpora.sh)"
-    python benchmarks/bench_fingerprint.py [--repeat 3] [--json out.json]
+    python benchmarks/bench_fingerprint.py [--repeat 3] [--languages go,javascript,typescript,python]
+        [--files N] [--json out.json]
+
+--files N times a random sample of N files per corpus (0, the default: all).
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ import sys
 import time
 
 import tree_sitter
-from _corpora import load
+from _corpora import add_languages, load
 
 import watermark
 from watermark import languages as _languages
@@ -38,8 +41,10 @@ def best(fn, repeat: int) -> float:
     return t
 
 
-def bench_language(language: str, repeat: int, hash_sample: int) -> dict:
+def bench_language(language: str, repeat: int, hash_sample: int, sample_files: int = 0) -> dict:
     files = load(language)
+    if sample_files and sample_files < len(files):
+        files = random.Random(f"files-{language}").sample(files, sample_files)
     lang = _languages.get(language).tables
     parser = tree_sitter.Parser(lang.ts_language)
     for _, data in files[:: max(1, len(files) // 200)]:  # warm-up
@@ -90,11 +95,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--hash-sample", type=int, default=150, help="files for the C-vs-Python hashing stage")
+    ap.add_argument("--files", type=int, default=0, help="a sample of this many files per corpus (0: all)")
+    add_languages(ap)
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
     if not watermark.native_info()["native"]:
         sys.exit("the C extension is not in use (WATERMARK_PURE_PYTHON set?)")
-    rows = [bench_language(lang, args.repeat, args.hash_sample) for lang in ("go", "javascript")]
+    rows = [bench_language(lang, args.repeat, args.hash_sample, args.files) for lang in args.languages]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("| corpus | files | MB | nodes | units | parse-only s | fingerprint s | ratio | "
           "+ units list s | ratio | nodes/s | MB/s | hashing C s | hashing Python s | C speed-up |")
@@ -104,8 +111,8 @@ def main() -> None:
               f"{r['parse_s']:.2f} | {r['fingerprint_s']:.2f} | **{r['ratio']:.2f}×** | "
               f"{r['fingerprint_units_s']:.2f} | {r['ratio_with_units']:.2f}× | {r['nodes_per_s'] / 1e6:.2f} M | "
               f"{r['MB_per_s']:.1f} | {r['hash_c_s']:.3f} | {r['hash_py_s']:.1f} | **{r['hash_speedup']:.0f}×** |")
-    print(f"\npeak RSS of the whole run (both corpora held in memory): {rss_mb:.0f} MB; "
-          f"hashing stage measured on {rows[0]['hash_files']} + {rows[1]['hash_files']} sampled files")
+    print(f"\npeak RSS of the whole run (the corpora held in memory): {rss_mb:.0f} MB; "
+          f"hashing stage measured on {' + '.join(str(r['hash_files']) for r in rows)} sampled files")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"rows": rows, "peak_rss_mb": rss_mb}, f, indent=2)

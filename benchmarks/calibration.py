@@ -20,7 +20,13 @@ into a set with an innocent. Leaks too small to solve go to the codeword
 sets instead (sizes 2 and 3, on at least 40 independent carriers; every
 match counted, whatever its bound).
 
-    python3 benchmarks/calibration.py [--leaks 500] [--innocents 200] [--json]
+Per language (--languages, default all four corpora; --leaks is split
+evenly among them) and over all of them: the fractions, and how many
+innocent trials reach a bound of 1e-9 (the goal: none) and the smallest
+innocent bound.
+
+    python3 benchmarks/calibration.py [--leaks 500] [--innocents 200]
+        [--languages go,javascript,typescript,python] [--json]
 """
 from __future__ import annotations
 
@@ -41,12 +47,13 @@ KEY = watermark.Key(bytes(range(50, 82)))
 LEVELS = (1e-1, 1e-2, 1e-3, 1e-4)  # 100,000 trials resolve x down to 1e-4 (>= 10 expected)
 
 
-def leaks(count: int, rng: random.Random) -> list[tuple[str, watermark.Observations]]:
-    """(description, observations) of `count` leaks from both corpora: single
-    files; files the corpus ships more than once (same content, several
-    paths); groups of 2-6 files from one directory."""
+def leaks(count: int, rng: random.Random, languages: tuple[str, ...] | list[str] = ("go", "javascript")
+          ) -> list[tuple[str, str, watermark.Observations]]:
+    """(language, guilty recipient, observations) of `count` leaks from each
+    corpus: single files; files the corpus ships more than once (same
+    content, several paths); groups of 2-6 files from one directory."""
     out = []
-    for language in ("go", "javascript"):
+    for language in languages:
         files = [(p, d) for p, d in _corpora.load(language) if d.count(b"\n") >= 50]
         by_dir = defaultdict(list)
         for p, d in files:
@@ -56,7 +63,7 @@ def leaks(count: int, rng: random.Random) -> list[tuple[str, watermark.Observati
         for p, d in files:
             by_content[d].append((p, d))
         copies = [fs for fs in by_content.values() if len(fs) >= 2]  # files shipped twice
-        for k in range(count // 2):
+        for k in range(count):
             if k % 3 == 0:
                 group = [rng.choice(files)]
             elif k % 3 == 1 and copies:
@@ -69,20 +76,38 @@ def leaks(count: int, rng: random.Random) -> list[tuple[str, watermark.Observati
             for _path, data in group:
                 marked = watermark.embed(data, KEY, guilty, language=language)
                 obs = obs + watermark.extract(marked.source, KEY, language=language)
-            out.append((guilty, obs))
+            out.append((language, guilty, obs))
     return out
+
+
+SCORERS = ("unbiased", "unbiased, leak complemented", "tardos", "tardos, leak complemented", "unbiased, no dedup")
+ALARM = -9  # the goal: no innocent trial at a bound of 1e-9 or below
+
+
+def _table(results: dict[str, list[float]], pair_bounds: list[float]) -> dict:
+    table = {}
+    for name, bounds in [*results.items(), ("unbiased phantom pairs, per pair test", pair_bounds)]:
+        n = len(bounds)
+        table[name] = {"trials": n, **{f"{x:g}": sum(b <= math.log10(x) for b in bounds) / max(1, n)
+                                       for x in LEVELS},
+                       "at 1e-9": sum(b <= ALARM for b in bounds), "smallest log10 bound": min(bounds, default=0.0)}
+    return table
 
 
 def run(args) -> dict:
     rng = random.Random(5)
-    results: dict[str, list[float]] = {"unbiased": [], "unbiased, leak complemented": [], "tardos": [],
-                                       "tardos, leak complemented": [], "unbiased, no dedup": []}
+    languages = list(getattr(args, "languages", ["go", "javascript"]))
+    per = {lang: {"results": {name: [] for name in SCORERS}, "pairs": [], "leaks": 0, "observations": 0,
+                  "repeated": 0} for lang in languages}
+    results: dict[str, list[float]] = {name: [] for name in SCORERS}
     carriers = repeated = 0
     pair_bounds: list[float] = []
     decoded = {"leaks decoded": 0, "xor leaks": 0, "xor leaks split into their makers": 0,
                "small leaks searched": 0, "small xor leaks": 0, "small xor leaks split into their makers": 0,
                "sets with an innocent": 0}
-    for guilty, obs in leaks(args.leaks, rng):
+    for language, guilty, obs in leaks(args.leaks // len(languages), rng, languages):
+        mine = per[language]
+        before_pairs, before = len(pair_bounds), {name: len(v) for name, v in results.items()}
         _phantoms(guilty, obs, rng, pair_bounds, decoded)
         turned = watermark.Observations(obs.identities, bytes(1 - b for b in obs.bits))
         ids, bits = obs.distinct()
@@ -98,15 +123,19 @@ def run(args) -> dict:
                     watermark.verify(turned, KEY, name, code="tardos").log10_bound)
             raw = _codes.score(KEY, name, obs.identities, bytes(obs.bits), _codes.DEFAULT_CODE)
             results["unbiased, no dedup"].append(raw.log10_bound)
-    table = {}
-    for name, bounds in results.items():
-        n = len(bounds)
-        table[name] = {"trials": n, **{f"{x:g}": sum(b <= math.log10(x) for b in bounds) / n for x in LEVELS}}
-    n = len(pair_bounds)
-    table["unbiased phantom pairs, per pair test"] = {
-        "trials": n, **{f"{x:g}": sum(b <= math.log10(x) for b in pair_bounds) / n for x in LEVELS}}
-    return {"leaks": args.leaks, "observations": carriers, "repeated identities": repeated,
-            "fraction of trials with bound <= x": table, "decoder": decoded}
+        mine["leaks"] += 1
+        mine["observations"] += len(obs)
+        mine["repeated"] += len(obs) - len(ids)
+        mine["pairs"] += pair_bounds[before_pairs:]
+        for name, bounds in results.items():
+            mine["results"][name] += bounds[before[name]:]
+    return {"leaks": sum(p["leaks"] for p in per.values()), "languages": languages, "observations": carriers,
+            "repeated identities": repeated, "fraction of trials with bound <= x": _table(results, pair_bounds),
+            "decoder": decoded,
+            "per language": {lang: {"leaks": p["leaks"], "observations": p["observations"],
+                                    "repeated identities": p["repeated"],
+                                    "fraction of trials with bound <= x": _table(p["results"], p["pairs"])}
+                             for lang, p in per.items()}}
 
 
 def _phantoms(guilty: str, obs: watermark.Observations, rng: random.Random, pair_bounds: list[float],
@@ -149,15 +178,22 @@ def _phantoms(guilty: str, obs: watermark.Observations, rng: random.Random, pair
 
 
 def render(report: dict) -> None:
-    print(f"{report['leaks']} leaks, {report['observations']:,} observations, "
+    print(f"{report['leaks']} leaks ({', '.join(report['languages'])}), {report['observations']:,} observations, "
           f"{report['repeated identities']:,} of them repeated identities")
-    print("| scorer | innocent trials | " + " | ".join(f"bound ≤ {x:g}" for x in LEVELS) + " |")
-    print("|---|---:|" + "---:|" * len(LEVELS))
-    for name, row in report["fraction of trials with bound <= x"].items():
-        print(f"| {name} | {row['trials']:,} | " + " | ".join(f"{row[f'{x:g}']:.5f}" for x in LEVELS) + " |")
+    print("| corpus | scorer | innocent trials | " + " | ".join(f"bound ≤ {x:g}" for x in LEVELS)
+          + " | trials ≤ 1e-9 | smallest bound |")
+    print("|---|---|---:|" + "---:|" * len(LEVELS) + "---:|---:|")
+    for corpus, part in [*report["per language"].items(), ("all", report)]:
+        for name, row in part["fraction of trials with bound <= x"].items():
+            print(f"| {corpus} | {name} | {row['trials']:,} | " + " | ".join(f"{row[f'{x:g}']:.5f}" for x in LEVELS)
+                  + f" | {row['at 1e-9']} | 1e{row['smallest log10 bound']:.1f} |")
+    print()
+    for corpus, part in report["per language"].items():
+        print(f"{corpus}: {part['leaks']} leaks, {part['observations']:,} observations, "
+              f"{part['repeated identities']:,} of them repeated identities")
     print()
     print("decoder: " + ", ".join(f"{k} {v:,}" for k, v in report["decoder"].items()))
 
 
 if __name__ == "__main__":
-    _corpora.main(__doc__, {"leaks": 500, "innocents": 200}, run, render)
+    _corpora.main(__doc__, {"leaks": 500, "innocents": 200}, run, render, with_languages=True)

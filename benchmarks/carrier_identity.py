@@ -12,10 +12,13 @@ boundaries whose identity is one of the whole file's (the rest read noise),
 and the same after an edit (5 one-line statements written twice), for the
 identity and for the one the first design used.
 
-    python3 benchmarks/carrier_identity.py
+    python3 benchmarks/carrier_identity.py [--languages go,javascript,typescript,python] [--files 150]
+        [--json out.json]
 """
 from __future__ import annotations
 
+import argparse
+import json
 import random
 import sys
 from collections import Counter
@@ -33,14 +36,20 @@ from watermark.core import carriers as _carriers  # noqa: E402
 CHOICES = {"(A-, A, B, B+, occurrence)": 5, "(A-, A, B, B+)": 4, "(A, B)": 2}
 STRIDE = _carriers.IDENTITY_WORDS
 EDITABLE = {"expression_statement", "assignment_statement", "short_var_declaration", "lexical_declaration",
-            "return_statement"}
+            "return_statement"}  # (Python's assignments are expression statements)
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    _corpora.add_languages(ap)
+    ap.add_argument("--files", type=int, default=150, help="files of 300-3,000 lines per corpus for the excerpts")
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+    report: dict = {"repeats": [], "survival": []}
     print("| corpus | files | lines | eligible boundaries | per 1,000 lines | identity | "
           "repeats within a file | file identities also in another file |")
     print("|---|---:|---:|---:|---:|---|---:|---:|")
-    for language in ("go", "javascript"):
+    for language in args.languages:
         files = lines = total = 0
         within = Counter()
         across = {name: Counter() for name in CHOICES}
@@ -62,14 +71,18 @@ def main() -> None:
             shared = sum(v for v in counts.values() if v > 1) / max(1, sum(counts.values()))
             print(f"| {language} | {files:,} | {lines:,} | {total:,} | {1000 * total / lines:.0f} | {name} | "
                   f"{100 * within[name] / max(1, total):.1f}% | {100 * shared:.1f}% |")
+            report["repeats"].append({"language": language, "files": files, "lines": lines, "boundaries": total,
+                                      "identity": name, "repeats within a file": within[name] / max(1, total),
+                                      "shared with another file": shared})
     print("\n| identity | corpus | files | boundaries read | survive a 300-line excerpt "
           "| survive 5 duplicated statements |")
     print("|---|---|---:|---:|---:|---:|")
-    for language in ("go", "javascript"):
+    for language in args.languages:
         rng = random.Random(5)
         files = [d for p, d in _corpora.load(language)
                  if 300 <= d.count(b"\n") <= 3000 and "testdata" not in p and not p.endswith(".min.js")]
-        files = [d for d in rng.sample(files, 150) if not watermark.fingerprint(d, language=language).has_error]
+        files = [d for d in rng.sample(files, min(args.files, len(files)))
+                 if not watermark.fingerprint(d, language=language).has_error]
         seen, kept = Counter(), Counter()
         for data in files:
             whole = {name: set(ids) for name, ids in _identities(data, language).items()}
@@ -81,6 +94,12 @@ def main() -> None:
             print(f"| {name} | {language} | {len(files)} | {seen['excerpt', name]:,} | "
                   + " | ".join(f"{100 * kept[a, name] / max(1, seen[a, name]):.1f}%" for a in ("excerpt", "edit"))
                   + " |")
+            report["survival"].append({"identity": name, "language": language, "files": len(files),
+                                       "boundaries read": seen["excerpt", name],
+                                       **{a: kept[a, name] / max(1, seen[a, name]) for a in ("excerpt", "edit")}})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2)
 
 
 def _identities(data: bytes, language: str) -> dict[str, list[tuple[int, ...]]]:

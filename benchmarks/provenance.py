@@ -382,10 +382,10 @@ const { Dolos } = require("@dodona/dolos-lib");
     return out
 
 
-def background() -> list[dict[str, object]]:
+def background(languages: list[str]) -> list[dict[str, object]]:
     """How similar independently written files are to a release: for each
-    (release, background) pair, every background file's best similarity to a
-    release file (the share of its prints found there)."""
+    (release, background) pair of `languages`, every background file's best
+    similarity to a release file (the share of its prints found there)."""
     from collections import Counter
 
     from watermark.core import prints as provenance
@@ -427,8 +427,40 @@ def background() -> list[dict[str, object]]:
          + [p for d in ("send", "mime", "debug", "qs", "depd", "cookie") for p in files(js / d, "*.js")],
          "three examples/jsm", files(js / "three/examples/jsm", "*.js")),
     ]
+    if {"typescript", "tsx"} & set(languages):
+        ts = Path(os.environ["TS_CORPUS"])
+
+        def tsfiles(name: str) -> list[Path]:
+            return [p for p in sorted((ts / name).rglob("*.ts")) if p.is_file() and not p.name.endswith(".d.ts")]
+
+        packages = {name: tsfiles(name) for name in ("rxjs", "zod", "effect")}
+        for lang in ("typescript", "tsx"):  # TSX: the same sources read by the TSX grammar
+            for name, rel in packages.items():
+                others = [n for n in packages if n != name]
+                pairs.append((lang, f"{name} sources", rel, " + ".join(others),
+                              [p for n in others for p in packages[n]]))
+    if "python" in languages:
+        std, dj = Path(os.environ["PY_STDLIB_SRC"]), Path(os.environ["PY_CORPUS"]) / "django"
+
+        def pyfiles(root: Path) -> list[Path]:
+            return [p for p in sorted(root.rglob("*.py")) if p.is_file() and "site-packages" not in p.parts
+                    and "test" not in p.parts and "tests" not in p.parts]
+
+        stdlib = [p for d in ("asyncio", "email", "http", "json", "logging", "urllib", "xml", "concurrent",
+                              "importlib", "multiprocessing", "sqlite3", "unittest") for p in pyfiles(std / d)]
+        pairs += [
+            ("python", "django", pyfiles(dj), "stdlib asyncio/ email/ http/ json/ logging/ urllib/ xml/ ...",
+             stdlib),
+            ("python", "stdlib asyncio/ email/ http/ json/ logging/ urllib/ xml/ ...", stdlib, "django", pyfiles(dj)),
+            ("python", "stdlib idlelib/ tkinter/ lib2to3/ distutils/", [p for d in ("idlelib", "tkinter", "lib2to3",
+                                                                                  "distutils")
+                                                                       for p in pyfiles(std / d)],
+             "django contrib/", pyfiles(dj / "contrib")),
+        ]
     out = []
     for lang, rname, rel, bname, bg in pairs:
+        if lang not in languages:
+            continue
         owner: dict[int, set[Path]] = {}
         for p in rel:
             for h in prints(p, lang):
@@ -559,7 +591,7 @@ def main() -> int:
         tune([(15, 17), (23, 17), (31, 17), (40, 17), (23, 9), (23, 33)])
         return 0
     if args.background:
-        rows = background()
+        rows = background(args.languages.split(","))
         if args.write:
             write_background(rows, Path(__file__).resolve().parent.parent / "watermark" / "languages" / "background")
         print(json.dumps([{k: v for k, v in r.items() if k != "similarities"} for r in rows], indent=1))

@@ -9,6 +9,8 @@ A pair file holds:
   name, language, about     what the pair is
   base, suspect             where each side comes from:
                               {"npm": "moment@2.29.4"}           `npm pack`, unpacked (package/ dropped)
+                              {"pypi": "six==1.17.0"}            the sdist `pip download --no-binary :all:`
+                                                                  fetches, unpacked (its top folder dropped)
                               {"dir": "$GO_STDLIB_SRC/cmd/vendor/golang.org/x/mod"}   a folder on this
                                                                   machine ($VARS expanded; scripts/corpora.sh
                                                                   installs what they name)
@@ -45,6 +47,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +111,19 @@ def _fetch_side(spec: dict[str, str], dest: Path, files: list[str] | None) -> No
             with tarfile.open(tgz) as tf:
                 tf.extractall(Path(tmp) / "x", filter="data")
             src = Path(tmp) / "x" / "package"
+        elif "pypi" in spec:
+            r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                                "--quiet", spec["pypi"], "-d", tmp], capture_output=True, text=True)
+            sdists = [f for f in Path(tmp).iterdir() if f.name.endswith((".tar.gz", ".zip"))]
+            if r.returncode != 0 or len(sdists) != 1:
+                sys.exit(f"pip download {spec['pypi']}: {r.stderr.strip()[-300:]}")
+            if sdists[0].name.endswith(".zip"):
+                with zipfile.ZipFile(sdists[0]) as zf:
+                    zf.extractall(Path(tmp) / "x")
+            else:
+                with tarfile.open(sdists[0]) as tf:
+                    tf.extractall(Path(tmp) / "x", filter="data")
+            (src,) = (Path(tmp) / "x").iterdir()  # the sdist's one top folder (name-version/)
         else:
             src = Path(_expand(spec["dir"]))
             if not src.is_dir():

@@ -1,21 +1,35 @@
 """File-level robustness of the watermark vs. the seed design (baselines).
 
-For sampled files of 300+ lines from both corpora, each marked for one
-recipient, every attack is applied to the marked copy and the result is
-taken as the whole leak: the single file, or a 300-line excerpt of it. Per
-attack: how often the recipient is accused at 1e-6, the median bound, the
-best bound among 1,000 innocent recipients (and whether any innocent reaches
-1e-9), and lines changed per 1,000 lines. Then whole packages: 5 files of
-one Go package (or JS directory) as the leak. Last, the footprint / evidence
-trade-off: the same files marked at several carrier densities.
+For sampled files of 300+ lines from each corpus (--languages: Go, JS,
+TypeScript, Python by default), each marked for one recipient, every attack
+is applied to the marked copy and the result is taken as the whole leak:
+the single file, or a 300-line excerpt of it. Per attack: how often the
+recipient is accused at 1e-6, the median bound, the best bound among 1,000
+innocent recipients (and whether any innocent reaches 1e-9), and lines
+changed per 1,000 lines; the code files still short of 1e-6 unattacked and
+after formatter + rename + strip. Then whole packages: 5 error-free files
+of one Go package (or JS, TypeScript or Python directory) as the leak.
+Last, the footprint / evidence trade-off: the same files marked at several
+carrier densities.
 
-Files are classed as *code*, *generated* (a Go `DO NOT EDIT` header) or
+Files are classed as *code*, *generated* (a Go `DO NOT EDIT` header; in
+Python a `#` comment near the top saying DO NOT EDIT or auto-generated) or
 *data* (over half of the bytes in comments or string literals: doc.go
-files, shaders and stylesheets in template literals). Blank lines between
-statements cannot mark a file with (almost) no statements, so the goals are
-reported for code files, and the rest is shown beside them.
+files, shaders and stylesheets in template literals, docstring-heavy
+Python modules). Blank lines between statements cannot mark a file with
+(almost) no statements, so the goals are reported for code files, and the
+rest is shown beside them.
 
-    python3 benchmarks/robustness.py [--files 80] [--innocents 1000] [--packages 40] [--json]
+    python3 benchmarks/robustness.py [--files 80] [--innocents 1000] [--packages 40]
+        [--languages go,javascript,typescript,python] [--json]
+
+Formatters: gofmt, prettier (x.js, x.ts), black. Renaming: Go's `:=`
+variables, JS and TypeScript `let`/`const`/`var` declarators, and the
+variables each Python function's own body assigns, renamed within that
+function (not its parameters, not global or nonlocal names, never an
+attribute, a keyword argument's name or an imported name). The seed design
+(baselines.py) is defined for Go and JS only: TypeScript and Python get no
+seed-design rows.
 
 Needs the corpora and tools: eval "$(scripts/corpora.sh)".
 """
@@ -42,10 +56,14 @@ from watermark.core.marks import _select, density_for  # noqa: E402
 
 KEY = watermark.Key(bytes(range(100, 132)))
 GUILTY = "recipient-0"
-FORMATTER = {"go": ["gofmt"], "javascript": ["prettier", "--stdin-filepath", "x.js"]}
-LOCAL_DECLARATIONS = {"go": ("short_var_declaration", "left"), "javascript": ("variable_declarator", "name")}
+FORMATTER = {"go": ["gofmt"], "javascript": ["prettier", "--stdin-filepath", "x.js"],
+             "typescript": ["prettier", "--stdin-filepath", "x.ts"], "python": ["black", "-q", "-"]}
+# (declaration kind, field of the declared names); Python: assignments in a function body
+LOCAL_DECLARATIONS = {"go": ("short_var_declaration", "left"), "javascript": ("variable_declarator", "name"),
+                      "typescript": ("variable_declarator", "name"), "python": ("assignment", "left")}
 LITERALS = {"comment", "interpreted_string_literal", "raw_string_literal", "string", "template_string"}
 GENERATED = re.compile(rb"^//.*\bDO NOT EDIT\b", re.M)
+PY_GENERATED = re.compile(rb"^#.*(\bDO NOT EDIT\b|\b[Aa]uto-?generated\b|\b[Gg]enerated by\b)", re.M)
 EXCERPT_LINES = 300
 DENSITIES = (0.25, 0.5, 0.75, 1.0)
 
@@ -68,7 +86,7 @@ def file_class(src: bytes, language: str) -> str:
     """code, generated (a `DO NOT EDIT` comment before the code) or data
     (over half of the bytes in comments and string literals)."""
     head = src[:src.find(b"\npackage ") + 1] if language == "go" else src[:2000]
-    if GENERATED.search(head):
+    if (PY_GENERATED if language == "python" else GENERATED).search(head):
         return "generated"
     literal, stack = 0, [_parse(src, language).root_node]
     while stack:
@@ -84,6 +102,8 @@ def rename_locals(src: bytes, language: str) -> bytes:
     """Consistently rename every locally declared variable of the file."""
     tree = _parse(src, language)
     kind, field = LOCAL_DECLARATIONS[language]
+    if language == "python":  # scope by scope
+        return _apply(src, _py_rename_locals(tree.root_node, kind, field))
     names = set()
     for decl in _nodes(tree.root_node, {kind}):
         target = decl.child_by_field_name(field)
@@ -94,6 +114,66 @@ def rename_locals(src: bytes, language: str) -> bytes:
     edits = [(n.start_byte, n.end_byte, mapping[n.text]) for n in _nodes(tree.root_node, {"identifier"})
              if n.text in mapping]
     return _apply(src, edits)
+
+
+def _py_rename_locals(root, kind: str, field: str) -> list:
+    """Python, scope by scope: the names a function's own body assigns (not
+    its parameters, not those it declares global or nonlocal, not those of
+    nested functions or classes), renamed in that function (nested
+    functions included: closures read them)."""
+    edits = []
+    for fn in _nodes(root, {"function_definition"}):
+        body = fn.child_by_field_name("body")
+        if body is None:
+            continue
+        params = fn.child_by_field_name("parameters")
+        excluded = {n.text for n in _nodes(params, {"identifier"})} if params is not None else set()
+        names = set()
+        stack = list(body.children)
+        while stack:
+            n = stack.pop()
+            if n.type in ("function_definition", "class_definition", "lambda"):
+                continue  # a scope of its own
+            if n.type in ("global_statement", "nonlocal_statement"):
+                excluded.update(c.text for c in _nodes(n, {"identifier"}))
+            if n.type == kind:
+                target = n.child_by_field_name(field)
+                if target is not None:
+                    names.update(_py_targets(target))
+            stack.extend(n.children)
+        names = {n for n in names - excluded if n not in (b"_", b"self", b"cls") and not n.startswith(b"__")}
+        mapping = {name: b"r%d_%s" % (i, name) for i, name in enumerate(sorted(names))}
+        edits += [(n.start_byte, n.end_byte, mapping[n.text]) for n in _py_names(body) if n.text in mapping]
+    return edits
+
+
+def _py_targets(target):
+    """The names a Python assignment target binds (`a`, `a, (b, c)`, `[a, *b]`),
+    not those of `x.a` or `x[a]`."""
+    if target.type == "identifier":
+        yield target.text
+    elif target.type in ("pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern"):
+        for child in target.named_children:
+            yield from _py_targets(child)
+
+
+def _py_names(root):
+    """The identifiers of a Python tree that name variables: not an attribute
+    (`x.name`), a keyword argument's name (`f(name=1)`) or a name in an
+    import statement."""
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.type in ("import_statement", "import_from_statement", "future_import_statement"):
+            continue
+        if n.type == "identifier":
+            parent = n.parent
+            if parent is not None and parent.type in ("attribute", "keyword_argument"):
+                named = parent.child_by_field_name("attribute" if parent.type == "attribute" else "name")
+                if named is not None and named.start_byte == n.start_byte:
+                    continue
+            yield n
+        stack.extend(n.children)
 
 
 def strip_comments(src: bytes, language: str) -> bytes:
@@ -169,7 +249,8 @@ def seed_design(leak: bytes, language: str, innocents: list[str]):
 def pick_files(language: str, count: int, rng: random.Random):
     """(path, bytes, class) of `count` error-free files of 300-3,000 lines."""
     files = [(p, d) for p, d in _corpora.load(language)
-             if 300 <= d.count(b"\n") <= 3000 and "testdata" not in p and not p.endswith(".min.js")]
+             if 300 <= d.count(b"\n") <= 3000 and "testdata" not in p and not p.endswith(".min.js")
+             and "/lib2to3/tests/data/" not in p]
     files = [(p, d) for p, d in files if not watermark.fingerprint(d, language=language).has_error]
     return [(p, d, file_class(d, language)) for p, d in rng.sample(files, min(count, len(files)))]
 
@@ -182,22 +263,29 @@ def _share(values, test) -> float | None:
 def run(args) -> dict:
     innocents = [f"innocent-{i}" for i in range(args.innocents)]
     report: dict = {}
-    for language in ("go", "javascript"):
+    for language in getattr(args, "languages", ("go", "javascript")):
+        seed = language in baselines.DECLARATIONS  # the seed design knows Go and JS
         rng = random.Random(f"robustness-{language}")  # one stream per corpus: same sample whatever the other does
         files = pick_files(language, args.files, rng)
         rows: dict = defaultdict(list)  # (attack, scheme) -> (class, log10 bound, carriers, best innocent)
         lines = changed_ours = changed_seed = 0
-        for _path, data, cls in files:
+        files_formatted: list[str] = []  # (the files the formatter took, in order)
+        for path, data, cls in files:
             lines += data.count(b"\n")
             marked = watermark.embed(data, KEY, GUILTY, language=language)
             changed_ours += marked.lines_added + marked.lines_removed
-            seed_marked = baselines.embed(data, GUILTY, language=language)
-            changed_seed += seed_marked.count(b"\n") - data.count(b"\n")
+            schemes = [("ours", marked.source, ours)]
+            if seed:
+                seed_marked = baselines.embed(data, GUILTY, language=language)
+                changed_seed += seed_marked.count(b"\n") - data.count(b"\n")
+                schemes.append(("seed design", seed_marked, seed_design))
             for attack, fn in ATTACKS.items():
-                for scheme, copy, scorer in (("ours", marked.source, ours), ("seed design", seed_marked, seed_design)):
+                for scheme, copy, scorer in schemes:
                     leak = fn(copy, language, rng)
                     if leak is None:  # the formatter rejected the input
                         continue
+                    if (attack, scheme) == ("formatter + rename + strip", "ours"):
+                        files_formatted.append(path)
                     rows[(attack, scheme)].append((cls, *scorer(leak, language, innocents)))
         table = []
         for (attack, scheme), results in rows.items():
@@ -216,24 +304,36 @@ def run(args) -> dict:
         for _p, _d, cls in files:
             classes[cls] += 1
         report[language] = {
-            "files": len(files), "classes": dict(classes), "lines": lines,
+            "files": len(files), "innocents": args.innocents, "classes": dict(classes), "lines": lines,
             "lines changed per 1000 (ours)": 1000 * changed_ours / lines,
-            "lines changed per 1000 (seed design)": 1000 * changed_seed / lines,
+            "lines changed per 1000 (seed design)": 1000 * changed_seed / lines if seed else None,
             "single files": table,
             "short of 1e-6 (code files, no attack)": [
                 (Path(p).name, d.count(b"\n"), c) for (p, d, cls), (_cls, b, c, _i)
                 in zip(files, rows[("none", "ours")]) if cls == "code" and b > -6],
+            "short of 1e-6 (code files, formatter + rename + strip)": _short(
+                files, rows[("formatter + rename + strip", "ours")], files_formatted),
             "packages": packages(language, args, innocents),
             "densities": densities(language, files, random.Random(3)),
         }
     return report
 
 
+def _short(files, results, paths: list[str]) -> list:
+    """(name, lines, carriers, log10 bound) of the code files short of 1e-6 among `results`."""
+    data = {p: (d, cls) for p, d, cls in files}
+    return [(Path(p).name, data[p][0].count(b"\n"), c, round(b, 1)) for p, (cls, b, c, _i) in zip(paths, results)
+            if cls == "code" and b > -6]
+
+
 def packages(language: str, args, innocents: list[str]) -> dict:
-    """Leaks of 5 files from one directory, formatted: the bound on the recipient."""
+    """Leaks of 5 error-free files from one directory, formatted: the bound on
+    the recipient."""
     by_dir = defaultdict(list)
     for path, data in _corpora.load(language):
-        if "testdata" not in path and not path.endswith(".min.js") and 100 <= data.count(b"\n") <= 3000:
+        if "testdata" not in path and not path.endswith(".min.js") and 100 <= data.count(b"\n") <= 3000 \
+                and "/lib2to3/tests/data/" not in path \
+                and not watermark.fingerprint(data, language=language).has_error:  # (left unmarked)
             by_dir[str(Path(path).parent)].append(data)
     dirs = sorted(d for d, fs in by_dir.items() if len(fs) >= 5)
     rng = random.Random(2)
@@ -285,12 +385,13 @@ def _pct(x) -> str:
 def render(report: dict) -> None:
     for language, r in report.items():
         classes = ", ".join(f"{n} {c}" for c, n in sorted(r["classes"].items()))
+        seed = r["lines changed per 1000 (seed design)"]
         print(f"\n{language}: {r['files']} files ({classes}), {r['lines']:,} lines; lines changed per 1,000: "
               f"ours {r['lines changed per 1000 (ours)']:.1f}, "
-              f"seed design {r['lines changed per 1000 (seed design)']:.1f}")
+              f"seed design {'-' if seed is None else f'{seed:.1f}'}")
         print("| attack | scheme | median carriers | accused at 1e-6: code files | all files "
-              "| median log10 bound (code) | worst log10 bound (code) | best of 1,000 innocents (log10 bound) "
-              "| innocents accused at 1e-9 |")
+              "| median log10 bound (code) | worst log10 bound (code) "
+              f"| best of {r.get('innocents', 1000):,} innocents (log10 bound) | innocents accused at 1e-9 |")
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
         for row in r["single files"]:
             print(f"| {row['attack']} | {row['scheme']} | {row['median carriers']:.0f} | "
@@ -300,6 +401,9 @@ def render(report: dict) -> None:
         short = r["short of 1e-6 (code files, no attack)"]
         print("\ncode files short of 1e-6 unattacked: " +
               (", ".join(f"{name} ({n} lines, {c} carriers)" for name, n, c in short) or "none"))
+        after = r.get("short of 1e-6 (code files, formatter + rename + strip)", [])
+        print("code files short of 1e-6 after formatter + rename + strip: " +
+              (", ".join(f"{name} ({n} lines, {c} carriers, 1e{b})" for name, n, c, b in after) or "none"))
         p = r["packages"]
         worst = p["worst log10 bound (mostly code)"]
         print(f"\npackages of 5 files, formatted: {p['packages']} packages ({p['mostly code']} mostly code), "
@@ -317,4 +421,4 @@ def render(report: dict) -> None:
 
 
 if __name__ == "__main__":
-    _corpora.main(__doc__, {"files": 80, "innocents": 1000, "packages": 40}, run, render)
+    _corpora.main(__doc__, {"files": 80, "innocents": 1000, "packages": 40}, run, render, with_languages=True)

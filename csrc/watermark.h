@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 16
+#define WM_ABI_VERSION 17
 
 /* Seeds and markers of the hash definitions (format: changing one changes
  * every fingerprint, carrier identity and recipient bit; see CHANGELOG.md). */
@@ -73,6 +73,12 @@
                                'k' hashes as the key k, '1' as the key 1 */
 #define WM_F_KEY_NAME 4096  /* the kind an identifier-like quoted key
                                hashes as */
+#define WM_F_BARE 8192      /* entered, but its anonymous children skipped
+                               (a Python tuple's parentheses) */
+#define WM_F_UNWRAP 16384   /* WM_F_TRANSPARENT when it holds one named child
+                               and at most two tokens (a TypeScript union
+                               written `| A`, Python's `(a)` target, not
+                               the tuple `(a,)`) */
 
 /* Per-symbol token normalizers (uint8_t): the spelling a formatter may
  * change, made canonical before hashing (wm_normalize.c). Every one also
@@ -86,6 +92,11 @@
 #define WM_N_NUMBER_CASE 3  /* lower case, and an imaginary literal's
                                leading zeros dropped (`0123i` -> `123i`) */
 #define WM_N_CHARS 4        /* the characters in byte order (a set of flags) */
+#define WM_N_PY_STRING 5    /* Python: the prefix lower case without `u`,
+                               the quotes dropped (a triple-quoted body
+                               marked), escaped quotes unescaped, a
+                               triple-quoted body without blanks or line
+                               breaks (formatters re-indent docstrings) */
 
 /* Event operations. */
 #define WM_EV_ENTER 0
@@ -225,12 +236,25 @@ int wm_doc_winnow(const wm_doc *doc, uint32_t k, uint32_t w, uint64_t *hashes,
                                 comment lines before B */
 #define WM_C_ALIGNED 8192    /* a member of a list aligned in columns: the
                                 four rules above apply */
+#define WM_C_LONE_STRING 16384 /* a statement that may be a lone string
+                                literal (a docstring; Python's quoting:
+                                prefixes, triple quotes): no blank line
+                                next to one */
+#define WM_C_IMPORT 32768    /* an import: not eligible between an A that
+                                is one and a B that is not, or comment
+                                lines (formatters put one blank line after
+                                imports, a comment line counting as code) */
+#define WM_C_DEFINITION 65536 /* a definition whose blank lines the
+                                formatter sets (a def, a class): not
+                                eligible after an A that ends in one */
 
 /* The options of a language's rules (wm_boundaries' `options`). */
 #define WM_O_NO_TOP_LEVEL 1      /* top-level units carry nothing (their blank
                                     lines belong to the formatter) */
 #define WM_O_TRAILING_COMMENTS 2 /* a unit may end in a trailing comment:
                                     never eligible after one */
+#define WM_O_HASH_COMMENTS 4     /* comments are `#` to the end of the line
+                                    (else `//` and block comments) */
 
 /* The eligible boundaries of one fingerprinted file, in source order.
  * words gets WM_IDENTITY_WORDS uint64 per boundary, the input of its

@@ -18,13 +18,19 @@
 
 static inline int is_blank(char c) { return c == ' ' || c == '\t'; }
 
+/* A line comment starts at i: `#` (WM_O_HASH_COMMENTS) or `//`. */
+static inline int line_comment(const char *s, size_t i, size_t end, int hash) {
+    if (hash) return i < end && s[i] == '#';
+    return i + 1 < end && s[i] == '/' && s[i + 1] == '/';
+}
+
 /* The gap between A's end and B's start (mirrors _carriers._gap): A's line
  * end ([ \t]* [;,]? [ \t]* \r?\n), blank lines, comment lines if any, then
  * B's indentation. Sets *line_end (after A's line break), *last_line (start
  * of the first line that is not blank: a carrier's blank lines lie between
  * the two) and *commented (whether comments stand before B). */
 static int gap_scan(const char *s, size_t i, size_t end, size_t *line_end, size_t *last_line,
-                    int *commented) {
+                    int *commented, int hash) {
     while (i < end && is_blank(s[i])) i++;
     if (i < end && (s[i] == ';' || s[i] == ',')) i++;
     while (i < end && is_blank(s[i])) i++;
@@ -46,9 +52,9 @@ static int gap_scan(const char *s, size_t i, size_t end, size_t *line_end, size_
         char c = s[i];
         if (is_blank(c) || c == '\r' || c == '\n') {
             i++;
-        } else if (c == '/' && i + 1 < end && s[i + 1] == '/') {
+        } else if (line_comment(s, i, end, hash)) {
             while (i < end && s[i] != '\n') i++;
-        } else if (c == '/' && i + 1 < end && s[i + 1] == '*') {
+        } else if (!hash && c == '/' && i + 1 < end && s[i + 1] == '*') {
             size_t k = i + 2;
             while (k + 1 < end && !(s[k] == '*' && s[k + 1] == '/')) k++;
             if (k + 1 >= end) return 0;
@@ -68,7 +74,7 @@ static int gap_scan(const char *s, size_t i, size_t end, size_t *line_end, size_
  * the first blank line (both at A's line end when there is none) and
  * *commented when a comment with text stands after A's line. */
 static int lenient_scan(const char *s, size_t i, size_t end, size_t *blank_start, size_t *blank_end,
-                        int *commented) {
+                        int *commented, int hash) {
     while (i < end && is_blank(s[i])) i++;
     if (i < end && (s[i] == ';' || s[i] == ',')) i++;
     int first = 1, content = 0, found = 0;
@@ -90,15 +96,15 @@ static int lenient_scan(const char *s, size_t i, size_t end, size_t *blank_start
             }
             line = i;
             content = 0;
-        } else if (c == '/' && i + 1 < end && s[i + 1] == '/') {
-            size_t k = i + 2;
+        } else if (line_comment(s, i, end, hash)) {
+            size_t k = i + (hash ? 1 : 2);
             while (k < end && s[k] != '\n') {
                 if (!is_blank(s[k]) && s[k] != '\r') content = 1;
                 k++;
             }
             if (!first && content) *commented = 1;
             i = k;
-        } else if (c == '/' && i + 1 < end && s[i + 1] == '*') {
+        } else if (!hash && c == '/' && i + 1 < end && s[i + 1] == '*') {
             size_t k = i + 2;
             while (k + 1 < end && !(s[k] == '*' && s[k + 1] == '/')) k++;
             if (k + 1 >= end) return 0;
@@ -161,14 +167,15 @@ static int directive(const char *s, size_t i, size_t end) {
     return i == end;
 }
 
-/* Any `//` on the unit's last line, or a final `*` `/`. */
-static int ends_in_comment(const char *s, size_t start, size_t end) {
+/* Any line comment mark on the unit's last line (`//`, or `#` with hash),
+ * or a final `*` `/`. */
+static int ends_in_comment(const char *s, size_t start, size_t end, int hash) {
     size_t line = start;
     for (size_t k = end; k > start; k--)
         if (s[k - 1] == '\n') { line = k; break; }
-    for (size_t k = line; k + 1 < end; k++)
-        if (s[k] == '/' && s[k + 1] == '/') return 1;
-    return end - start >= 2 && s[end - 2] == '*' && s[end - 1] == '/';
+    for (size_t k = line; k < end; k++)
+        if (line_comment(s, k, end, hash)) return 1;
+    return !hash && end - start >= 2 && s[end - 2] == '*' && s[end - 1] == '/';
 }
 
 /* Only blanks between the previous line break and pos (and there is a
@@ -211,10 +218,73 @@ static int bare_member(const wm_unit *u, const char *s) {
     return 1;
 }
 
-static int has_comment(const char *s, size_t i, size_t end) {
-    for (; i + 1 < end; i++)
-        if (s[i] == '/' && (s[i + 1] == '/' || s[i + 1] == '*')) return 1;
+static int has_comment(const char *s, size_t i, size_t end, int hash) {
+    for (; i < end; i++)
+        if (hash ? s[i] == '#' : (i + 1 < end && s[i] == '/' && (s[i + 1] == '/' || s[i + 1] == '*'))) return 1;
     return 0;
+}
+
+/* The end of the Python string literal at i (prefix letters, then a
+ * quoted or triple-quoted body), or 0 when none ends before `end`. */
+static size_t string_end(const char *s, size_t i, size_t end) {
+    size_t k = i;
+    while (k < end && k - i < 3 && ((s[k] | 32) >= 'a' && (s[k] | 32) <= 'z')) k++;
+    if (k >= end || (s[k] != '\'' && s[k] != '"')) return 0;
+    char q = s[k];
+    int triple = k + 2 < end && s[k + 1] == q && s[k + 2] == q;
+    k += triple ? 3 : 1;
+    while (k < end) {
+        if (s[k] == '\\') {
+            k += 2;
+            continue;
+        }
+        if (s[k] == q) {
+            if (!triple) return k + 1;
+            if (k + 2 < end && s[k + 1] == q && s[k + 2] == q) return k + 3;
+        } else if (!triple && s[k] == '\n') {
+            return 0;
+        }
+        k++;
+    }
+    return 0;
+}
+
+/* [i, end) is string literals only (a docstring, implicitly concatenated
+ * strings), with blanks, line breaks, continuations, parentheses and a
+ * final `;` between them. */
+static int lone_string(const char *s, size_t i, size_t end) {
+    int strings = 0;
+    while (i < end) {
+        char c = s[i];
+        if (is_blank(c) || c == '\r' || c == '\n' || c == '(' || c == ')' || c == '\\' || c == ';') {
+            i++;
+            continue;
+        }
+        size_t k = string_end(s, i, end);
+        if (!k) return 0;
+        strings++;
+        i = k;
+    }
+    return strings > 0;
+}
+
+/* Only blanks, line breaks and comments in [i, end). */
+static int only_comments(const char *s, size_t i, size_t end, int hash) {
+    while (i < end) {
+        if (is_blank(s[i]) || s[i] == '\r' || s[i] == '\n') {
+            i++;
+        } else if (line_comment(s, i, end, hash)) {
+            while (i < end && s[i] != '\n') i++;
+        } else if (!hash && s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
+            size_t k = i + 2;
+            while (k + 1 < end && !(s[k] == '*' && s[k + 1] == '/')) k++;
+            if (k + 1 >= end) return 0;
+            i = k + 2;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* ---- occurrence counts of identity windows: open addressing ---- */
@@ -244,6 +314,7 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
                             size_t *n_out) {
     const int lenient = flags & WM_B_LENIENT;
     const int guards = guard_keyword && guard_literal;
+    const int hash = (options & WM_O_HASH_COMMENTS) != 0;
     *n_out = 0;
     if (n_units < 2) return WM_OK;
     uint32_t *last = malloc((size_t)n_nodes * sizeof *last);
@@ -257,9 +328,10 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
      * whether it contains a comment (-1: not computed yet) */
     uint8_t *list_cells = calloc(n_nodes, 1);
     int8_t *commented = malloc(n_units);
+    uint8_t *ends_in_definition = calloc(n_units, 1); /* per unit: its last code is a WM_C_DEFINITION unit */
     size_t n = 0;
     int status = WM_OK;
-    if (!last || !first || !before || !after || !table || !list_cells || !commented) {
+    if (!last || !first || !before || !after || !table || !list_cells || !commented || !ends_in_definition) {
         status = WM_ENOMEM;
         goto done;
     }
@@ -278,6 +350,17 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
         else after[last[c]] = (uint32_t)k;
         last[c] = (uint32_t)k;
         if (u->symbol < n_symbols && (classes[u->symbol] & WM_C_KEYED_CELL)) list_cells[c] = 1;
+    }
+    /* the units whose code ends in a definition: it, and each enclosing unit
+     * with nothing but comments after it */
+    for (size_t k = 0; k < n_units; k++) {
+        const wm_unit *d = &units[k];
+        if (d->symbol >= n_symbols || !(classes[d->symbol] & WM_C_DEFINITION)) continue;
+        ends_in_definition[k] = 1;
+        for (int32_t p = d->parent, below = (int32_t)k; p >= 0 && p < below; below = p, p = units[p].parent) {
+            if (units[p].end_byte < d->end_byte || !only_comments(src, d->end_byte, units[p].end_byte, hash)) break;
+            ends_in_definition[p] = 1;
+        }
     }
     for (size_t j = 0; j < n_units; j++) {
         const wm_unit *b = &units[j];
@@ -301,13 +384,13 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
                                          src[a_end - 1] == '\n'))
             a_end--;
         if (!lenient && ((options & WM_O_TRAILING_COMMENTS) || a_end < a->end_byte) &&
-            ends_in_comment(src, a->start_byte, a_end))
+            ends_in_comment(src, a->start_byte, a_end, hash))
             continue;
         int comment_lines;
         if (a_end > b_start)
             continue;
-        if (lenient ? !lenient_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines)
-                    : !gap_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines))
+        if (lenient ? !lenient_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines, hash)
+                    : !gap_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines, hash))
             continue;
         if ((options & WM_O_NO_TOP_LEVEL) && b->parent < 0) continue;
         if (guards && (cb & WM_C_GUARD) && (ca & WM_C_GUARDED) &&
@@ -324,10 +407,14 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
                 int32_t p = b->parent;
                 if (p < 0) continue;
                 if (commented[p] < 0)
-                    commented[p] = (int8_t)has_comment(src, units[p].start_byte, units[p].end_byte);
+                    commented[p] = (int8_t)has_comment(src, units[p].start_byte, units[p].end_byte, hash);
                 if (commented[p]) continue;
             }
         }
+        if ((ca & WM_C_IMPORT) && (!(cb & WM_C_IMPORT) || comment_lines)) continue;
+        if (ends_in_definition[i]) continue;
+        if ((ca & WM_C_LONE_STRING) && lone_string(src, a->start_byte, a_end)) continue;
+        if ((cb & WM_C_LONE_STRING) && lone_string(src, b_start, b->end_byte)) continue;
         if ((ca & WM_C_DIRECTIVE) && directive(src, a->start_byte, a_end)) continue;
         if ((cb & WM_C_DIRECTIVE) && directive(src, b_start, b->end_byte)) continue;
         if ((cb & WM_C_FIRST_LINE) && !starts_line(src, units[first[c]].start_byte)) continue;
@@ -347,6 +434,7 @@ done:
     free(table);
     free(list_cells);
     free(commented);
+    free(ends_in_definition);
     *n_out = n;
     return status;
 }

@@ -386,6 +386,9 @@ static int visit(walker *w, const seen *n) {
     const frame *parent = w->depth ? &w->stack[w->depth - 1] : NULL;
     int leaf = ts_subtree_child_count(sub) == 0 || sub.ptr->visible_child_count == 0 ||
                (flags & WM_F_ATOMIC);
+    if ((flags & WM_F_UNWRAP) && !leaf && sub.ptr->named_child_count == 1 &&
+        sub.ptr->visible_child_count <= 3)
+        flags |= WM_F_TRANSPARENT; /* `| A`, `(a)`: the member (not `(a,)`) */
 
     syntax_word(w, kind);
     uint64_t raw_hash = 0;
@@ -395,7 +398,7 @@ static int visit(walker *w, const seen *n) {
     }
     if ((flags & WM_F_SKIP) ||
         (parent && ((parent->flags & WM_F_SKIP) ||
-                    ((parent->flags & WM_F_TRANSPARENT) && !named)))) {
+                    ((parent->flags & (WM_F_TRANSPARENT | WM_F_BARE)) && !named)))) {
         if (leaf) {
             syntax_word(w, WM_EXIT_WORD);
             return 0;

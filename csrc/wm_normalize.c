@@ -8,9 +8,15 @@
  *                   escapes (`\d` -> `d`) dropped: what prettier rewrites
  *   WM_N_NUMBER     lower case, no `+`/leading zeros in exponents, no `e0`,
  *                   leading `0` before `.`, no trailing fraction zeros or dot
+ *                   (of a Python imaginary literal's number: `0.j` is `0.0j`)
  *   WM_N_NUMBER_CASE  lower case (gofmt lowercases prefixes and exponents),
  *                   `0123i` -> `123i`
- *   WM_N_CHARS      the characters in byte order (regex flags: a set) */
+ *   WM_N_CHARS      the characters in byte order (regex flags: a set)
+ *   WM_N_PY_STRING  a Python string: prefix lower case without `u`, quotes
+ *                   dropped, escaped quotes unescaped; a triple-quoted body
+ *                   marked by a 0x01 and stripped of blanks and line breaks
+ *                   (black and ruff re-indent docstrings, strip their
+ *                   trailing blanks, swap ' and ") */
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +94,13 @@ static size_t norm_number(char *o, const char *s, size_t n) {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) o[i] = lower(s[i]);
     k = n;
+    if (k >= 2 && o[k - 1] == 'j') { /* a Python imaginary literal: its number, then `j` */
+        char inner[512];
+        size_t m = norm_number(inner, o, k - 1);
+        memcpy(o, inner, m);
+        o[m] = 'j';
+        return m + 1;
+    }
     if (k >= 2 && o[0] == '0' && (o[1] == 'x' || o[1] == 'o' || o[1] == 'b'))
         return k;
     if (k >= 1 && o[k - 1] == 'n') return k; /* BigInt */
@@ -148,6 +161,109 @@ static size_t norm_chars(char *o, const char *s, size_t n) {
     return n;
 }
 
+static inline int is_hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* One Python string literal at s[*at]: its prefix letters are or'ed into
+ * *prefix (a bit per letter), its body appended to o at *k (a triple-quoted
+ * body after a 0x01, without blanks or line breaks), escaped quotes
+ * unescaped, hex escapes lower case and `\N{...}` names upper case, as
+ * black writes them; in an f-string, no blanks inside the replacement
+ * fields (ruff format spaces their operators). 0 when no literal starts
+ * there. */
+static int py_literal(char *o, size_t *k, const char *s, size_t n, size_t *at, uint32_t *prefix) {
+    size_t i = *at, p = i;
+    while (i < n && i - p < 3 && ((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z')) i++;
+    if (i >= n || (s[i] != '\'' && s[i] != '"')) return 0;
+    char q = s[i];
+    int triple = n - i >= 6 && s[i + 1] == q && s[i + 2] == q;
+    size_t open = triple ? 3 : 1, j = i + open;
+    int fstring = 0;
+    unsigned depth = 0; /* inside an f-string's replacement fields */
+    for (size_t m = p; m < i; m++) {
+        *prefix |= 1u << (lower(s[m]) - 'a');
+        fstring |= lower(s[m]) == 'f';
+    }
+    if (triple) o[(*k)++] = '\x01';
+    for (;;) {
+        if (j >= n) return 0;
+        char c = s[j];
+        if (c == q && (!triple || (j + 2 < n && s[j + 1] == q && s[j + 2] == q))) break;
+        if ((triple || depth) && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
+            j++; /* a formatter's spaces around an f-string's expressions */
+            continue;
+        }
+        if (fstring && (c == '{' || c == '}')) {
+            if (!depth && j + 1 < n && s[j + 1] == c) { /* `{{`, `}}`: a brace */
+                o[(*k)++] = c;
+                o[(*k)++] = c;
+                j += 2;
+                continue;
+            }
+            if (c == '{') depth++;
+            else if (depth) depth--;
+        }
+        if (c == '\r' && j + 1 < n && s[j + 1] == '\n') {
+            j++;
+            continue;
+        }
+        if (c != '\\' || j + 1 >= n) {
+            o[(*k)++] = c;
+            j++;
+            continue;
+        }
+        char d = s[j + 1];
+        j += 2;
+        if (d == '\'' || d == '"') {
+            o[(*k)++] = d;
+            continue;
+        }
+        o[(*k)++] = '\\';
+        o[(*k)++] = d;
+        if (d == 'x' || d == 'u' || d == 'U') {
+            for (size_t h = 0; h < (d == 'x' ? 2u : d == 'u' ? 4u : 8u) && j < n && is_hex(s[j]); h++, j++)
+                o[(*k)++] = lower(s[j]);
+        } else if (d == 'N' && j < n && s[j] == '{') {
+            for (; j < n && s[j] != '}' && s[j] != q; j++) {
+                char u = s[j];
+                o[(*k)++] = (u >= 'a' && u <= 'z') ? (char)(u - 'a' + 'A') : u;
+            }
+        }
+    }
+    *at = j + open;
+    return 1;
+}
+
+/* Python string literals (one, or several implicitly concatenated, with
+ * blanks, line breaks, continuations and comments between): the prefix
+ * letters in alphabetical order without `u`, then each literal's body
+ * (py_literal). Anything else: as written. */
+static size_t norm_py_string(char *o, const char *s, size_t n) {
+    size_t k = 0, at = 0;
+    uint32_t prefix = 0;
+    char *body = o + 26; /* prefix letters go first: at most 26 */
+    int literals = 0;
+    while (at < n) {
+        char c = s[at];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\\') {
+            at++;
+        } else if (c == '#') {
+            while (at < n && s[at] != '\n') at++;
+        } else if (py_literal(body, &k, s, n, &at, &prefix)) {
+            literals++;
+        } else {
+            return put_crlf_free(o, s, n);
+        }
+    }
+    if (!literals) return put_crlf_free(o, s, n);
+    size_t letters = 0;
+    for (unsigned b = 0; b < 26; b++)
+        if ((prefix >> b & 1) && b != 'u' - 'a') o[letters++] = (char)('a' + b);
+    memmove(o + letters, body, k);
+    return letters + k;
+}
+
 int wm_normalize_token(const char *text, size_t len, uint8_t norm,
                        wm_buf *scratch, const char **out, size_t *out_len) {
     if (norm == WM_N_NONE && !memchr(text, '\r', len)) {
@@ -155,8 +271,9 @@ int wm_normalize_token(const char *text, size_t len, uint8_t norm,
         *out_len = len;
         return WM_OK;
     }
-    /* every normalization only shrinks, except norm_number's leading 0 */
-    if (wm_buf_reserve(scratch, len + 8) != WM_OK) return WM_ENOMEM;
+    /* every normalization only shrinks, except norm_number's leading 0 and
+     * norm_py_string's room for the prefix letters */
+    if (wm_buf_reserve(scratch, len + 32) != WM_OK) return WM_ENOMEM;
     char *o = scratch->data;
     size_t k;
     if (norm == WM_N_QUOTED)
@@ -167,6 +284,8 @@ int wm_normalize_token(const char *text, size_t len, uint8_t norm,
         k = norm_number_case(o, text, len);
     else if (norm == WM_N_CHARS)
         k = norm_chars(o, text, len);
+    else if (norm == WM_N_PY_STRING)
+        k = norm_py_string(o, text, len);
     else
         k = put_crlf_free(o, text, len);
     *out = o;

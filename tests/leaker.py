@@ -37,11 +37,17 @@ def _each(tree: Path, edit: Callable[[bytes, str], bytes], only: str | None = No
 
 # ---- comments -----------------------------------------------------------------
 
-def comment_above_blank_lines(tree: Path, text: str = "//") -> None:
-    """An empty `//` line (or `text`) above every blank line."""
-    line = text.encode()
+def _commented(text: str, lang: str) -> bytes:
+    """`text` (written with `//`) in the comment syntax of `lang`."""
+    if lang == "python" and text.startswith("//"):
+        text = "#" + text[2:]
+    return text.encode()
 
-    def edit(data: bytes, _lang: str) -> bytes:
+
+def comment_above_blank_lines(tree: Path, text: str = "//") -> None:
+    """An empty `//` line (or `text`) above every blank line (`#` in Python)."""
+    def edit(data: bytes, lang: str) -> bytes:
+        line = _commented(text, lang)
         out, prev_blank = [], True
         for row in data.split(b"\n"):
             blank = not row.strip()
@@ -55,8 +61,9 @@ def comment_above_blank_lines(tree: Path, text: str = "//") -> None:
 
 
 def comment_after_every_line(tree: Path, text: str = "//") -> None:
-    """`sed 's|$| //|'`: a comment after every line, blank lines included."""
-    _each(tree, lambda data, _lang: re.sub(rb"$", b" " + text.encode(), data, flags=re.MULTILINE))
+    """`sed 's|$| //|'`: a comment after every line, blank lines included
+    (`#` in Python)."""
+    _each(tree, lambda data, lang: re.sub(rb"$", b" " + _commented(text, lang), data, flags=re.MULTILINE))
 
 
 # ---- line terminators -------------------------------------------------------------
@@ -75,8 +82,8 @@ def line_ends(tree: Path, go: bytes = b"\r\r\n", js: bytes = b"\r", *,
 
 def damaged_comment(tree: Path, byte: bytes = b"\0") -> None:
     """One NUL (or invalid UTF-8) byte in a trailing comment of each file."""
-    def edit(data: bytes, _lang: str) -> bytes:
-        return data.replace(b"\n", b" // " + byte + b"\n", 1)
+    def edit(data: bytes, lang: str) -> bytes:
+        return data.replace(b"\n", b" " + _commented("// ", lang) + byte + b"\n", 1)
     _each(tree, edit)
 
 
@@ -92,7 +99,7 @@ def bundle(tree: Path, out: Path, map_bytes: int = 17 * 1024 * 1024) -> Path:
 
 
 def rename_extensions(tree: Path) -> None:
-    """`.js` to `.ts`, `.go` to `.go.txt`."""
+    """`.js` to `.ts`, every other extension gets `.txt` (`.go` to `.go.txt`)."""
     for path in code_files(tree):
         path.rename(path.with_suffix(".ts") if path.suffix == ".js" else path.with_name(path.name + ".txt"))
 

@@ -310,8 +310,9 @@ def _boundaries_agree(fp) -> tuple[array, array]:
     lenient = {tuple(lwords[w * k:w * k + w]): k for k in range(len(lgaps) // 3)}
     assert strict.keys() <= lenient.keys()
     bits, lbits = REFERENCE.read_bits(fp.source, gaps), REFERENCE.read_bits(fp.source, lgaps)
+    comments = languages.get(fp.language).reading.comment_lines
     for ident, k in strict.items():  # a 0 may read 1 only where comment lines hold a blank line
-        if bits[k] or not fp.source[gaps[3 * k + 2]:].lstrip(b" \t").startswith((b"//", b"/*")):
+        if bits[k] or not fp.source[gaps[3 * k + 2]:].lstrip(b" \t").startswith(comments):
             assert lbits[lenient[ident]] == bits[k]
     return words, gaps
 

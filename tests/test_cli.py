@@ -76,7 +76,7 @@ def verdicts(out: str) -> dict[str, str]:
 
 def test_the_readme_quickstart_and_the_stripped_example_work_as_written(tmp_path):
     """The README's quickstart (a scratch folder, the sample, keygen, embed
-    for 3 recipients, a leaked copy traced), its gofmt + prettier block and
+    for 3 recipients, a leaked copy traced), its gofmt + prettier + black block and
     the manual's stripped-marks example, run in order as written: the right
     recipient is accused, the stripped copy still maps to the release, and
     nothing is written where the commands were started."""
@@ -84,7 +84,7 @@ def test_the_readme_quickstart_and_the_stripped_example_work_as_written(tmp_path
     here.mkdir()
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch),
-           "PATH": os.pathsep.join([str(Path(tool("gofmt")).parent), str(Path(tool("prettier")).parent),
+           "PATH": os.pathsep.join([*(str(Path(tool(name)).parent) for name in ("gofmt", "prettier", "black")),
                                     str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
 
     def block(page: str, marker: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -102,14 +102,14 @@ def test_the_readme_quickstart_and_the_stripped_example_work_as_written(tmp_path
     assert verdicts(r.stdout)["globex"] == "ACCUSED" and list(verdicts(r.stdout).values()).count("-") == 2
     r = block("docs/provenance.md", "<!-- example: stripped -->", folder)
     assert r.returncode == 1, r.stdout + r.stderr  # nobody accused: the marks are gone
-    assert "derived from release shop-1.0: 4 of 4 files derived" in r.stdout and "marks: erased" in r.stdout
+    assert "derived from release shop-1.0: 9 of 9 files derived" in r.stdout and "marks: erased" in r.stdout
 
 
 def bare_path(tmp_path: Path) -> str:
-    """A PATH with no Go, gofmt, Node or prettier on it."""
+    """A PATH with no Go, gofmt, Node, prettier or black on it."""
     bare = tmp_path / "bin"
     bare.mkdir(exist_ok=True)
-    for tool_name in ("go", "gofmt", "node", "npm", "prettier"):
+    for tool_name in ("go", "gofmt", "node", "npm", "prettier", "black"):
         assert shutil.which(tool_name, path=str(bare)) is None
     return str(bare)
 
@@ -122,7 +122,7 @@ def test_the_demo_runs_to_the_end_without_go_or_node_and_leaves_nothing(tmp_path
     r = subprocess.run([sys.executable, "-m", "watermark", "demo"], cwd=here, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
-    assert "gofmt and prettier are not on PATH" in out and "demo reformats the leak itself" in out
+    assert "gofmt, prettier and black are not on PATH" in out and "demo reformats the leak itself" in out
     for command in ("$ watermark keygen vendor.key", "$ watermark embed release --out copies", "$ watermark trace leak",
                     "$ watermark diff release patched", "$ watermark trace stripped"):
         assert command in out  # each step teaches its command
@@ -130,17 +130,24 @@ def test_the_demo_runs_to_the_end_without_go_or_node_and_leaves_nothing(tmp_path
         {"globex": "ACCUSED", "acme-corp": "-", "initech": "-"}
     for cls in ("goto-added", "branch-added", "field-assignment-changed", "condition-changed"):
         assert cls in out
+    diff = out.split("$ watermark diff release patched", 1)[1].split("$ watermark trace stripped", 1)[0]
+    for function in ("method Store.Reserve", "method Store.Ship", "method Cart.applyCoupon", "method Cart.discount",
+                     "function lateFee", "method Ledger.pay"):  # every planted patch, in each language
+        assert function in diff
+    assert diff.count("\nmodified  ") + diff.count("\nliteral  ") == 6
     assert "derived from release shop-1.0" in out and "marks: erased" in out
     assert list(here.iterdir()) == [] and list(scratch.iterdir()) == []  # nothing left, nothing in the cwd
 
 
-def test_the_demo_in_a_folder_keeps_everything_and_uses_gofmt_and_prettier(tmp_path):
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(tool("gofmt")).parent), str(Path(tool("prettier")).parent),
-                                                  str(Path(tool("node")).parent)])}
+def test_the_demo_in_a_folder_keeps_everything_and_uses_gofmt_prettier_and_black(tmp_path):
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(tool(name)).parent)
+                                                  for name in ("gofmt", "prettier", "node", "black")])}
     r = subprocess.run([sys.executable, "-m", "watermark", "demo", str(tmp_path / "d")], env=env,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "gofmt and prettier are on PATH" in r.stdout and "$ gofmt -w leak/inventory" in r.stdout
+    assert "gofmt, prettier and black are on PATH" in r.stdout and "$ gofmt -w leak/inventory" in r.stdout
+    assert "$ prettier --write --log-level warn leak/billing leak/web" in r.stdout
+    assert "$ black --quiet leak/reports" in r.stdout
     assert "demo reformats" not in r.stdout
     kept = sorted(p.name for p in (tmp_path / "d").iterdir() if not p.name.startswith("shop.db-"))  # (SQLite's)
     assert kept == ["copies", "leak", "patched", "release", "shop.db", "stripped", "vendor.key"]
@@ -150,12 +157,30 @@ def test_the_demo_in_a_folder_keeps_everything_and_uses_gofmt_and_prettier(tmp_p
     assert again.returncode == 2 and len(again.stderr.splitlines()) == 1 and "not an empty folder" in again.stderr
 
 
+def test_the_demo_reformats_itself_only_the_files_whose_formatter_is_missing(tmp_path):
+    env = {**os.environ,
+           "PATH": os.pathsep.join([str(Path(tool(name)).parent) for name in ("gofmt", "prettier", "node")])}
+    if shutil.which("black", path=env["PATH"]):
+        pytest.skip("black is installed beside gofmt, prettier or node")
+    r = subprocess.run([sys.executable, "-m", "watermark", "demo", str(tmp_path / "d")], env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "(gofmt and prettier are on PATH: the leak goes through them; black is not)" in r.stdout
+    assert "$ gofmt -w leak/inventory" in r.stdout and "$ black" not in r.stdout
+    assert "the demo reformats the Python files itself" in r.stdout
+    assert (tmp_path / "d" / "leak" / "reports" / "ledger.py").read_bytes().count(b"\r\n") > 50
+    assert b"\r\n" not in (tmp_path / "d" / "leak" / "web" / "cart.js").read_bytes()
+
+
 def test_demo_sample_only_writes_the_sample_release(tmp_path):
     r = run("demo", "--sample-only", str(tmp_path / "s"))
     assert r.returncode == 0, r.stderr
     got = sorted(p.relative_to(tmp_path / "s").as_posix() for p in (tmp_path / "s").rglob("*") if p.is_file())
-    want = sorted(p.relative_to(SAMPLE).as_posix() for p in SAMPLE.rglob("*") if p.is_file())
+    want = sorted(p.relative_to(SAMPLE).as_posix() for p in SAMPLE.rglob("*")
+                  if p.is_file() and not any(part.startswith((".", "__pycache__"))
+                                             for part in p.relative_to(SAMPLE).parts))
     assert got == want
+    assert {"billing/invoice.ts", "billing/InvoiceList.tsx", "reports/ledger.py", "web/cart.js"} <= set(got)
     assert (tmp_path / "s" / "web" / "cart.js").read_bytes() == (SAMPLE / "web" / "cart.js").read_bytes()
     r = run("demo", "--sample-only")
     assert r.returncode == 2 and "needs DIR" in r.stderr
@@ -188,8 +213,8 @@ def test_cli_embed_trace_verify_extract_and_registry(tmp_path):
             "--recipient", "alice", "--key-file", str(key), "--registry", db, "--json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
-    # 107 of the 145 eligible boundaries (tests/golden/v0.1.0/trace-globex.json)
-    assert doc["release"] == "s1" and doc["carriers"] == 107 and doc["copies"][0]["recipient"] == "alice"
+    # 107 in the Go and JavaScript files (tests/golden/v0.1.0/trace-globex.json), 122 in the TypeScript and Python ones
+    assert doc["release"] == "s1" and doc["carriers"] == 227 and doc["copies"][0]["recipient"] == "alice"
     (tmp_path / "more.txt").write_text("# customers\nbob\n\ncarol  # a comment\n")
     r = run("registry", "add-recipients", "--release", "s1", "--recipients-file", str(tmp_path / "more.txt"),
             "--registry", db)
@@ -255,9 +280,12 @@ def test_extract_prints_a_table(tmp_path):
     assert lines[0].split() == ["path", "language", "boundaries", "note"]
     assert "('" not in r.stdout and "notes.txt" not in r.stdout and "README.md" not in r.stdout
     rows = {line.split()[0]: line.split() for line in lines[1:-1]}
-    assert sorted(rows) == ["inventory/inventory.go", "inventory/report.go", "web/cart.js", "web/format.js"]
+    assert sorted(rows) == ["billing/InvoiceList.tsx", "billing/format.ts", "billing/invoice.ts",
+                            "inventory/inventory.go", "inventory/report.go", "reports/aging.py", "reports/ledger.py",
+                            "web/cart.js", "web/format.js"]
     assert rows["web/cart.js"][1] == "javascript" and int(rows["web/cart.js"][2]) > 0
-    assert lines[-1].endswith("boundaries read in 4 files")
+    assert rows["billing/InvoiceList.tsx"][1] == "tsx" and rows["reports/ledger.py"][1] == "python"
+    assert lines[-1].endswith("boundaries read in 9 files")
 
 
 def stat_mode(path: Path) -> int:

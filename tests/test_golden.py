@@ -154,7 +154,7 @@ def test_a_0_1_0_registry_is_read_as_it_is_and_upgraded_by_the_first_write(tmp_p
             assert release.code.scheme == 1  # its copies keep the scheme it was marked with
         assert registry.add_recipients("shop-1.0", ["new-customer"]) == 1
     with sqlite3.connect(db) as con:
-        assert con.execute("PRAGMA user_version").fetchone()[0] == registry_module.SCHEMA_VERSION == 3
+        assert con.execute("PRAGMA user_version").fetchone()[0] == registry_module.SCHEMA_VERSION == 4
         assert con.execute("SELECT name, scheme FROM releases ORDER BY name").fetchall() == \
             [("fixtures-1.0", 1), ("shop-1.0", 1)]
     again = watermark.trace(GOLDEN / "v0.1.0" / "leak-globex.tar.gz", _key(), db, jobs=1)

@@ -40,6 +40,11 @@ def _edit(tree: Path, out: Path, fn) -> Path:  # type: ignore[no-untyped-def]
     return out
 
 
+# every code file of the sample: a Go and a JavaScript package, TypeScript (and TSX), Python
+SAMPLE_CODE = ("billing/InvoiceList.tsx", "billing/format.ts", "billing/invoice.ts", "inventory/inventory.go",
+               "inventory/report.go", "reports/aging.py", "reports/ledger.py", "web/cart.js", "web/format.js")
+
+
 def _strip(text: str) -> str:
     return re.sub(r"\n[ \t]*\n", "\n", text)
 
@@ -49,7 +54,7 @@ def test_the_index_is_recorded_with_the_release(shop):
     with watermark.Registry(registry, readonly=True) as reg:
         rows = reg.prints()
     paths = {path for release, path, _l, prints, _f in rows if release == "shop-1.0" and prints}
-    assert paths == {"inventory/inventory.go", "inventory/report.go", "web/cart.js", "web/format.js"}
+    assert paths == set(SAMPLE_CODE)
     assert all(len(prints) % 8 == 0 and len(functions) % 24 == 0 for _r, _p, _l, prints, functions in rows)
 
 
@@ -59,8 +64,7 @@ def test_an_intact_copy_is_derived_and_its_marks_present(shop):
     assert [s.recipient for s in report.accused] == ["globex"]
     p = report.provenance
     assert p.release == "shop-1.0" and p.derived and p.release_share == pytest.approx(1.0)
-    assert {(f.path, f.release_path) for f in p.files} == {(x, x) for x in (
-        "inventory/inventory.go", "inventory/report.go", "web/cart.js", "web/format.js")}
+    assert {(f.path, f.release_path) for f in p.files} == {(x, x) for x in SAMPLE_CODE}
     assert all(f.similarity == pytest.approx(1.0) for f in p.files)
     assert report.marks.state == "present" and report.marks.candidates == []
 

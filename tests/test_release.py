@@ -301,7 +301,7 @@ def test_registry_is_wal_versioned_keyless_and_refuses_conflicts(tree, tmp_path)
         assert reg.add_release(release) is False  # same content: already there
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 3  # schema 3: provenance prints
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 4  # schema 4: the layout at the carriers
     (rel,) = reg.releases()
     assert rel.key_id == KEY.id and rel.files > 0 and rel.carriers > 100 and rel.copies == 1
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("reg.db*"))

@@ -44,7 +44,15 @@ from .errors import (
     WatermarkError,
 )
 from .io.sources import TreeError
-from .workflow.records import CarrierFile, FilePrints, IssuedCopy, RegisteredFile, ReleaseFileStatus, ReleaseRecord
+from .workflow.records import (
+    CarrierFile,
+    CarrierLayout,
+    FilePrints,
+    IssuedCopy,
+    RegisteredFile,
+    ReleaseFileStatus,
+    ReleaseRecord,
+)
 from .workflow.registry import Registry, RegistryError, ReleaseInfo
 from .workflow.release import Copy, Release, ReleaseFile
 from .workflow.trace import (
@@ -61,6 +69,7 @@ from .workflow.trace import (
     trace,
 )
 from .workflow.trace.provenance import SharedRelease
+from .workflow.unmark import LineMaps, UnmarkedFile, UnmarkReport, unmark
 
 try:
     __version__ = _metadata.version("watermark")
@@ -74,7 +83,9 @@ __all__ = [
     "fingerprint", "FileFingerprint", "Unit", "languages",
     # releases and the registry
     "Release", "ReleaseFile", "ReleaseFileStatus", "Copy", "Registry", "ReleaseInfo", "ReleaseRecord",
-    "RegisteredFile", "IssuedCopy", "FilePrints", "CarrierFile",
+    "RegisteredFile", "IssuedCopy", "FilePrints", "CarrierFile", "CarrierLayout",
+    # copies once they are out
+    "unmark", "UnmarkReport", "UnmarkedFile", "LineMaps",
     # trace
     "trace", "TraceReport", "Suspicion", "Test", "FileEvidence", "ReleaseOverlap", "DecodedSet", "Provenance",
     "FileOrigin", "SharedRelease", "Marks", "MarksState",

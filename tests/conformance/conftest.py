@@ -124,7 +124,7 @@ def _build_trees(profile: Profile, tmp_path_factory) -> Trees:
         shipped = root / "shipped"
         shipped.mkdir()
         for i, path in enumerate(profile.draws.marking.of(corpus.files())):
-            (shipped / f"{i}{path.suffix}").write_bytes(path.read_bytes())
+            (shipped / f"{i}{corpus.copy_suffix(path)}").write_bytes(path.read_bytes())
     bases = {"shipped": shipped}
     if corpus.formatted_copy:
         bases["formatted"] = root / "formatted"

@@ -22,9 +22,10 @@ import functools
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from corpus import corpus_files, corpus_root, missing, sample, tool
@@ -44,7 +45,9 @@ class Corpus:
     """Real code of the language, installed by scripts/corpora.sh: the files
     under the directory named by the environment variable `env` matching
     one of `globs` and none of `exclude` (fnmatch patterns of the path
-    relative to that directory)."""
+    relative to that directory), and those of the `more` corpora (env,
+    globs, exclude) after them; `keep` filters them further. Copies of
+    corpus files get `suffix` when it is set (TypeScript files read as TSX)."""
 
     env: str
     globs: tuple[str, ...]
@@ -52,17 +55,28 @@ class Corpus:
     # the corpus as shipped is not formatter-clean: the marking tests also
     # run on a copy the formatters have rewritten
     formatted_copy: bool = False
+    more: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
+    suffix: str | None = None
+    keep: Callable[[Path], bool] | None = None
 
     def root(self) -> Path:
         return corpus_root(self.env)
 
     def files(self) -> list[Path]:
-        return corpus_files(self.root(), self.globs, self.exclude)
+        found = corpus_files(self.root(), self.globs, self.exclude)
+        for env, globs, exclude in self.more:
+            found += corpus_files(corpus_root(env), globs, exclude)
+        return [p for p in found if self.keep(p)] if self.keep is not None else found
+
+    def copy_suffix(self, path: Path) -> str:
+        """The suffix of a copy of corpus file `path`."""
+        return self.suffix or path.suffix
 
     def under(self, root: Path) -> list[str]:
         """The corpus's kind of file under another tree (a copy of it), as
         paths relative to that tree."""
-        return [p.relative_to(root).as_posix() for p in corpus_files(root, self.globs, self.exclude)]
+        globs = (f"*{self.suffix}",) if self.suffix else tuple(sorted({"*" + Path(g).suffix for g in self.globs}))
+        return [p.relative_to(root).as_posix() for p in corpus_files(root, globs, self.exclude)]
 
 
 @dataclass(frozen=True)
@@ -376,7 +390,225 @@ JAVASCRIPT = Profile(
 )
 
 
-PROFILES: tuple[Profile, ...] = (GO, JAVASCRIPT)
+# ---- TypeScript and TSX -------------------------------------------------------------------------
+
+_TS_CORPUS = ("rxjs/src/**/*", "zod/src/**/*", "effect/src/**/*")
+_TS_EXCLUDE = ("*.d.ts", "*.d.mts", "*.d.cts", "*/node_modules/*")
+
+
+def _ts_globs() -> tuple[str, ...]:
+    return tuple(f"{d}.{ext}" for d in _TS_CORPUS for ext in ("ts", "mts", "cts"))
+
+
+_GENERIC_ARROW = re.compile(rb"(?<![\w$.])<[A-Za-z_]\w*(?:\s+extends[^<>]*)?(?:,[^<>]*)?>\s*\(")
+
+
+@functools.cache
+def _reads_alike(path: Path) -> bool:
+    """A TypeScript file that reads as TSX, and as the same tree (no `<T>x`
+    cast or generic arrow, which TSX reads as elements)."""
+    import watermark
+
+    data = path.read_bytes()
+    if _GENERIC_ARROW.search(data):  # tree-sitter-tsx reads `<A>(x) => x`; TypeScript's TSX does not
+        return False
+    ts, tsx = (watermark.fingerprint(data, language=lang) for lang in ("typescript", "tsx"))
+    return not tsx.has_error and not ts.has_error and (ts.exact, ts.syntax_digest) == (tsx.exact, tsx.syntax_digest)
+
+
+def _tsc() -> list[str]:
+    tsc = corpus_root("JS_CORPUS") / "typescript" / "bin" / "tsc"
+    if not tsc.is_file():
+        missing("tsc (the typescript package of the JS corpus)")
+    return [tool("node"), str(tsc)]
+
+
+_TSC_LINE = re.compile(r"^(?P<file>[^()\n]+)\(\d+,\d+\): (?P<rest>error TS\d+: .*)$")
+
+
+def tsc_diagnostics(root: Path, files: list[str]) -> list[tuple[str, str]]:
+    """`tsc --noEmit` over `files` (one program): its diagnostics as (file,
+    code and message), positions left out (marks move lines), sorted."""
+    run = subprocess.run([*_tsc(), "--noEmit", "--pretty", "false", "--skipLibCheck", "--target", "es2022",
+                          "--module", "esnext", "--moduleResolution", "bundler", "--jsx", "preserve",
+                          "--experimentalDecorators", "--types", "", *files], cwd=root, capture_output=True,
+                         text=True)
+    assert run.returncode in (0, 1, 2), run.stderr[-2000:]
+    return sorted((m.group("file"), m.group("rest")) for m in map(_TSC_LINE.match, run.stdout.splitlines()) if m)
+
+
+def tsc_same_diagnostics(language: str) -> Callable[[Path, Path, Path], None]:
+    def check(shipped: Path, marked: Path, scratch: Path) -> None:
+        """`tsc --noEmit` reports the same diagnostics on the marked files as
+        on the shipped ones: same program, same types."""
+        files = profile(language).corpus.under(shipped)
+        before = tsc_diagnostics(shipped, files)
+        after = tsc_diagnostics(marked, files)
+        assert len(files) > 40 and before == after, sorted(set(before) ^ set(after))[:5]
+    return check
+
+
+TS_SHAPE = Shape(
+    language="typescript",
+    idents=("a", "b", "cnt", "total", "item", "x1", "zed", "ÿname"),
+    simple=(
+        "let {id}: number = {lit};",
+        "{id} = {id2} + {lit};",
+        "{id}++;",
+        "{id} = f({id2}, {str});",
+        "const {id} = `tpl\n\n  ${{{id2}}} text`;",
+        "var {id} = {{ k: {lit}, [{str}]: {id2} }};",
+        "{id} = ({id2}: number): number => {id2} * {lit};",
+        "{id} = {id2} as unknown as number;",
+        "{id} = {id2}!;",
+        "type T{id} = {{ a: number; b?: string }} | null;",
+        "{id} = <const>[{lit}, {str}];",
+    ),
+    blocks=("if ({id} > {lit}) {{", "for (let {id} = 0; {id} < {lit}; {id}++) {{", "{{", "while ({id}) {{"),
+    function="function {name}(a: number, b: number): number {{",
+    returns="return a;",
+)
+
+TYPESCRIPT = Profile(
+    language="typescript",
+    corpus=Corpus("TS_CORPUS", _ts_globs(), _TS_EXCLUDE, formatted_copy=True),
+    formatters=(
+        Formatter("prettier", lambda scratch: [tool("prettier"), "--list-different"],
+                  lambda: [tool("prettier"), "--write", "--log-level", "silent"], clean=100,
+                  keeps_lenient=False),
+    ),
+    judges=(Judge("tsc", tsc_same_diagnostics("typescript")),),
+    mangle=None,
+    samples=(SAMPLES / "shapes.ts", SAMPLES / "scheduler.ts"),
+    shape=TS_SHAPE,
+    draws=Draws(marking=Draw(160, seed=3, max_bytes=150_000), hashes=Draw(200, seed=23, max_bytes=150_000),
+                bits=None, prints=Draw(4, seed=2, max_bytes=60_000), fingerprints=Draw(30, max_bytes=200_000),
+                boundaries=Draw(40, max_bytes=200_000)),
+    expect=Expect(files=700, units=50_000, with_carriers=500, marked=110, unmarked=60, bits_read=1000),
+    spellings=(
+        ("const s = 'it\\'s';\nlet f = (x: number) => x;\n", 'const s = "it\'s";\nlet f = (x: number) => x;\n'),
+        ("type F = ((a: string) => void);\n", "type F = (a: string) => void;\n"),
+        ("type U =\n  | Alpha\n  | Beta;\n", "type U = Alpha | Beta;\n"),
+        ("interface I { a: number, b: string }\n", "interface I {\n  a: number;\n  b: string;\n}\n"),
+    ),
+    literal_edits=(
+        ("let x: number = 1;\nf(x);\n", "let x: number = 7;\nf(x);\n"),
+        ("let x = 'a';\n", "let x = 'b';\n"),
+    ),
+    identifier_patterns=(("a = a + b;\n", "a = b + b;\n"),
+                         ("function f<T>(x: T): T { return x; }\n", "function f<T>(x: U): T { return x; }\n")),
+    line_ends=(("lone-cr", b"\r"), ("u2028", "\u2028".encode())),
+)
+
+TSX = Profile(
+    language="tsx",
+    # the TypeScript corpus read as TSX (the files TSX reads as TypeScript does)
+    corpus=Corpus("TS_CORPUS", _ts_globs(), _TS_EXCLUDE, formatted_copy=True, suffix=".tsx", keep=_reads_alike),
+    formatters=(replace(TYPESCRIPT.formatters[0], clean=60),),
+    judges=(Judge("tsc", tsc_same_diagnostics("tsx")),),
+    mangle=None,
+    # (scheduler.tsx: TypeScript that TSX reads alike, for enough carriers to name a recipient)
+    samples=(SAMPLES / "widgets.tsx", SAMPLES / "board.tsx", SAMPLES / "form.tsx", SAMPLES / "scheduler.tsx"),
+    shape=replace(TS_SHAPE, language="tsx", simple=tuple(t for t in TS_SHAPE.simple if "<const>" not in t)),
+    draws=replace(TYPESCRIPT.draws, marking=Draw(80, seed=5, max_bytes=120_000),
+                  hashes=Draw(80, seed=29, max_bytes=120_000)),
+    expect=Expect(files=500, units=30_000, with_carriers=300, marked=50, unmarked=30, bits_read=500),
+    spellings=(("const e = <div className='a'>{x}</div>;\n", 'const e = <div className="a">{x}</div>;\n'),),
+    literal_edits=TYPESCRIPT.literal_edits,
+    identifier_patterns=TYPESCRIPT.identifier_patterns[:1],
+    line_ends=(("lone-cr", b"\r"),),
+)
+
+
+# ---- Python -------------------------------------------------------------------------------------
+
+_PY_EXCLUDE = ("site-packages/*", "lib2to3/tests/data/*", "test/bad*", "test/tokenizedata/*",
+               "idlelib/idle_test/*")
+
+
+def ast_unchanged(shipped: Path, marked: Path, scratch: Path) -> None:
+    """Python's own parser is the judge: `ast.dump(ast.parse(...))` of every
+    marked file equals the shipped file's (a file it cannot parse: it
+    cannot parse the marked one either)."""
+    import ast
+    import warnings
+
+    def dump(path: Path) -> str:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ast.dump(ast.parse(path.read_bytes()))
+        except (SyntaxError, ValueError) as exc:
+            return f"cannot parse: {type(exc).__name__}"
+
+    files = PYTHON.corpus.under(shipped)
+    changed = [rel for rel in files if dump(shipped / rel) != dump(marked / rel)]
+    assert len(files) > 100 and not changed, changed[:5]
+
+
+def _formatter_list(name: str) -> Callable[[Path], list[str]]:
+    return lambda scratch: [sys.executable, str(TOOLS / "pyfmt_list.py"), name, tool(name)]
+
+
+PY_SHAPE = Shape(
+    language="python",
+    idents=("a", "b", "cnt", "total", "item", "x1", "zed", "ÿname"),
+    simple=(
+        "{id} = {lit}",
+        "{id} = {id2} + {lit}",
+        "{id}, {id2} = {id2}, {id}",
+        "{id} += 1",
+        "{id} = f({id2}, {str})",
+        "{id} = ({id2}) * {lit}",
+        "{id} = '''raw\n\n  text {lit}'''",
+        "{id} = [\n    {lit},\n    2,\n]",
+        "{id} = {{{str}: {lit}, 'k': {id2}}}",
+        "assert {id}, {str}",
+        "import os",
+        "pass",
+    ),
+    blocks=("if {id} > {lit}:", "for {id} in range({lit}):", "while {id}:", "with open({str}) as {id}:"),
+    function="def {name}(a, b):",
+    returns="return a",
+    file_comment="# File-level note.",
+    comments=("# note", "# multi word note"),
+    close=None,
+)
+
+PYTHON = Profile(
+    language="python",
+    corpus=Corpus("PY_STDLIB_SRC", ("*.py",), _PY_EXCLUDE, formatted_copy=True,
+                  more=(("PY_CORPUS", ("*.py",), ()),)),
+    formatters=(
+        Formatter("black", _formatter_list("black"), lambda: [tool("black"), "-q"], clean=150),
+        Formatter("ruff", _formatter_list("ruff"), lambda: [tool("ruff"), "format", "-q", "--no-cache"],
+                  clean=150),
+    ),
+    judges=(Judge("ast", ast_unchanged),),
+    mangle=None,
+    samples=(SAMPLES / "orders.py", SAMPLES / "settings.py", SAMPLES / "textstats.py"),
+    shape=PY_SHAPE,
+    draws=Draws(marking=Draw(300, seed=3, max_bytes=150_000), hashes=Draw(200, seed=23, max_bytes=150_000),
+                bits=None, prints=Draw(4, seed=2, max_bytes=60_000), fingerprints=Draw(30, max_bytes=200_000),
+                boundaries=Draw(40, max_bytes=200_000)),
+    expect=Expect(files=2400, units=300_000, with_carriers=2000, marked=250, unmarked=20, bits_read=3000),
+    spellings=(
+        ("x = 'a'\ny = .5\nz = 1E3\n", 'x = "a"\ny = 0.5\nz = 1e3\n'),
+        ("def f(a, b,):\n    return (a, b)\n", "def f(a, b):\n    return a, b\n"),
+        ("x = u'\\xAB'\n", 'x = "\\xab"\n'),
+        ('def f():\n    """  Doc.\n\n       More.  """\n', 'def f():\n    """Doc.\n\n    More."""\n'),
+        ("class C():\n    pass\n", "class C:\n    pass\n"),
+        ("from m import (a, b)\nx = a;\n", "from m import a, b\n\nx = a\n"),
+        ("def f(a: G[A] | B = 1):\n    pass\n", "def f(a: (G[A] | B) = 1):\n    pass\n"),
+        ("x = ('a '\n     'b')\n", 'x = "a b"\n'),
+    ),
+    literal_edits=(("x = 1\nf(x)\n", "x = 2\nf(x)\n"), ("x = 'a'\n", "x = 'b'\n")),
+    identifier_patterns=(("a = a + b\n", "a = b + b\n"),),
+    line_ends=(("crlf", b"\r\n"), ("lone-cr", b"\r")),
+)
+
+
+PROFILES: tuple[Profile, ...] = (GO, JAVASCRIPT, TYPESCRIPT, TSX, PYTHON)
 
 
 def profile_ids() -> list[str]:

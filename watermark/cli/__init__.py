@@ -28,7 +28,7 @@ from .. import __version__
 from ..backend import contract
 from ..core.codes import SCHEME
 from ..errors import WatermarkError
-from . import demo, diff, embed, extract, fingerprint, info, keygen, registry, trace
+from . import demo, diff, embed, extract, fingerprint, info, keygen, linemap, registry, trace, unmark
 from .common import EXIT_ERROR, EXIT_OK
 
 __all__ = ["build_parser", "main"]
@@ -36,7 +36,7 @@ __all__ = ["build_parser", "main"]
 EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h)
 
 # the sub-commands, in the order --help lists them
-COMMANDS = (keygen, fingerprint, embed, extract, trace, registry, diff, info, demo)
+COMMANDS = (keygen, fingerprint, embed, extract, trace, registry, diff, unmark, linemap, info, demo)
 
 _DESCRIPTION = "The `watermark` command line (also `python -m watermark`)."
 

@@ -10,7 +10,7 @@ keyless disguise that leaves the code building the same:
   * line terminators: `\\r\\n`, `\\r\\r\\n`, lone `\\r` (and, for JavaScript,
     U+2028 / U+2029) become `\\n`; `\\f` and `\\v` become spaces;
   * filler comments: one comment text appended to a large share of lines
-    (` // x`) is removed; empty `//` lines and comment lines in a gap are
+    (` // x`, ` # x`) is removed; empty `//` (`#`) lines and comment lines in a gap are
     read past by the lenient boundaries (`carriers.boundaries(lenient=
     True)`); inline source maps are dropped;
   * size: files over the marking limit are read up to READ_MAX_BYTES (64
@@ -26,6 +26,7 @@ recipient evidence (noise), never accuse an innocent.
 """
 from __future__ import annotations
 
+import functools
 import re
 from array import array
 from collections import Counter
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from .. import languages
 from ..backend import BACKEND
 from ..errors import SourceError
+from ..languages.base import Reading as ReadingRules
 from . import carriers
 from . import prints as _prints
 from .fingerprint import fingerprint
@@ -49,12 +51,20 @@ _CR_LF = re.compile(rb"\r+\n")
 _FF_VT = re.compile(rb"[\f\v]+(?=[ \t]*\r*\n)")
 _SOURCE_MAP = re.compile(rb"^[ \t]*(?://[#@][ \t]*source(?:Mapping)?URL=[^\n]*"  # the whole line goes
                          rb"|/\*[#@][ \t]*source(?:Mapping)?URL=[^*]*\*/)[ \t\r]*(?:\n|\Z)", re.MULTILINE)
-_TRAILING = re.compile(rb"//(?:[^/\n]|/(?!/))*$", re.MULTILINE)  # a line's last `//` to its end
 _TOP_LEVEL = re.compile(rb"\n(?=[^\s}\])])")
 _BLANK_LINE = re.compile(rb"\n[ \t]*(?=\n)")
-_COMMENT_THEN_BLANK = re.compile(rb"^[ \t]*(?://|/\*|\*)[^\n]*\n[ \t]*$", re.MULTILINE)
 _DISGUISED_SHARE = 0.5  # of blank lines right below a comment line: a leaker put them there
-_EMPTY_COMMENT_LINE = re.compile(rb"^[ \t]*//[ \t\r]*$", re.MULTILINE)
+
+
+@functools.cache
+def _comment_patterns(rules: ReadingRules) -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """(a line's last line comment to its end, a comment line above a blank
+    line, an empty comment line) in a language's comment syntax."""
+    mark = re.escape(rules.line_comment)
+    starts = b"|".join(re.escape(s) for s in rules.comment_lines)
+    return (re.compile(mark + rb"(?:(?!" + mark + rb")[^\n])*$", re.MULTILINE),
+            re.compile(rb"^[ \t]*(?:" + starts + rb")[^\n]*\n[ \t]*(?=\n)", re.MULTILINE),
+            re.compile(rb"^[ \t]*" + mark + rb"[ \t\r]*$", re.MULTILINE))
 
 
 @dataclass(frozen=True)
@@ -114,24 +124,25 @@ def readable(data: bytes, language: str) -> tuple[bytes, list[str]]:
         data, n = _SOURCE_MAP.subn(b"", data)
         if n:
             notes.append("source map comment dropped")
-    data, filler = _without_filler(data)
+    data, filler = _without_filler(data, languages.get(language).reading)
     if filler:
         notes.append(f"filler comment {filler!r} removed from every line")
     return data, notes
 
 
-def _without_filler(data: bytes) -> tuple[bytes, str | None]:
+def _without_filler(data: bytes, rules: ReadingRules) -> tuple[bytes, str | None]:
     """`data` without a trailing comment text that ends a large share of its
     lines, and that text (None when there is none)."""
-    if data.count(b"//") < _FILLER_MIN:
+    mark = rules.line_comment
+    if data.count(mark) < _FILLER_MIN:
         return data, None
     lines = data.count(b"\n") + 1
-    counts = Counter(m.group().rstrip() for m in _TRAILING.finditer(data))
+    counts = Counter(m.group().rstrip() for m in _comment_patterns(rules)[0].finditer(data))
     if not counts:
         return data, None
     text, n = counts.most_common(1)[0]
-    if n < max(_FILLER_MIN, _FILLER_SHARE * lines) or not text[2:].strip():
-        return data, None  # an empty `//` is read past by the lenient boundaries
+    if n < max(_FILLER_MIN, _FILLER_SHARE * lines) or not text[len(mark):].strip():
+        return data, None  # an empty comment is read past by the lenient boundaries
     pattern = re.compile(rb"[ \t]*" + re.escape(text) + rb"[ \t]*$", re.MULTILINE)
     return pattern.sub(b"", data), text.decode("utf-8", "replace")
 
@@ -170,7 +181,7 @@ def read(data: bytes, language: str, path: str | None = None) -> Reading | str:
             return str(exc)
         found = carriers.boundaries(fp, lenient=True)
         words.extend(found.words)
-        bits += _bits(fp.source, found.gaps)
+        bits += _bits(fp.source, found.gaps, languages.get(language).reading)
         has_error = has_error or fp.has_error
         prints.append(fp.prints)
     if len(parts) > 1:
@@ -178,13 +189,21 @@ def read(data: bytes, language: str, path: str | None = None) -> Reading | str:
     return Reading(language, words, bytes(bits), tuple(notes), has_error, _prints.merge(prints))
 
 
-def _bits(src: bytes, gaps: array) -> bytearray:
+def _empty_above_blank(src: bytes, rules: ReadingRules, blanks: int) -> bool:
+    """Whether most blank lines of the file lie right below an empty comment
+    line (a leaker's `//` or `#` line above every blank line)."""
+    pattern = _comment_patterns(rules)[2].pattern + rb"\n[ \t]*(?=\n)"
+    return len(re.findall(pattern, src, re.MULTILINE)) > _DISGUISED_SHARE * blanks
+
+
+def _bits(src: bytes, gaps: array, rules: ReadingRules) -> bytearray:
     """The lenient bits of a file's gaps (the backend's: is a line of the
-    gap blank, or an empty `//`), made exact where natural code is
+    gap blank, or an empty `//` or `#`), made exact where natural code is
     ambiguous. Two leaker's disguises are recognised per file, never per
     gap, because a single gap cannot tell them from natural code:
       * comment lines above the blank lines: the gap's first blank line
-        comes after a comment line. Natural code has that too (a section
+        comes after a comment line (or is an empty comment line, with a
+        blank line below). Natural code has that too (a section
         comment, then a blank line, the same for every recipient), so it
         reads 1 only in a file where most blank lines lie right below a
         comment line;
@@ -200,17 +219,23 @@ def _bits(src: bytes, gaps: array) -> bytearray:
         return bits
     below_comment = empty_comments = None
     blanks = len(_BLANK_LINE.findall(src))
+    _trailing, comment_then_blank, empty_comment_line = _comment_patterns(rules)
     for k in ones:
         a_end, start, end = gaps[3 * k], gaps[3 * k + 1], gaps[3 * k + 2]
-        if b"/" in src[start:end]:  # the first "blank" line is an empty `//`
-            if empty_comments is None:
-                empty_comments = len(_EMPTY_COMMENT_LINE.findall(src)) > blanks
-            if not empty_comments:
-                bits[k] = 0
-                continue
-        if src.count(b"\n", a_end, start) >= 2:  # comment lines above the first blank line
+        above = src.count(b"\n", a_end, start) >= 2  # comment lines above the first blank line
+        if rules.line_comment[:1] in src[start:end]:  # the first "blank" line is an empty comment
+            below = src.find(b"\n", end)
+            if below >= 0 and not src[end:below].strip() and _empty_above_blank(src, rules, blanks):
+                above = True  # and a blank line right below it, as below most blank lines of the file
+            else:
+                if empty_comments is None:
+                    empty_comments = len(empty_comment_line.findall(src)) > blanks
+                if not empty_comments:
+                    bits[k] = 0
+                    continue
+        if above:
             if below_comment is None:
-                below_comment = len(_COMMENT_THEN_BLANK.findall(src)) > _DISGUISED_SHARE * blanks
+                below_comment = len(comment_then_blank.findall(src)) > _DISGUISED_SHARE * blanks
             if not below_comment:
                 bits[k] = 0
     return bits
@@ -218,15 +243,18 @@ def _bits(src: bytes, gaps: array) -> bytearray:
 
 def guess_language(data: bytes, *, least: float = 0.8) -> str | None:
     """The language a file of unknown or wrong extension is written in: the
-    one whose parse of (a prefix of) it has the most units without errors,
-    if they are at least `least` of its units and it has a boundary; None
-    for text that is neither, and for binary data."""
+    one whose parse of (a prefix of) it has the most units without errors
+    less those with errors (TSX read as TypeScript finds more units, most of
+    them broken), if at least `least` of its units are without errors and it
+    has a boundary; on a tie the first in `languages.all()` (JavaScript before TypeScript
+    before TSX); None for text that
+    is neither, and for binary data."""
     head = data[:_GUESS_BYTES]
     sniff = head[:8192]
     if sniff.count(b"\0") > max(4, len(sniff) // 100) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None  # binary: more than a few NULs (a leaker's one NUL in a comment is not binary)
-    best, best_good = None, 0
-    for lang in languages.names():
+    best, best_score = None, 0
+    for lang in (language.name for language in languages.all()):
         text, _notes = readable(head, lang)
         try:
             fp = fingerprint(text, language=lang)
@@ -234,8 +262,9 @@ def guess_language(data: bytes, *, least: float = 0.8) -> str | None:
             continue
         units = fp.units
         good = sum(1 for u in units if not u.has_error)
-        if good > best_good and good >= least * len(units) and len(carriers.boundaries(fp, lenient=True)):
-            best, best_good = lang, good
+        score = 2 * good - len(units)
+        if score > best_score and good >= least * len(units) and len(carriers.boundaries(fp, lenient=True)):
+            best, best_score = lang, score
     return best
 
 

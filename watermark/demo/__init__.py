@@ -1,18 +1,21 @@
 """`watermark demo`: the whole product on the bundled sample release.
 
-The sample (`SAMPLE`, shipped inside the package) is a small Go package
-and a JavaScript module, "shop". The demo marks it for three customers,
-leaks one copy through a reformatting, traces it, diffs a patched copy
-against the release and traces a copy whose blank lines were all
-stripped. Every step runs the real command (`watermark.cli.main`) and
-prints it first, so the demo doubles as a lesson in the CLI.
+The sample (`SAMPLE`, shipped inside the package) is "shop": a small Go
+package, a JavaScript module, a TypeScript package and a Python package.
+The demo marks it for three customers, leaks one copy through a
+reformatting, traces it, diffs a patched copy against the release and
+traces a copy whose blank lines were all stripped. Every step runs the
+real command (`watermark.cli.main`) and prints it first, so the demo
+doubles as a lesson in the CLI.
 
-It needs neither Go nor Node: gofmt and prettier reformat the leak when
-they are on PATH, else the demo reformats it itself (`reformat_tree`).
+It needs neither Go, Node nor any formatter: gofmt, prettier and black
+reformat the leak's files when they are on PATH, and the demo itself
+reformats the files whose formatter is not (`reformat_tree`).
 """
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import shlex
 import shutil
@@ -60,14 +63,23 @@ PATCHES = (
     Patch("web/cart.js", "return Math.round((subtotal * best) / 100);",
           "if (subtotal > 100000) {\n\tbest = 50;\n}\nreturn Math.round((subtotal * best) / 100);",
           "Cart.discount: a new branch gives large orders 50%"),
+    Patch("billing/invoice.ts", "const months = Math.ceil(days / 30);",
+          'if (invoice.customer.id === "C-1042") {\n\treturn 0;\n}\nconst months = Math.ceil(days / 30);',
+          "lateFee: a new branch waives late fees for one customer"),
+    Patch("reports/ledger.py", "entry.paid += applied", "entry.paid += amount",
+          "Ledger.pay: the whole payment is credited, even beyond what is due (a tampered field assignment)"),
 )
+
+
+# what running the sample's Python (or a checker on it) leaves in its folders: never part of it
+_NOT_SAMPLE = ("__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache")
 
 
 def copy_sample(dest: str | os.PathLike) -> Path:
     """Write the sample release tree into `dest` (absent, or an empty folder)."""
     out = Path(dest)
     _check_empty(out)
-    shutil.copytree(SAMPLE, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(SAMPLE, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_NOT_SAMPLE))
     return out
 
 
@@ -102,10 +114,12 @@ def patch_tree(tree: str | os.PathLike, patches: Sequence[Patch] = PATCHES) -> N
         path.write_bytes(b"".join(lines))
 
 
-def reformat_tree(tree: str | os.PathLike) -> None:
-    """The demo's own reformatting, for a machine without gofmt and
-    prettier: indentation turned into spaces and every line end into
-    `\\r\\n` (a leaker's editor on another system). A file whose
+def reformat_tree(tree: str | os.PathLike, patterns: Sequence[str] = ("*",)) -> None:
+    """The demo's own reformatting, for a machine without gofmt, prettier
+    or black: indentation in tabs turned into spaces (indentation in spaces,
+    as in Python, is left alone), trailing whitespace stripped and every
+    line end made `\\r\\n` (a leaker's editor on another system), in the
+    code files whose names match one of `patterns`. A file whose
     fingerprint this would change (a multi-line string) is left as it is."""
     from .. import languages
     from ..core.fingerprint import fingerprint
@@ -113,18 +127,20 @@ def reformat_tree(tree: str | os.PathLike) -> None:
     for path in sorted(Path(tree).rglob("*")):
         if not path.is_file() or languages.for_path(path.name) is None:
             continue
+        if not any(fnmatch.fnmatchcase(path.name, p) for p in patterns):
+            continue
         data = path.read_bytes()
         out = []
         for line in data.splitlines():
             body = line.lstrip(b"\t")
-            out.append(b"    " * (len(line) - len(body)) + body)
+            out.append(b"    " * (len(line) - len(body)) + body.rstrip(b" \t"))
         new = b"\r\n".join(out) + b"\r\n"
         if fingerprint(new, path=path.name).exact == fingerprint(data, path=path.name).exact:
             path.write_bytes(new)
 
 
 def strip_blank_lines(tree: str | os.PathLike) -> None:
-    """Every blank line of every Go and JS file removed: what
+    """Every blank line of every code file removed: what
     `sed -i '/^[[:space:]]*$/d'` does, and every mark is gone."""
     from .. import languages
 
@@ -164,34 +180,76 @@ class _Demo:
         shutil.copytree(self.root / src, self.root / dest, symlinks=True)
 
 
-def _formatters() -> tuple[str, str] | None:
-    gofmt, prettier = shutil.which("gofmt"), shutil.which("prettier")
-    return (gofmt, prettier) if gofmt and prettier else None
+@dataclass(frozen=True)
+class _Formatter:
+    """A formatter the leak goes through when it is on PATH: `patterns`
+    the names of the files it formats, `argv` its options (the folders
+    that hold those files follow), `languages` what it formats, in words."""
+
+    name: str
+    patterns: tuple[str, ...]
+    argv: tuple[str, ...]
+    languages: tuple[str, ...]
+
+
+_FORMATTERS = (
+    _Formatter("gofmt", ("*.go",), ("-w",), ("Go",)),
+    _Formatter("prettier", ("*.js", "*.ts", "*.tsx"), ("--write", "--log-level", "warn"), ("JavaScript", "TypeScript")),
+    _Formatter("black", ("*.py",), ("--quiet",), ("Python",)),
+)
+
+
+def _words(names: Sequence[str]) -> str:
+    return " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _are(names: Sequence[str]) -> str:
+    return f"{_words(names)} {'is' if len(names) == 1 else 'are'}"
+
+
+def _targets(demo: _Demo, leak: str, f: _Formatter) -> list[str]:
+    """The leak's folders that hold files `f` formats."""
+    return sorted({str(p.parent.relative_to(demo.root)) for pattern in f.patterns
+                   for p in (demo.root / leak).rglob(pattern) if p.is_file()})
+
+
+def _run_formatter(demo: _Demo, exe: str, f: _Formatter, targets: list[str]) -> bool:
+    """Run `f` on `targets` in the demo folder; False (and why) when it does not run."""
+    demo.shell(shlex.join([f.name, *f.argv, *targets]))
+    try:
+        got = subprocess.run([exe, *f.argv, *targets], cwd=demo.root, capture_output=True, text=True, timeout=120)
+        why = (got.stderr.strip().splitlines()[-1:] or [f"exit status {got.returncode}"]) if got.returncode else None
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        why = [str(exc)]
+    if why is not None:
+        demo.say(f"   ({f.name} did not run: {why[0][:160]})")
+        return False
+    return True
 
 
 def _reformat_leak(demo: _Demo, leak: str) -> None:
-    tools = _formatters()
-    if tools is not None:
-        demo.say("   (gofmt and prettier are on PATH: the leak goes through both)")
-        js = sorted(str(p.relative_to(demo.root)) for p in (demo.root / leak).rglob("*.js"))
-        for argv in ([tools[0], "-w", f"{leak}/inventory"], [tools[1], "--write", "--log-level", "warn", *js]):
-            name = Path(argv[0]).name
-            demo.shell(shlex.join([name, *argv[1:]]))
-            try:
-                got = subprocess.run(argv, cwd=demo.root, capture_output=True, text=True, timeout=120)
-                why = got.stderr.strip().splitlines()[-1:] if got.returncode else None
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                why = [str(exc)]
-            if why is not None:  # a formatter that does not run: the demo's own reformatting instead
-                demo.say(f"   ({name} did not run: {(why or ['exit status ' + str(got.returncode)])[0][:160]})")
-                break
-        else:
-            return
+    used = []  # (formatter, its executable or None, the leak's folders it formats)
+    for f in _FORMATTERS:
+        targets = _targets(demo, leak, f)
+        if targets:
+            used.append((f, shutil.which(f.name), targets))
+    found = [f.name for f, exe, _ in used if exe]
+    missing = [f.name for f, exe, _ in used if not exe]
+    if not found:
+        demo.say(f"   ({_are(missing)} not on PATH)")
     else:
-        demo.say("   (gofmt and prettier are not on PATH)")
-    demo.say("   (the demo reformats the leak itself: indentation in spaces and Windows line ends,")
-    demo.say("    as another editor would)")
-    reformat_tree(demo.root / leak)
+        demo.say(f"   ({_are(found)} on PATH: the leak goes through {'it' if len(found) == 1 else 'them'}"
+                 + (f"; {_are(missing)} not)" if missing else ")"))
+    itself = []  # the formatters missing, or that did not run: the demo's own reformatting instead
+    for f, exe, targets in used:
+        if exe is None or not _run_formatter(demo, exe, f, targets):
+            itself.append(f)
+    if not itself:
+        return
+    files = "the leak" if len(itself) == len(used) else f"the {_words([x for f in itself for x in f.languages])} files"
+    demo.say(f"   (the demo reformats {files} itself:")
+    demo.say("    indentation in spaces, no trailing whitespace and Windows line ends, as another editor would)")
+    reformat_tree(demo.root / leak, [p for f in itself for p in f.patterns])
 
 
 def run(folder: str | os.PathLike | None = None, *, cli: Callable[[list[str]], int],
@@ -204,8 +262,8 @@ def run(folder: str | os.PathLike | None = None, *, cli: Callable[[list[str]], i
         demo = _Demo(root, cli, say)
         where = f"in {root}" + ("" if folder is not None else
                                 " (removed at the end; `watermark demo DIR` keeps everything in DIR)")
-        say(f"watermark demo: a vendor ships release {RELEASE} (a Go package and a JavaScript module) "
-            f"to three customers, {where}")
+        say(f"watermark demo: a vendor ships release {RELEASE} (a Go package, a JavaScript module, a TypeScript "
+            f"package and a Python package) to three customers, {where}")
         demo.shell(f"cd {shlex.quote(str(root))}")
         with _cwd(root):
             _steps(demo)
@@ -251,7 +309,7 @@ def _steps(demo: _Demo) -> None:
 
     demo.step(7, "Marks stripped: every blank line deleted; trace still says whose code it is")
     demo.copy(f"copies/{LEAKER}", "stripped")
-    demo.shell("find stripped -name '*.go' -o -name '*.js' | xargs sed -i '/^[[:space:]]*$/d'")
+    demo.shell("find stripped -type f -exec sed -i '/^[[:space:]]*$/d' {} +")
     strip_blank_lines(demo.root / "stripped")
     demo.watermark("trace", "stripped", "--key-file", "vendor.key", "--registry", "shop.db", expect=1)
 

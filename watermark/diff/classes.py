@@ -17,7 +17,7 @@ CLASSES = (
     "goto-added", "goto-removed", "branch-added", "branch-removed", "condition-changed",
     "loop-added", "loop-removed", "error-handling-changed", "defer-changed", "goroutine-changed",
     "call-added", "call-removed", "return-changed", "field-assignment-changed", "signature-changed",
-    "assignment-changed", "statement-added", "statement-removed", "statement-moved",
+    "decorator-changed", "assignment-changed", "statement-added", "statement-removed", "statement-moved",
     "expression-changed", "identifier-changed", "literal-changed",
 )
 SEVERITY = {c: i for i, c in enumerate(CLASSES)}
@@ -152,6 +152,8 @@ class Classifier:
             return "defer-changed"
         if kind in k.goroutines:
             return "goroutine-changed"
+        if kind in k.decorators:
+            return "decorator-changed"
         if kind in k.errors or (kind in k.error_checks and self.language.entities.error_check(n, self._view(n).source)):
             return "error-handling-changed"
         if kind in k.assignments:

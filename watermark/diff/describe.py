@@ -26,6 +26,8 @@ def function_diff(base: FileView | None, a: Entity | None, suspect: FileView | N
                       else None, suspect_name=b.display if a is not None and b is not None and a.name != b.name
                       else None)
     signature: dict[str, Any] = {}
+    if status == FunctionStatus.UNPARSED:
+        return fd  # (no edit script: the trees of a broken region say nothing)
     if a is None or b is None:
         view, e = (base, a) if a is not None else (suspect, b)
         assert view is not None and e is not None

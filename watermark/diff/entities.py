@@ -34,11 +34,16 @@ LINE_STEP = 1 << 16  # bytes between the checkpoints of FileView.line_of
 
 @functools.cache
 def kind_names(language: str) -> dict[int, tuple[str, bool]]:
-    """Node kind hash -> (kind name, named) for every symbol of a grammar."""
-    tables = languages.get(language).tables
+    """Node kind hash -> (kind name, named) for every symbol of a grammar; a
+    kind hashed as another (`Syntax.aliases`) is named as that one."""
+    lang = languages.get(language)
+    tables, aliases = lang.tables, lang.syntax.aliases
     out: dict[int, tuple[str, bool]] = {}
     for name, named, h in zip(tables.kind_names, tables.named, tables.kind_hashes):
-        out.setdefault(int(h), (name, named))
+        if named and name in aliases.values():
+            out[int(h)] = (name, named)  # the kind the others hash as
+        else:
+            out.setdefault(int(h), (name, named))
     out.setdefault(tables.error_kind_hash, ("ERROR", True))
     return out
 
@@ -75,6 +80,9 @@ class Entity:
     settled: bool = True  # exact / renamed / skeleton are the own body's (FileView.settle)
     path: str = ""  # its file's path in its tree
     side: int = 0  # 0 base, 1 suspect (for matching across the tree)
+    # left unpaired in a file that has syntax errors on a side: what the
+    # grammar's repair made or ate looks like an entity added or removed
+    file_error: bool = False
     owner: str | None = None  # what owns it among its siblings: a method's receiver, an object literal's name
     bag: frozenset[int] = frozenset()  # its own tokens, for similarity (filled for entities left to match)
 

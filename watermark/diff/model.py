@@ -22,6 +22,9 @@ class FunctionStatus(Named):
     MODIFIED = "modified"  # other code
     ADDED = "added"  # only in the copy
     REMOVED = "removed"  # only in the release
+    # other code where a side has syntax errors: the grammar's repair of a
+    # broken region differs with its layout, so nothing more is said
+    UNPARSED = "unparsed"
 
 
 class FileDiffStatus(Named):
@@ -37,10 +40,10 @@ class FileDiffStatus(Named):
 
 STATUSES = tuple(s.value for s in FunctionStatus)
 REPORTED = frozenset({FunctionStatus.RENAMED, FunctionStatus.LITERAL, FunctionStatus.MODIFIED,
-                      FunctionStatus.ADDED, FunctionStatus.REMOVED})
+                      FunctionStatus.ADDED, FunctionStatus.REMOVED, FunctionStatus.UNPARSED})
 MAX_CHANGES = 200  # actions kept per function (the classes still see all of them)
 _RANK = {FunctionStatus.MODIFIED: 0, FunctionStatus.LITERAL: 1, FunctionStatus.RENAMED: 2,
-         FunctionStatus.REMOVED: 3, FunctionStatus.ADDED: 4}
+         FunctionStatus.REMOVED: 3, FunctionStatus.ADDED: 4, FunctionStatus.UNPARSED: 5}
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ class FunctionDiff:
     @property
     def severity(self) -> int:
         ranks = [_classes.SEVERITY[c] for c in self.classes]
-        status_rank = _RANK.get(self.status, 5)
+        status_rank = _RANK.get(self.status, 6)
         return min(ranks) if ranks else len(_classes.CLASSES) + status_rank
 
     def to_json(self) -> dict[str, Any]:

@@ -246,6 +246,8 @@ class _Matching:
         if self.tree.aligned[(0, a.path)] == self.tree.aligned[(1, b.path)]:  # one file: moved to another parent?
             moved = a.container != b.container
         status = status_of(a, b)
+        if status not in REPORTED and (a.file_error or b.file_error):
+            moved = False  # (what the grammar's repair of a broken region names and nests is no move)
         if status in REPORTED or moved:
             self.pending[(a.path, b.path)].append(ScriptPair(a.index, b.index, status, moved))
         else:
@@ -256,9 +258,11 @@ class _Matching:
         for s in self.base_left + self.suspect_left:
             if self.free(s):
                 if s.side == 0:
-                    self.pending[(s.path, None)].append(ScriptPair(s.index, -1, S.REMOVED, False))
+                    status = S.UNPARSED if s.file_error else S.REMOVED
+                    self.pending[(s.path, None)].append(ScriptPair(s.index, -1, status, False))
                 else:
-                    self.pending[(None, s.path)].append(ScriptPair(-1, s.index, S.ADDED, False))
+                    status = S.UNPARSED if s.file_error else S.ADDED
+                    self.pending[(None, s.path)].append(ScriptPair(-1, s.index, status, False))
         job_of = self.tree.job_of
         return [PairJob(job_of[(0, bp)] if bp is not None else None, job_of[(1, sp)] if sp is not None else None,
                         tuple(v))

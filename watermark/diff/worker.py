@@ -60,6 +60,8 @@ class PairResult:
 def status_of(a: Entity, b: Entity) -> S:
     if a.exact == b.exact:
         return S.UNCHANGED if a.digest == b.digest else S.LAYOUT
+    if a.has_error or b.has_error:
+        return S.UNPARSED
     if a.renamed == b.renamed:
         return S.RENAMED
     if a.skeleton == b.skeleton:
@@ -161,12 +163,17 @@ def _compare(base: FileView, suspect: FileView, result: PairResult) -> None:
         # moved: to another parent, or into another object (not: its object's owner renamed)
         moved = i > 0 and (pairs.get(a.parent) != b.parent or
                            (a.owner != b.owner and (a.owner in owners[1] or b.owner in owners[0])))
-        if status in REPORTED or moved or a.name != b.name:
+        if (moved or a.name != b.name) and status not in REPORTED and (base.has_error or suspect.has_error):
+            moved = False  # (what the grammar's repair of a broken region names and nests is no move)
+            result.counts[status] += 1
+        elif status in REPORTED or moved or a.name != b.name:
             result.functions.append(function_diff(base, a, suspect, b, status, moved))
         else:
             result.counts[status] += 1
     result.left = [_left(0, base, e) for e in base.entities if e.index not in pairs] + \
                   [_left(1, suspect, e) for e in suspect.entities if e.index not in matched_s]
+    for e in result.left:
+        e.file_error = base.has_error or suspect.has_error
     result.status = FileDiffStatus.MODIFIED if result.functions or result.left else FileDiffStatus.LAYOUT
 
 

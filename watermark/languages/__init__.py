@@ -4,7 +4,7 @@ here, its grammar pinned in pyproject.toml, and its line in LANGUAGES; the
 shared conformance suite (tests/conformance/) runs every test on it.
 
     from watermark import languages
-    languages.names()                   # ['go', 'javascript']
+    languages.names()                   # ['go', 'javascript', 'python', 'tsx', 'typescript']
     languages.get("js")                 # a name or an alias
     languages.for_path("web/cart.js")   # by extension, or None
 """
@@ -14,8 +14,10 @@ from ..errors import UnsupportedLanguageError
 from .base import Language
 from .go import GO
 from .javascript import JAVASCRIPT
+from .python import PYTHON
+from .typescript import TSX, TYPESCRIPT
 
-LANGUAGES: tuple[Language, ...] = (GO, JAVASCRIPT)
+LANGUAGES: tuple[Language, ...] = (GO, JAVASCRIPT, TYPESCRIPT, TSX, PYTHON)
 # the languages whose densities every release digest names, whether the tree
 # holds their files or not (watermark 0.1.0 named them so, and its releases
 # must stay the same releases); others' only when it does

@@ -38,6 +38,7 @@ from ..backend.contract import (
     WM_F_ASSOC,
     WM_F_ASSOC_OP,
     WM_F_ATOMIC,
+    WM_F_BARE,
     WM_F_IDENT,
     WM_F_KEY_NAME,
     WM_F_KEY_NUMBER,
@@ -47,6 +48,7 @@ from ..backend.contract import (
     WM_F_SKIP,
     WM_F_TRANSPARENT,
     WM_F_UNIT,
+    WM_F_UNWRAP,
     WM_SEED_KIND,
     UnitRecord,
 )
@@ -76,6 +78,10 @@ class Syntax:
                    tokens inside them, e.g. parentheses, are dropped)
     atomic:        nodes hashed as one token, children and all (a quoted
                    string)
+    bare:          nodes hashed without their anonymous tokens (a Python
+                   tuple's parentheses)
+    unwrap:        nodes hashed as their child when they hold one (a
+                   TypeScript union written `| A`), else as `bare`
     normalizers:   kind -> WM_N_* normalizer of its tokens' spelling
     name_fields:   unit kind -> the field holding its name
     named_by_child: unit kinds named after their first child unit
@@ -86,6 +92,8 @@ class Syntax:
     keyed:         units whose name field may be a quoted key, hashed as the
                    key it equals unquoted ('k' as k, '1' as 1)
     key_name / key_number: the kinds such keys hash as
+    aliases:       kind -> the kind it hashes as (Python's `(a, b)` and
+                   `a, b`: black adds and drops the parentheses of a tuple)
     """
 
     units: frozenset[str]
@@ -95,6 +103,8 @@ class Syntax:
     format_tokens: frozenset[str]
     transparent: frozenset[str] = frozenset()
     atomic: frozenset[str] = frozenset()
+    bare: frozenset[str] = frozenset()
+    unwrap: frozenset[str] = frozenset()
     normalizers: Mapping[str, int] = field(default_factory=dict)
     name_fields: Mapping[str, str] = field(default_factory=dict)
     named_by_child: frozenset[str] = frozenset()
@@ -103,13 +113,15 @@ class Syntax:
     keyed: frozenset[str] = frozenset()
     key_name: str | None = None
     key_number: str | None = None
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
     def kinds(self) -> frozenset[str]:
         """Every kind name it mentions (tests check the grammar has them)."""
         return (self.units | self.lists | self.identifiers | self.ignored | self.format_tokens | self.transparent
-                | self.atomic | set(self.normalizers) | set(self.name_fields) | self.named_by_child
+                | self.atomic | self.bare | self.unwrap | set(self.normalizers) | set(self.name_fields)
+                | self.named_by_child
                 | set(self.assoc) | self.assoc_operators | self.keyed
-                | {k for k in (self.key_name, self.key_number) if k})
+                | {k for k in (self.key_name, self.key_number) if k} | set(self.aliases) | set(self.aliases.values()))
 
 
 @dataclass(frozen=True)
@@ -158,12 +170,13 @@ class ChangeKinds:
     gotos: frozenset[str] = frozenset()
     defers: frozenset[str] = frozenset()  # deferred calls
     goroutines: frozenset[str] = frozenset()  # calls run concurrently
+    decorators: frozenset[str] = frozenset()  # decorators of functions, classes, members
 
     def kinds(self) -> frozenset[str]:
         return (self.branches | self.loops | self.calls | self.assignments | self.fields | self.literals
                 | self.errors | self.functions | self.bodies | self.statement_lists | self.target_lists
                 | set(self.expression_bodied) | self.returns | self.gotos | self.defers | self.goroutines
-                | self.error_checks)
+                | self.error_checks | self.decorators)
 
 
 @dataclass(frozen=True)
@@ -172,9 +185,15 @@ class Reading:
 
     line_separators: byte sequences the language treats as line ends besides
     `\\n` (JavaScript's U+2028 / U+2029): a file using more of them than
-    `\\n` is read with them as line ends."""
+    `\\n` is read with them as line ends.
+    line_comment: what starts a comment to the end of the line (a leaker's
+    filler comment, an empty comment line standing for a blank one).
+    comment_lines: what a line holding a comment starts with (a leaker's
+    comment line above each blank line)."""
 
     line_separators: tuple[bytes, ...] = ()
+    line_comment: bytes = b"//"
+    comment_lines: tuple[bytes, ...] = (b"//", b"/*", b"*")
 
 
 class EventView(Protocol):
@@ -291,6 +310,7 @@ class Language:
     grammar_entry: str = "language"  # the grammar module's function returning its language
     reading: Reading = Reading()
     default_excludes: tuple[str, ...] = ()  # globs of what a release ships but would not mark (Selector)
+    read_only: tuple[str, ...] = ()  # globs of files read (trace, diff) but never marked (Python's `.pyi` stubs)
     generated: Callable[[bytes], bool] = field(default=lambda data: False)  # looks minified or generated
 
     def __hash__(self) -> int:
@@ -305,6 +325,11 @@ class Language:
     def owns(self, path: str) -> bool:
         """Whether `path`'s extension is one of this language's."""
         return str(path).lower().endswith(self.extensions)
+
+    def marks(self, path: str) -> bool:
+        """Whether files of this name may be marked (a stub is only read)."""
+        name = path.rsplit("/", 1)[-1]
+        return not any(fnmatch.fnmatchcase(name, p) for p in self.read_only)
 
     def generated_path(self, path: str) -> bool:
         """Whether `path` names a generated file (a `*.min.js`) by its name."""
@@ -353,13 +378,14 @@ def _load(lang: Language) -> Tables:
         field_ids[kind] = fid
     roles = ((s.units, WM_F_UNIT), (s.lists, WM_F_LIST), (s.identifiers, WM_F_IDENT), (s.ignored, WM_F_SKIP),
              (s.transparent, WM_F_TRANSPARENT), (s.named_by_child, WM_F_NAME_FROM_CHILD), (set(s.assoc), WM_F_ASSOC),
-             (s.keyed, WM_F_KEYED), (s.atomic, WM_F_ATOMIC), ({s.key_name}, WM_F_KEY_NAME),
+             (s.keyed, WM_F_KEYED), (s.atomic, WM_F_ATOMIC), (s.bare, WM_F_BARE),
+             (s.unwrap, WM_F_UNWRAP | WM_F_BARE), ({s.key_name}, WM_F_KEY_NAME),
              ({s.key_number}, WM_F_KEY_NUMBER))
     flags, norms = array("I", [0]) * n, array("B", [0]) * n
     hashes, fields, classes = array("Q", [0]) * n, array("H", [0]) * n, array("I", [0]) * n
     rules = lang.carriers
     for i, (kind, is_named) in enumerate(zip(names, named)):
-        hashes[i] = kind_hash(kind, is_named)
+        hashes[i] = kind_hash(s.aliases.get(kind, kind) if is_named else kind, is_named)
         f = 0
         if is_named:
             for kinds, flag in roles:

@@ -145,16 +145,18 @@ class Entities:
     an object literal's members are owned by the object, named from what
     surrounds it (`moment.defineLocale('dv')`, `module.exports`)."""
 
+    always: dict[str, str] = _ALWAYS  # unit kind -> entity kind, whatever the unit holds
     candidates = frozenset(_ALWAYS) | _VALUED
     grouped: frozenset[str] = frozenset()
     unordered: frozenset[str] = frozenset()
     function_kinds = frozenset({"function_declaration", "generator_function_declaration", "class_declaration",
                                 "method_definition"})
+    in_objects = _IN_OBJECTS
 
     def entity(self, view: EventView, r: UnitRecord, kind: str) -> tuple[str, str] | None:
-        if kind in _ALWAYS:
+        if kind in self.always:
             name = view.text(r.name_start, r.name_end) if r.name_end > r.name_start else _first_token_text(view, r)
-            return _ALWAYS[kind], js_name(name) or "(anonymous)"
+            return self.always[kind], js_name(name) or "(anonymous)"
         b, e = r.ev_begin, r.ev_end
         if kind == "expression_statement":  # `a.b = function ...`
             i = b + 1
@@ -188,7 +190,7 @@ class Entities:
         return kind_out, name or "(anonymous)"
 
     def owner(self, view: EventView, ui: int, r: UnitRecord, kind: str, entity_kind: str) -> str | None:
-        return _member_owner(view, ui, r) if kind in _IN_OBJECTS else None
+        return _member_owner(view, ui, r) if kind in self.in_objects else None
 
     def header(self, child: TreeNode, parent: TreeNode) -> bool:
         kids = parent.children

@@ -43,6 +43,7 @@ class FileRecord:
     identities: bytes | None  # packed uint64 carrier identities (marked files)
     prints: bytes  # provenance prints and functions (core/prints.py); empty if not fingerprinted
     functions: bytes
+    layout: bytes | None = None  # the release's line and bytes at each carrier (core/layout.py), packed
 
 
 @dataclass(frozen=True)
@@ -122,5 +123,17 @@ class CarrierFile(NamedTuple):
     identities: array
 
 
-__all__ = ["CarrierFile", "FilePrints", "FileRecord", "IssuedCopy", "RegisteredFile", "ReleaseFileStatus",
-           "ReleaseRecord", "SupportsRecord"]
+class CarrierLayout(NamedTuple):
+    """A marked file's carriers and the release's own layout at them
+    (Registry.layouts): `layout` is core/layout.py's packing, None for a
+    release recorded before registry schema 4."""
+
+    path: str
+    language: str | None
+    sha256: str | None
+    identities: array
+    layout: bytes | None
+
+
+__all__ = ["CarrierFile", "CarrierLayout", "FilePrints", "FileRecord", "IssuedCopy", "RegisteredFile",
+           "ReleaseFileStatus", "ReleaseRecord", "SupportsRecord"]

@@ -9,7 +9,8 @@ What it holds per release:
               counts, a digest of the analysed content
   files       path, content SHA-256, size, mode, language, status (marked /
               copied / unmarked + reason), carrier count and the carriers'
-              identities (trace matches a leak to its release with them)
+              identities (trace matches a leak to its release with them),
+              and the release's own layout at them (unmark, line maps)
   recipients  who may hold a copy of a release (every issued copy, plus
               bulk registrations without a copy)
   copies      issued copies: recipient, time, digest of the output
@@ -30,6 +31,7 @@ from ..core.codes import SCHEMES_READ, CodeName
 from ..errors import WatermarkError
 from .records import (
     CarrierFile,
+    CarrierLayout,
     FilePrints,
     IssuedCopy,
     RegisteredFile,
@@ -39,9 +41,10 @@ from .records import (
 )
 
 # 1: watermark 0.1.0. 2: releases.scheme (the scheme of their marks; 0.1.0's
-# releases are scheme 1). An older registry is read as it is and upgraded in
-# place by the first write.
-SCHEMA_VERSION = 3
+# releases are scheme 1). 3: provenance prints. 4: files.layout (the
+# release's own layout at each carrier; releases recorded before have none).
+# An older registry is read as it is and upgraded in place by the first write.
+SCHEMA_VERSION = 4
 DEFAULT_REGISTRY = "watermark.db"  # in the working directory; or $WATERMARK_REGISTRY
 
 _SCHEMA = """
@@ -72,6 +75,7 @@ CREATE TABLE IF NOT EXISTS files (
     reason TEXT,
     carriers INTEGER NOT NULL,
     identities BLOB,
+    layout BLOB,
     PRIMARY KEY (release_id, path)
 );
 CREATE TABLE IF NOT EXISTS recipients (
@@ -280,6 +284,8 @@ class Registry:
             self._db.execute("ALTER TABLE releases ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1")
         if 1 <= found <= 2:  # provenance prints (releases recorded before have none)
             self._db.execute(_PROVENANCE_TABLE)
+        if 1 <= found <= 3:  # the release's layout at its carriers (releases recorded before have none)
+            self._db.execute("ALTER TABLE files ADD COLUMN layout BLOB")
         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._schema = SCHEMA_VERSION
 
@@ -313,6 +319,11 @@ class Registry:
                     if db.execute("SELECT 1 FROM provenance WHERE release_id = ? LIMIT 1", (row.id,)).fetchone() \
                             is None:
                         self._add_prints(db, row.id, record)
+                    # and its layout where the carriers are those recorded
+                    db.executemany(
+                        "UPDATE files SET layout = ? WHERE release_id = ? AND path = ? AND layout IS NULL "
+                        "AND identities = ?", ((f.layout, row.id, f.path, f.identities) for f in record.files()
+                                               if f.carriers and f.layout is not None))
                     return False
                 rid = self._insert(db, record)
                 self._add_prints(db, rid, record)
@@ -332,9 +343,9 @@ class Registry:
         assert rid is not None
         db.executemany(
             "INSERT INTO files (release_id, path, sha256, size, mode, kind, language, status, reason, "
-            "carriers, identities) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "carriers, identities, layout) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             ((rid, f.path, f.sha256, f.size, f.mode, f.kind, f.language, f.status.value, f.reason, f.carriers,
-              f.identities if f.carriers else None) for f in record.files()))
+              f.identities if f.carriers else None, f.layout if f.carriers else None) for f in record.files()))
         return rid
 
     @staticmethod
@@ -482,6 +493,23 @@ class Registry:
         rows = self._db.execute("SELECT c.recipient, c.created, c.digest, c.output FROM copies c "
                                 "JOIN releases r ON r.id = c.release_id WHERE r.name = ? ORDER BY c.id", (release,))
         return [IssuedCopy(*row) for row in rows]
+
+    @_database_errors
+    def layouts(self, release: str) -> list[CarrierLayout]:
+        """Every marked file of a release: its carrier identities and the
+        release's own layout at them (None for releases recorded before
+        registry schema 4)."""
+        column = "f.layout" if self._schema >= 4 else "NULL"
+        rows = self._db.execute(
+            f"SELECT f.path, f.language, f.sha256, f.identities, {column} FROM files f "
+            "JOIN releases r ON r.id = f.release_id WHERE r.name = ? AND f.identities IS NOT NULL ORDER BY f.path",
+            (release,))
+        out = []
+        for path, language, sha, blob, layout in rows:
+            ids = array("Q")
+            ids.frombytes(blob)
+            out.append(CarrierLayout(path, language, sha, ids, layout))
+        return out
 
     def carrier_files(self, key_id: str) -> Iterator[CarrierFile]:
         """The carrier identities of every marked file of the releases made

@@ -32,11 +32,12 @@ from typing import IO, TYPE_CHECKING, Any
 from .. import languages
 from ..backend import BACKEND
 from ..core import carriers
+from ..core import layout as _layout
 from ..core import prints as _prints
 from ..core.codes import Code, CodeName, biases, carrier_vectors, linear_bits, recipient_bits, recipient_vector
 from ..core.fingerprint import FileFingerprint, fingerprint
 from ..core.keys import Key
-from ..core.marks import check_density, flipped, keyed_carriers, marking_problem, syntax_problem
+from ..core.marks import check_density, flipped, identities_of, marking_problem, picked, syntax_problem
 from ..core.source import MAX_SOURCE_BYTES, source_problem
 from ..errors import SourceError, WatermarkError
 from ..io.outputs import Output
@@ -103,6 +104,7 @@ class AnalysedFile:
     gaps: bytes = b""
     prints: bytes = b""  # provenance (core/prints.py): sorted distinct prints, packed functions
     functions: bytes = b""
+    layout: bytes = b""  # each boundary's release line and bytes (core/layout.py), packed
 
 
 def read_boundaries(data: bytes, language: str, path: str) -> tuple[FileFingerprint, carriers.Boundaries] | str:
@@ -139,7 +141,7 @@ def analyse_file(job: FileJob) -> AnalysedFile:
     if problem:
         return AnalysedFile(ReleaseFileStatus.UNMARKED, problem, digest, len(data), prints=prints, functions=functions)
     return AnalysedFile(ReleaseFileStatus.MARKED, None, digest, len(data), found.words.tobytes(), found.gaps.tobytes(),
-                        prints, functions)
+                        prints, functions, _layout.encode(_layout.of_source(fp.source, found.gaps)))
 
 
 # ---- the release -----------------------------------------------------------
@@ -178,7 +180,7 @@ def _jobs(src: Source, selector: Selector) -> Iterator[tuple[FileJob | None, tup
         if is_vcs(entry.path):
             continue
         lang = languages.for_path(entry.path) if entry.kind == "file" and selector.selects(entry.path) else None
-        if lang is None:
+        if lang is None or not lang.marks(entry.path):  # not code, not selected, or a stub that is only read
             yield None, (entry, None)
         else:
             yield FileJob(entry.path, lang.name, None if entry.local else entry.read(), entry.local,
@@ -204,7 +206,8 @@ def _record(entry: Entry, result: AnalysedFile | None, language: str | None, key
         f.language = language
         f.status, f.reason, f.sha256, f.size = result.status, result.reason, result.sha256, result.size
         if result.words and language is not None:
-            f.carriers, f._spool = _spool_carriers(key, result.words, result.gaps, dens[language], spool)
+            f.carriers, f._spool = _spool_carriers(key, result.words, result.gaps, result.layout, dens[language],
+                                                   spool)
         if result.prints:
             f._prints = _spool_blobs(spool, result.prints, result.functions)
     return f
@@ -224,7 +227,7 @@ class ReleaseFile:
     status: ReleaseFileStatus = ReleaseFileStatus.COPIED  # reason says why, where it is not marked
     reason: str | None = None
     carriers: int = 0
-    _spool: tuple[int, int] = field(default=(0, 0), repr=False)  # offset, carriers
+    _spool: tuple[int, int, int] = field(default=(0, 0, 0), repr=False)  # offset, carriers, layout bytes
     _prints: tuple[int, int, int] = field(default=(0, 0, 0), repr=False)  # offset, prints bytes, functions bytes
 
 
@@ -327,7 +330,7 @@ class Release:
     # ---- per-file carriers ---------------------------------------------------
 
     def _carriers_of(self, f: ReleaseFile) -> tuple[array, array]:
-        offset, n = f._spool
+        offset, n, _layout_bytes = f._spool
         self._spool.seek(offset)
         ids, gaps = array("Q"), array("Q")
         ids.frombytes(self._spool.read(8 * n))
@@ -337,6 +340,13 @@ class Release:
     def identities(self, f: ReleaseFile) -> array:
         """The carrier identities of one marked file."""
         return self._carriers_of(f)[0]
+
+    def layout(self, f: ReleaseFile) -> bytes:
+        """The release's own layout at the carriers of one marked file
+        (core/layout.py, packed in the order of its identities)."""
+        offset, n, size = f._spool
+        self._spool.seek(offset + 32 * n)
+        return self._spool.read(size)
 
     def _prints_of(self, f: ReleaseFile) -> tuple[bytes, bytes]:
         """A file's provenance prints and functions (core/prints.py),
@@ -358,7 +368,8 @@ class Release:
         for f in self.files:
             prints, functions = self._prints_of(f)
             yield FileRecord(f.path, f.sha256, f.size, f.mode, f.kind, f.language, f.status, f.reason, f.carriers,
-                             self.identities(f).tobytes() if f.carriers else None, prints, functions)
+                             self.identities(f).tobytes() if f.carriers else None, prints, functions,
+                             self.layout(f) if f.carriers else None)
 
     def adopt_scheme(self, scheme: int) -> None:
         """Mark copies with this scheme: a release keeps the scheme it was
@@ -501,18 +512,23 @@ class _CopyStats:
     lines_removed: int = 0
 
 
-def _spool_carriers(key: Key, words_b: bytes, gaps_b: bytes, density: float,
-                    spool: IO[bytes]) -> tuple[int, tuple[int, int]]:
-    """A file's carriers (keyed identities, gaps), appended to the spool."""
+def _spool_carriers(key: Key, words_b: bytes, gaps_b: bytes, layout_b: bytes, density: float,
+                    spool: IO[bytes]) -> tuple[int, tuple[int, int, int]]:
+    """A file's carriers (keyed identities, gaps, the release's layout at
+    them), appended to the spool."""
     words, gaps = array("Q"), array("Q")
     words.frombytes(words_b)
     gaps.frombytes(gaps_b)
-    chosen = keyed_carriers(key, words, gaps, density)
+    identities = identities_of(key, words)
+    chosen = picked(key, identities, density)
+    every = _layout.decode(layout_b)
+    layout = _layout.encode([every[k] for k in chosen])
     spool.seek(0, os.SEEK_END)
     offset = spool.tell()
-    spool.write(chosen.identities.tobytes())
-    spool.write(chosen.gaps.tobytes())
-    return len(chosen), (offset, len(chosen))
+    spool.write(array("Q", (identities[k] for k in chosen)).tobytes())
+    spool.write(array("Q", (g for k in chosen for g in gaps[3 * k:3 * k + 3])).tobytes())
+    spool.write(layout)
+    return len(chosen), (offset, len(chosen), len(layout))
 
 
 def _spool_blobs(spool: IO[bytes], prints: bytes, functions: bytes) -> tuple[int, int, int]:

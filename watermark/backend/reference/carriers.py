@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ...errors import WatermarkError
 from ..contract import (
@@ -22,12 +22,16 @@ from ..contract import (
     WM_C_CELL_ELEMENT,
     WM_C_CELL_NAMES,
     WM_C_COMMENTED_ONLY,
+    WM_C_DEFINITION,
     WM_C_DIRECTIVE,
     WM_C_FIRST_LINE,
     WM_C_GUARD,
     WM_C_GUARDED,
+    WM_C_IMPORT,
     WM_C_KEYED_CELL,
+    WM_C_LONE_STRING,
     WM_C_SIBLINGS,
+    WM_O_HASH_COMMENTS,
     WM_O_NO_TOP_LEVEL,
     WM_O_TRAILING_COMMENTS,
     UnitRecord,
@@ -38,7 +42,10 @@ from ..contract import (
 _LINE_END = re.compile(rb"[ \t]*[;,]?[ \t]*\r?\n")
 _BLANK_LINES = re.compile(rb"(?:[ \t]*\r?\n)*")
 _INDENT = re.compile(rb"[ \t]*")
-_COMMENT_LINES = re.compile(rb"(?:[ \t\r\n]|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
+# (a line comment runs to its line's end: `#a#b` is one comment, never two,
+# so a failing match does not backtrack through every split of the line)
+_COMMENT_LINES = re.compile(rb"(?:[ \t\r\n]|//[^\n]*(?=\n|\Z)|/\*(?:[^*]|\*(?!/))*\*/)*")
+_HASH_COMMENT_LINES = re.compile(rb"(?:[ \t\r\n]|#[^\n]*(?=\n|\Z))*")
 _NAMES = re.compile(rb"(?:\w|[\x80-\xff])+(?:[ \t]*,[ \t]*(?:\w|[\x80-\xff])+)*")  # `A` or `A, B`
 _DIRECTIVE = re.compile(rb"""(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")[ \t]*;?""")
 
@@ -62,6 +69,7 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
     WM_B_LENIENT)."""
     src = source
     lenient = bool(flags & WM_B_LENIENT)
+    hash_comments = bool(options & WM_O_HASH_COMMENTS)
     guard_at = _guard(*guard) if guard else None
     if n_units < 2:  # as the C: nothing to pair, nothing checked
         return array("Q"), array("Q")
@@ -89,6 +97,7 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
     # lists holding key: value cells
     list_cells = {row.parent_node for row in rows if rule(row.symbol) & WM_C_KEYED_CELL}
     commented: dict[int, bool] = {}
+    ends_in_definition = _ends_in_definition(rows, src, rule, hash_comments)
     for j, b in enumerate(rows):
         i = before[j]
         if i is None:
@@ -106,11 +115,11 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
             continue
         a_end, b_start = _content_end(src, a.start_byte, a.end_byte), b.start_byte
         if not lenient and (options & WM_O_TRAILING_COMMENTS or a_end < a.end_byte) and \
-                _ends_in_comment(src, a.start_byte, a_end):
+                _ends_in_comment(src, a.start_byte, a_end, hash_comments):
             continue  # a unit that ends in a comment (or takes the line breaks after it, and one)
         if a_end > b_start:
             continue
-        gap = _lenient_gap(src, a_end, b_start) if lenient else _gap(src, a_end, b_start)
+        gap = _lenient_gap(src, a_end, b_start, hash_comments) if lenient else _gap(src, a_end, b_start, hash_comments)
         if gap is None:
             continue
         if options & WM_O_NO_TOP_LEVEL and b.parent < 0:  # top-level declarations
@@ -130,9 +139,16 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
                     continue
                 if b.parent not in commented:
                     text = src[rows[b.parent].start_byte:rows[b.parent].end_byte]
-                    commented[b.parent] = b"//" in text or b"/*" in text
+                    commented[b.parent] = b"#" in text if hash_comments else b"//" in text or b"/*" in text
                 if commented[b.parent]:
                     continue
+        if ca & WM_C_IMPORT and (not cb & WM_C_IMPORT or gap[2]):
+            continue
+        if i in ends_in_definition:
+            continue
+        if (ca & WM_C_LONE_STRING and _lone_string(src, a.start_byte, a_end)) or \
+                (cb & WM_C_LONE_STRING and _lone_string(src, b_start, b.end_byte)):
+            continue
         if (ca & WM_C_DIRECTIVE and _DIRECTIVE.fullmatch(src, a.start_byte, a_end)) or \
                 (cb & WM_C_DIRECTIVE and _DIRECTIVE.fullmatch(src, b_start, b.end_byte)):
             continue
@@ -143,7 +159,7 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
     return words, gaps
 
 
-def _gap(src: bytes, a_end: int, b_start: int) -> tuple[int, int, bool] | None:
+def _gap(src: bytes, a_end: int, b_start: int, hash_comments: bool = False) -> tuple[int, int, bool] | None:
     """(end of A's line break, start of the first line that is not blank,
     whether comments stand before B) if [a_end, b_start) is an eligible
     gap: A's line end, blank lines, comment lines, B's indentation. The
@@ -153,7 +169,7 @@ def _gap(src: bytes, a_end: int, b_start: int) -> tuple[int, int, bool] | None:
     if head is None:
         return None
     last_line = _BLANK_LINES.match(src, head.end(), b_start).end()  # type: ignore[union-attr]  # matches ""
-    if _COMMENT_LINES.fullmatch(src, last_line, b_start) is None:
+    if (_HASH_COMMENT_LINES if hash_comments else _COMMENT_LINES).fullmatch(src, last_line, b_start) is None:
         return None
     return head.end(), last_line, not _INDENT.fullmatch(src, last_line, b_start)
 
@@ -162,9 +178,10 @@ def _gap(src: bytes, a_end: int, b_start: int) -> tuple[int, int, bool] | None:
 # comment lines in any order, then B's indentation (comments allowed).
 _LENIENT_HEAD = re.compile(rb"[ \t]*[;,]?")
 _LENIENT_TOKEN = re.compile(rb"[ \t\r]+|\n|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/")
+_LENIENT_HASH_TOKEN = re.compile(rb"[ \t\r]+|\n|#[^\n]*")
 
 
-def _lenient_gap(src: bytes, a_end: int, b_start: int) -> tuple[int, int, bool] | None:
+def _lenient_gap(src: bytes, a_end: int, b_start: int, hash_comments: bool = False) -> tuple[int, int, bool] | None:
     """(start, end) of the first blank line of a gap read leniently (both
     at the end of A's line when none is blank), and whether a comment with
     text stands after A's line; None if the gap holds anything but blanks
@@ -175,7 +192,7 @@ def _lenient_gap(src: bytes, a_end: int, b_start: int) -> tuple[int, int, bool] 
     blank: tuple[int, int] | None = None
     line_end = line = pos
     while pos < b_start:
-        token = _LENIENT_TOKEN.match(src, pos, b_start)
+        token = (_LENIENT_HASH_TOKEN if hash_comments else _LENIENT_TOKEN).match(src, pos, b_start)
         if token is None:
             return None
         text, pos = token.group(), token.end()
@@ -185,8 +202,8 @@ def _lenient_gap(src: bytes, a_end: int, b_start: int) -> tuple[int, int, bool] 
             elif not content and blank is None:
                 blank = (line, pos)
             line, content = pos, False
-        elif text.startswith(b"//"):
-            content = content or bool(text[2:].strip(b" \t\r"))
+        elif text.startswith(b"#" if hash_comments else b"//"):
+            content = content or bool(text[1 if hash_comments else 2:].strip(b" \t\r"))
             commented = commented or (not first and content)
         elif text.startswith(b"/*"):
             if first and b"\n" in text:
@@ -207,14 +224,79 @@ def _content_end(src: bytes, start: int, end: int) -> int:
     return end
 
 
-def _ends_in_comment(src: bytes, start: int, end: int) -> bool:
+def _ends_in_comment(src: bytes, start: int, end: int, hash_comments: bool = False) -> bool:
     """Whether a unit may end in a comment: a JS statement closed by an
     automatic semicolon takes a trailing `// comment` into its range, and
     prettier, adding the `;`, moves it into the gap; a Go case clause may
     end in a comment line. Conservative: any `//` on the unit's last line,
     or a final `*/`."""
     line = max(src.rfind(b"\n", start, end) + 1, start)
+    if hash_comments:
+        return src.find(b"#", line, end) >= 0
     return src.find(b"//", line, end) >= 0 or src.endswith(b"*/", start, end)
+
+
+def _string_end(src: bytes, i: int, end: int) -> int:
+    """The end of the Python string literal at i (up to 3 prefix letters,
+    then a quoted or triple-quoted body), or 0 (as wm_carriers.c)."""
+    k = i
+    while k < end and k - i < 3 and 0x61 <= (src[k] | 32) <= 0x7A:
+        k += 1
+    if k >= end or src[k] not in b"'\"":
+        return 0
+    q = src[k]
+    triple = k + 2 < end and src[k + 1] == q and src[k + 2] == q
+    k += 3 if triple else 1
+    while k < end:
+        c = src[k]
+        if c == 0x5C:  # backslash
+            k += 2
+            continue
+        if c == q:
+            if not triple:
+                return k + 1
+            if k + 2 < end and src[k + 1] == q and src[k + 2] == q:
+                return k + 3
+        elif not triple and c == 0x0A:
+            return 0
+        k += 1
+    return 0
+
+
+def _lone_string(src: bytes, i: int, end: int) -> bool:
+    """[i, end) is string literals only (a docstring, implicitly
+    concatenated strings), with blanks, line breaks, continuations,
+    parentheses and a final `;` between them."""
+    strings = 0
+    while i < end:
+        if src[i] in b" \t\r\n()\\;":
+            i += 1
+            continue
+        k = _string_end(src, i, end)
+        if not k:
+            return False
+        strings += 1
+        i = k
+    return strings > 0
+
+
+def _ends_in_definition(rows: list[UnitRecord], src: bytes, rule: Callable[[int], int],
+                        hash_comments: bool) -> set[int]:
+    """The units whose code ends in a WM_C_DEFINITION unit: it, and each
+    enclosing unit with nothing but comments after it."""
+    out: set[int] = set()
+    comments = _HASH_COMMENT_LINES if hash_comments else _COMMENT_LINES
+    for k, d in enumerate(rows):
+        if not rule(d.symbol) & WM_C_DEFINITION:
+            continue
+        out.add(k)
+        p, below = d.parent, k
+        while 0 <= p < below:
+            if rows[p].end_byte < d.end_byte or comments.fullmatch(src, d.end_byte, rows[p].end_byte) is None:
+                break
+            out.add(p)
+            below, p = p, rows[p].parent
+    return out
 
 
 def _starts_line(src: bytes, pos: int) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import xxhash
 
-from ..contract import WM_N_CHARS, WM_N_NUMBER, WM_N_NUMBER_CASE, WM_N_QUOTED, WM_SEED_TEXT
+from ..contract import WM_N_CHARS, WM_N_NUMBER, WM_N_NUMBER_CASE, WM_N_PY_STRING, WM_N_QUOTED, WM_SEED_TEXT
 
 _M = (1 << 64) - 1
 _P1 = 0x9E3779B185EBCA87
@@ -155,6 +155,8 @@ def _quoted(s: bytes) -> bytes:
 
 def _number(s: bytes) -> bytes:
     o = s.lower()
+    if len(o) >= 2 and o.endswith(b"j"):  # a Python imaginary literal: its number, then `j`
+        return _number(o[:-1]) + b"j"
     if o[:2] in (b"0x", b"0o", b"0b") or o.endswith(b"n"):
         return o
     mant, sep, exp = o.partition(b"e")
@@ -186,6 +188,91 @@ def _number_case(s: bytes) -> bytes:
     return o
 
 
+def _py_literal(s: bytes, at: int, out: bytearray, prefix: set[int]) -> int:
+    """One Python string literal at s[at] (wm_normalize.c's py_literal): its
+    body appended to out, its prefix letters added to prefix; the offset
+    after it, or 0 when none starts there."""
+    n, i = len(s), at
+    while i < n and i - at < 3 and 0x61 <= (s[i] | 32) <= 0x7A:
+        i += 1
+    if i >= n or s[i] not in b"'\"":
+        return 0
+    q = s[i]
+    triple = n - i >= 6 and s[i + 1] == q and s[i + 2] == q
+    opening = 3 if triple else 1
+    prefix.update(c | 32 for c in s[at:i])
+    fstring = any(c | 32 == 0x66 for c in s[at:i])
+    depth = 0  # inside an f-string's replacement fields
+    if triple:
+        out.append(1)
+    j = i + opening
+    while True:
+        if j >= n:
+            return 0
+        c = s[j]
+        if c == q and (not triple or (j + 2 < n and s[j + 1] == q and s[j + 2] == q)):
+            return j + opening
+        if (triple or depth) and c in b" \t\r\n":
+            j += 1  # a formatter's spaces around an f-string's expressions
+            continue
+        if fstring and c in b"{}":
+            if not depth and j + 1 < n and s[j + 1] == c:  # `{{`, `}}`: a brace
+                out += bytes((c, c))
+                j += 2
+                continue
+            if c == 0x7B:
+                depth += 1
+            elif depth:
+                depth -= 1
+        if c == 0x0D and j + 1 < n and s[j + 1] == 0x0A:
+            j += 1
+            continue
+        if c != 0x5C or j + 1 >= n:
+            out.append(c)
+            j += 1
+            continue
+        d = s[j + 1]
+        j += 2
+        if d in b"'\"":
+            out.append(d)
+            continue
+        out += bytes((0x5C, d))
+        if d in b"xuU":
+            width = {0x78: 2, 0x75: 4, 0x55: 8}[d]
+            h = 0
+            while h < width and j < n and s[j] in b"0123456789abcdefABCDEF":
+                out.append(s[j] | 32 if s[j] >= 0x41 else s[j])
+                h += 1
+                j += 1
+        elif d == 0x4E and j < n and s[j] == 0x7B:  # \N{...}
+            while j < n and s[j] != 0x7D and s[j] != q:
+                out.append(s[j] - 32 if 0x61 <= s[j] <= 0x7A else s[j])
+                j += 1
+
+
+def _py_string(s: bytes) -> bytes:
+    """Python string literals as wm_normalize.c's norm_py_string."""
+    body = bytearray()
+    prefix: set[int] = set()
+    at, literals = 0, 0
+    while at < len(s):
+        c = s[at]
+        if c in b" \t\r\n\\":
+            at += 1
+        elif c == 0x23:  # a comment between literals
+            nl = s.find(b"\n", at)
+            at = len(s) if nl < 0 else nl
+        else:
+            end = _py_literal(s, at, body, prefix)
+            if not end:
+                return _crlf_free(s)
+            literals += 1
+            at = end
+    if not literals:
+        return _crlf_free(s)
+    return bytes(sorted(prefix - {0x75})) + bytes(body)
+
+
 def normalize_token(text: bytes, norm: int) -> bytes:
     """The canonical spelling of a token that its hash is computed over
     (norm: WM_N_*, csrc/wm_normalize.c)."""
@@ -197,6 +284,8 @@ def normalize_token(text: bytes, norm: int) -> bytes:
         return _number_case(text)
     if norm == WM_N_CHARS and len(text) <= 64:
         return bytes(sorted(text))
+    if norm == WM_N_PY_STRING:
+        return _py_string(text)
     return _crlf_free(text)
 
 

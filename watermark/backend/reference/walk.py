@@ -18,6 +18,7 @@ from ..contract import (
     WM_F_ASSOC,
     WM_F_ASSOC_OP,
     WM_F_ATOMIC,
+    WM_F_BARE,
     WM_F_IDENT,
     WM_F_KEY_NAME,
     WM_F_KEY_NUMBER,
@@ -27,6 +28,7 @@ from ..contract import (
     WM_F_SKIP,
     WM_F_TRANSPARENT,
     WM_F_UNIT,
+    WM_F_UNWRAP,
     WM_SEED_EXACT,
     WM_SEED_RENAMED,
     WM_SEED_SKELETON,
@@ -242,10 +244,12 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], norms: Seq
         parent = stack[-1] if stack else None
         syntax.append(kind)
         leaf = node.child_count == 0 or bool(f & WM_F_ATOMIC)
+        if f & WM_F_UNWRAP and not leaf and node.named_child_count == 1 and node.child_count <= 3:
+            f |= WM_F_TRANSPARENT  # `| A`, `(a)`: the member (not `(a,)`)
         if leaf and end > start:
             syntax.append(xxh64(source[start:end], WM_SEED_TEXT))
         if (f & WM_F_SKIP) or (parent is not None and (
-                (parent[2] & WM_F_SKIP) or ((parent[2] & WM_F_TRANSPARENT) and not named))):
+                (parent[2] & WM_F_SKIP) or ((parent[2] & (WM_F_TRANSPARENT | WM_F_BARE)) and not named))):
             if not leaf:
                 f |= WM_F_SKIP
             else:

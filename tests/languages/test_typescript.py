@@ -1,0 +1,135 @@
+"""TypeScript and TSX only: which boundaries carry a bit (interfaces, type
+literals, enums, overloads, decorators, namespaces, JSX)."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+import watermark
+from languages.rules import carrier_lines, line_of
+
+KEY = watermark.Key(bytes(range(32)))
+
+SOURCE = '''import { a } from "./a";
+import { b } from "./b";
+export interface Shape {
+  kind: string;
+  area(): number;
+  readonly sides: number;
+}
+type Point = {
+  x: number;
+  y: number;
+};
+enum Color {
+  Red,
+  Green = 2,
+  Blue,
+}
+function over(a: string): string;
+function over(a: number): number;
+function over(a: any): any {
+  return a;
+}
+export class Box<T> implements Shape {
+  kind = "box";
+  sides = 4;
+  @memo()
+  area(): number {
+    const w = 1;
+    const h = 2;
+    return w * h;
+  }
+  @field() label = "x";
+  constructor(private readonly item: T) {}
+}
+namespace Geo {
+  export const one = 1;
+  export const two = 2;
+}
+'''
+
+JSX = '''export function List(props: { items: string[] }) {
+  const n = props.items.length;
+  const title = "List";
+  return (
+    <ul title={title}>
+      <li>first</li>
+      {props.items.map((item) => (
+        <li key={item}>{item}</li>
+      ))}
+      <li>last {n}</li>
+    </ul>
+  );
+}
+'''
+
+
+def carriers_at(src: str, language: str, *texts: str) -> set[bool]:
+    lines = set(carrier_lines(src, language))
+    return {line_of(src, t) in lines for t in texts}
+
+
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_overloads_and_declarations_carry_bits(language):
+    assert carriers_at(SOURCE, language, "function over(a: number)", "function over(a: any)", "type Point",
+                       "enum Color") == {True}
+
+
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_members_of_enums_interfaces_and_type_literals_carry_no_bit(language):
+    # (prettier joins a type literal's members onto one line where it fits)
+    assert carriers_at(SOURCE, language, "  Green = 2,", "  Blue,", "  area(): number;", "  readonly sides",
+                       "  y: number;") == {False}
+
+
+def test_never_between_a_decorator_and_what_it_decorates():
+    assert carriers_at(SOURCE, "typescript", "  @memo()", "  area(): number {") == {False}
+    # a member after a decorated one, and a member whose decorator is on its line: boundaries as any
+    assert carriers_at(SOURCE, "typescript", '  @field() label = "x";', "  constructor(") == {True}
+
+
+def test_namespace_members_and_class_members_carry_bits():
+    assert carriers_at(SOURCE, "typescript", "  export const two", "  sides = 4;", "    const h = 2;") == {True}
+
+
+def test_jsx_children_carry_no_bit():
+    lines = set(carrier_lines(JSX, "tsx"))
+    assert lines == {line_of(JSX, "  const title"), line_of(JSX, "  return (")}
+
+
+def test_marking_keeps_the_tree_in_both_grammars():
+    for src, language in ((SOURCE, "typescript"), (SOURCE, "tsx"), (JSX, "tsx")):
+        marked = watermark.embed(src.encode(), KEY, "alice", language=language, density=1.0)
+        assert marked.marked
+        a = watermark.fingerprint(src.encode(), language=language)
+        b = watermark.fingerprint(marked.source, language=language)
+        assert (a.syntax_digest, a.exact) == (b.syntax_digest, b.exact)
+        assert [x for x in marked.source.split(b"\n") if x.strip()] == [x for x in src.encode().split(b"\n")
+                                                                         if x.strip()]
+
+
+def test_a_type_parameter_renamed_consistently_is_a_renaming():
+    a = watermark.fingerprint(b"function id<T>(x: T): T {\n  return x;\n}\n", language="typescript")
+    b = watermark.fingerprint(b"function id<U>(x: U): U {\n  return x;\n}\n", language="typescript")
+    c = watermark.fingerprint(b"function id<T>(x: T): string {\n  return x;\n}\n", language="typescript")
+    assert a.units[0].exact != b.units[0].exact and a.units[0].renamed == b.units[0].renamed
+    assert a.units[0].renamed != c.units[0].renamed  # a type annotation is structure
+
+
+@pytest.mark.corpus
+def test_prettier_keeps_every_hash_and_bit_of_the_marked_source():
+    from corpus import tool
+
+    marked = watermark.embed(SOURCE.encode(), KEY, "alice", language="typescript", density=1.0)
+    out = subprocess.run([tool("prettier"), "--stdin-filepath", "x.ts"], input=marked.source, capture_output=True,
+                         check=True).stdout
+    assert out == marked.source  # the sample is prettier-clean, and stays clean marked
+    clean = subprocess.run([tool("prettier"), "--stdin-filepath", "x.ts", "--no-semi", "--single-quote"],
+                           input=marked.source, capture_output=True, check=True).stdout
+    a = watermark.fingerprint(marked.source, language="typescript")
+    b = watermark.fingerprint(clean, language="typescript")
+    assert [(u.kind, u.exact) for u in a.units] == [(u.kind, u.exact) for u in b.units]
+    assert watermark.extract(clean, KEY, language="typescript", density=1.0).bits == \
+        watermark.extract(marked.source, KEY, language="typescript", density=1.0).bits
