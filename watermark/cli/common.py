@@ -85,6 +85,11 @@ def registry_option(p: argparse.ArgumentParser) -> None:
                    help="registry database (default: $WATERMARK_REGISTRY or ./watermark.db)")
 
 
+def release_tree_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--release-tree", metavar="DIR",
+                   help="the release itself, for a release recorded before registries kept its layout")
+
+
 def json_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 

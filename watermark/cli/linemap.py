@@ -4,7 +4,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_OK, dump, json_option, key_option, load_key, open_registry, registry_option
+from .common import (
+    EXIT_OK,
+    dump,
+    json_option,
+    key_option,
+    load_key,
+    open_registry,
+    registry_option,
+    release_tree_option,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,8 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", choices=("release", "copy"), default="release",
                    help="release: copy lines to release lines (default); copy: the other way")
     p.add_argument("--release", metavar="NAME", help="the release (default: the one the recipient received)")
-    p.add_argument("--release-tree", metavar="DIR",
-                   help="the release itself, for a release recorded before registries kept its layout")
+    release_tree_option(p)
     key_option(p)
     registry_option(p)
     json_option(p)

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 import argparse
 
-from .common import EXIT_NOTHING, EXIT_OK, dump, json_option, key_option, load_key, open_registry, registry_option
+from .common import (
+    EXIT_NOTHING,
+    EXIT_OK,
+    dump,
+    json_option,
+    key_option,
+    load_key,
+    open_registry,
+    registry_option,
+    release_tree_option,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -12,8 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="where to write it (a new directory or archive)")
     p.add_argument("--release", metavar="NAME", help="the release it is a copy of (default: the one trace finds)")
     p.add_argument("--recipient", metavar="NAME", help="whose copy it is (default: the recipient trace names)")
-    p.add_argument("--release-tree", metavar="DIR",
-                   help="the release itself, for a release recorded before registries kept its layout")
+    release_tree_option(p)
     key_option(p)
     registry_option(p)
     json_option(p)
