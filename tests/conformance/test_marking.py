@@ -134,7 +134,13 @@ def test_formatters_change_no_carrier_bit(profile: Profile, rewriter: Formatter,
         read += len(lenient)
         if profile.mangle is not None and dict(watermark.extract(text, KEY, language=language, path=name)) != lenient:
             changed.append((rel, "mangled"))
-        elif any(after.get(i) != bit or strict_after.get(i, bit) != bit for i, bit in strict.items()) or \
+        # (read leniently, a carrier whose release gap holds a comment line and
+        # then a blank line may read 1 before any formatter ran, in a file
+        # whose blank lines mostly lie below comment lines: noise of the
+        # reading, not of the formatter, so the formatted read is held to the
+        # unformatted read)
+        elif any(after.get(i) != lenient.get(i, bit) or strict_after.get(i, bit) != bit
+                 for i, bit in strict.items()) or \
                 any(after.get(i, None if rewriter.keeps_lenient else bit) != bit for i, bit in lenient.items()):
             changed.append((rel, "formatted"))
     assert read > profile.expect.bits_read and not changed, changed[:5]
