@@ -79,6 +79,10 @@
                                and at most two tokens (a TypeScript union
                                written `| A`, Python's `(a)` target, not
                                the tuple `(a,)`) */
+#define WM_F_MEMBER 32768   /* its child at the field named in the table is
+                               a member name (Python's `x.attr`, `f(k=v)`):
+                               numbered apart from the variables, as the
+                               other grammars' property kinds are */
 
 /* Per-symbol token normalizers (uint8_t): the spelling a formatter may
  * change, made canonical before hashing (wm_normalize.c). Every one also

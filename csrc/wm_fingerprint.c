@@ -46,6 +46,8 @@ struct wm_doc {
     int has_error;
 };
 
+#define WM_MEMBER_SPACE 0x6d656d6265722e2eULL /* "member.." */
+
 /* One frame per node on the cursor's path. */
 typedef struct frame {
     uint32_t node;
@@ -53,7 +55,8 @@ typedef struct frame {
     uint32_t flags;
     uint8_t entered;    /* an ENTER event was emitted */
     uint16_t assoc_op;  /* WM_F_ASSOC node: its operator's symbol, or 0 */
-    uint32_t key_start; /* WM_F_KEYED unit: start of its key, or UINT32_MAX */
+    uint32_t key_start; /* WM_F_KEYED unit: start of its key; WM_F_MEMBER node:
+                           of its member name; else UINT32_MAX */
 } frame;
 
 /* Identifier interning: open addressing over text hashes. */
@@ -411,6 +414,11 @@ static int visit(walker *w, const seen *n) {
     if (!skipping && ((flags & WM_F_UNIT) ||
                       (named && parent && (parent->flags & WM_F_LIST))))
         ui = open_unit(w, n, idx, &key_start);
+    if (!skipping && !leaf && (flags & WM_F_MEMBER) && l->field[n->symbol]) {
+        TSNode node = ts_node_new(w->tree, n->sub, n->pos, n->alias);
+        TSNode member = ts_node_child_by_field_id(node, l->field[n->symbol]);
+        if (!ts_node_is_null(member)) key_start = ts_node_start_byte(member);
+    }
 
     if (leaf) {
         if (!skipping) {
@@ -439,7 +447,12 @@ static int visit(walker *w, const seen *n) {
                 }
                 /* one name space per identifier kind: renaming variables
                  * leaves field and property names apart */
-                if (flags & WM_F_IDENT) ident = intern_id(w, wm_round(kind, text) | 1);
+                if (flags & WM_F_IDENT) {
+                    uint64_t space = kind;
+                    if (parent && (parent->flags & WM_F_MEMBER) && parent->key_start == start)
+                        space ^= WM_MEMBER_SPACE; /* a member name: apart from the variables */
+                    ident = intern_id(w, wm_round(space, text) | 1);
+                }
             }
             emit(w, WM_EV_TOKEN, kind, text, ident, start, end);
         }

@@ -37,6 +37,8 @@ for pkg in golang-golang-x-mod-dev golang-golang-x-crypto-dev golang-golang-x-sy
            golang-github-google-pprof-dev golang-github-ianlancetaylor-demangle-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
+# headless Chromium: the evidence report is rendered in a real browser by the tests
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

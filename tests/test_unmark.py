@@ -204,3 +204,36 @@ def test_real_go_and_node_stack_traces_of_a_marked_copy_map_to_the_release(shop,
         text, _notes = maps.rewrite(out)
         got = int(re.findall(re.escape(path) + r":(\d+)", text)[0])
         assert needle in (SAMPLE / path).read_text().split("\n")[got - 1]
+
+
+def test_a_patch_made_against_a_copy_applies_to_the_release(shop, tmp_path):
+    """`diff -ru` of a recipient's copy against its edited copy, rebased:
+    `patch -p1` applies it to the release, and gives what unmark gives for
+    the edited copy."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(shop / "copies" / "globex", a)
+    shutil.copytree(shop / "copies" / "globex", b)
+    cart = b / "web" / "cart.js"
+    cart.write_text(cart.read_text().replace("percent > 50", "percent > 90")
+                    .replace("    return true;\n  }\n", "    audit(code);\n    return true;\n  }\n", 1))
+    go = b / "inventory" / "inventory.go"
+    go.write_text(go.read_text().replace("\ts.mu.Lock()\n", "\ts.mu.Lock()\n\tlog.Print(\"lock\")\n", 1))
+    ledger = b / "reports" / "ledger.py"
+    rows = ledger.read_text().split("\n")
+    del rows[30]
+    ledger.write_text("\n".join(rows))
+    made = subprocess.run(["diff", "-ru", "a", "b"], cwd=tmp_path, capture_output=True, text=True)
+    assert made.returncode == 1
+    (tmp_path / "copy.patch").write_text(made.stdout)
+    r = subprocess.run([sys.executable, "-m", "watermark", "unmark", "--patch", str(tmp_path / "copy.patch"),
+                        "--recipient", "globex", "--out", str(tmp_path / "release.patch"), "--registry",
+                        str(shop / "r.db"), "--key-file", str(_key_file(tmp_path))], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    release = tmp_path / "release"
+    shutil.copytree(SAMPLE, release)
+    applied = subprocess.run(["patch", "-p1", "-s", "-i", str(tmp_path / "release.patch")], cwd=release,
+                             capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    unmark(b, tmp_path / "back", KEY, shop / "r.db", release="shop-1.0", recipient="globex")
+    assert _tree(release) == _tree(tmp_path / "back")
+    assert _tree(release) != _tree(SAMPLE)

@@ -44,6 +44,7 @@ from .errors import (
     WatermarkError,
 )
 from .io.sources import TreeError
+from .workflow.evidence import evidence_report
 from .workflow.records import (
     CarrierFile,
     CarrierLayout,
@@ -85,7 +86,7 @@ __all__ = [
     "Release", "ReleaseFile", "ReleaseFileStatus", "Copy", "Registry", "ReleaseInfo", "ReleaseRecord",
     "RegisteredFile", "IssuedCopy", "FilePrints", "CarrierFile", "CarrierLayout",
     # copies once they are out
-    "unmark", "UnmarkReport", "UnmarkedFile", "LineMaps",
+    "unmark", "UnmarkReport", "UnmarkedFile", "LineMaps", "evidence_report",
     # trace
     "trace", "TraceReport", "Suspicion", "Test", "FileEvidence", "ReleaseOverlap", "DecodedSet", "Provenance",
     "FileOrigin", "SharedRelease", "Marks", "MarksState",

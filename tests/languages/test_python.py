@@ -150,3 +150,11 @@ def test_black_and_ruff_rewrites_of_quotes_numbers_and_parentheses_change_no_has
         assert out != src
         b = watermark.fingerprint(out, language="python")
         assert [(u.kind, u.exact, u.renamed) for u in a.units] == [(u.kind, u.exact, u.renamed) for u in b.units]
+
+
+def test_renaming_a_variable_leaves_attribute_and_keyword_names_of_the_same_text_alone():
+    a = watermark.fingerprint(b"def f(d):\n    files = copy(d.files)\n    g(files, files=files)\n", language="python")
+    b = watermark.fingerprint(b"def f(d):\n    r0 = copy(d.files)\n    g(r0, files=r0)\n", language="python")
+    c = watermark.fingerprint(b"def f(d):\n    files = copy(d.files)\n    g(files, files=d)\n", language="python")
+    assert [u.renamed for u in a.units] == [u.renamed for u in b.units]
+    assert a.units[0].exact != b.units[0].exact and a.units[0].renamed != c.units[0].renamed

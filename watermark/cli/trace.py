@@ -36,6 +36,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="accuse when the corrected false-accusation bound is at most this (default 1e-9)")
         jobs_option(p)
         p.add_argument("--top", type=count(0), default=10, help="recipients listed (default 10)")
+        if name == "trace":
+            p.add_argument("--report", metavar="FILE.html",
+                           help="also write an evidence report: one self-contained HTML file for counsel")
+            p.add_argument("--show-all", action="store_true",
+                           help="name every recipient in the report (default: only the accused)")
         p.set_defaults(handler=run)
 
 
@@ -45,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
     with open_registry(args, create=False, readonly=True) as registry:
         report = trace(suspect(args.suspect), key, registry, level=args.level, language=args.language,
                        jobs=args.jobs, recipients=recipients)
+        if getattr(args, "report", None):
+            from ..io.outputs import write_text
+            from ..workflow.evidence import evidence_report
+
+            write_text(args.report, evidence_report(report, args.suspect, key, registry, show_all=args.show_all))
     if args.json:
         dump(report.to_json())
     else:

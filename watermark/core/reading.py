@@ -196,6 +196,23 @@ def _empty_above_blank(src: bytes, rules: ReadingRules, blanks: int) -> bool:
     return len(re.findall(pattern, src, re.MULTILINE)) > _DISGUISED_SHARE * blanks
 
 
+def located(data: bytes, language: str) -> tuple[bytes, array, bytes, list[int]]:
+    """What `read` finds in a file of up to one piece, with where: the text
+    read (as `readable` makes it), and per boundary found leniently its
+    identity words, its bit and the 1-based line A ends on (the evidence
+    report shows them)."""
+    text, _notes = readable(data, language)
+    fp = fingerprint(text, language=language)
+    found = carriers.boundaries(fp, lenient=True)
+    bits = _bits(fp.source, found.gaps, languages.get(language).reading)
+    lines, line, pos = [], 1, 0
+    for k in range(len(found)):
+        line += fp.source.count(b"\n", pos, found.gaps[3 * k])
+        pos = found.gaps[3 * k]
+        lines.append(line)
+    return fp.source, found.words, bytes(bits), lines
+
+
 def _bits(src: bytes, gaps: array, rules: ReadingRules) -> bytearray:
     """The lenient bits of a file's gaps (the backend's: is a line of the
     gap blank, or an empty `//` or `#`), made exact where natural code is
@@ -268,4 +285,4 @@ def guess_language(data: bytes, *, least: float = 0.8) -> str | None:
     return best
 
 
-__all__ = ["PIECE_BYTES", "READ_MAX_BYTES", "Reading", "guess_language", "pieces", "read", "readable"]
+__all__ = ["PIECE_BYTES", "READ_MAX_BYTES", "Reading", "guess_language", "located", "pieces", "read", "readable"]

@@ -25,6 +25,20 @@ from typing import IO
 from .sources import _CHUNK, _TAR_MODES, ARCHIVE_FORMATS, Entry, Source, TreeError, _Hashing, archive_format
 
 
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """One text file written atomically: a temporary sibling, then a rename
+    (a report, a rebased patch)."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.wm-tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="")
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise _disk_error(exc, os.fspath(target)) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def check_target(out: str | os.PathLike, source: Source) -> None:
     """Refuse a non-empty target and a target inside a directory source."""
     out_path = Path(out)

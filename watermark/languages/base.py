@@ -44,6 +44,7 @@ from ..backend.contract import (
     WM_F_KEY_NUMBER,
     WM_F_KEYED,
     WM_F_LIST,
+    WM_F_MEMBER,
     WM_F_NAME_FROM_CHILD,
     WM_F_SKIP,
     WM_F_TRANSPARENT,
@@ -94,6 +95,10 @@ class Syntax:
     key_name / key_number: the kinds such keys hash as
     aliases:       kind -> the kind it hashes as (Python's `(a, b)` and
                    `a, b`: black adds and drops the parentheses of a tuple)
+    members:       kind -> the field holding a member name whose identifier
+                   kind is the variables' (Python's `x.attr`, `f(k=v)`):
+                   numbered apart from them, as other grammars' property
+                   kinds are, so renaming a variable leaves it alone
     """
 
     units: frozenset[str]
@@ -114,6 +119,7 @@ class Syntax:
     key_name: str | None = None
     key_number: str | None = None
     aliases: Mapping[str, str] = field(default_factory=dict)
+    members: Mapping[str, str] = field(default_factory=dict)
 
     def kinds(self) -> frozenset[str]:
         """Every kind name it mentions (tests check the grammar has them)."""
@@ -121,7 +127,8 @@ class Syntax:
                 | self.atomic | self.bare | self.unwrap | set(self.normalizers) | set(self.name_fields)
                 | self.named_by_child
                 | set(self.assoc) | self.assoc_operators | self.keyed
-                | {k for k in (self.key_name, self.key_number) if k} | set(self.aliases) | set(self.aliases.values()))
+                | {k for k in (self.key_name, self.key_number) if k} | set(self.aliases) | set(self.aliases.values())
+                | set(self.members))
 
 
 @dataclass(frozen=True)
@@ -371,7 +378,7 @@ def _load(lang: Language) -> Tables:
     named = tuple(bool(ts_language.node_kind_is_named(i)) for i in range(n))
     s = lang.syntax
     field_ids = {}
-    for kind, field_name in (dict(s.name_fields) | dict(s.assoc)).items():
+    for kind, field_name in (dict(s.name_fields) | dict(s.assoc) | dict(s.members)).items():
         fid = ts_language.field_id_for_name(field_name)
         if fid is None:
             raise GrammarError(f"the {lang.name} grammar has no field {field_name!r}")
@@ -379,7 +386,8 @@ def _load(lang: Language) -> Tables:
     roles = ((s.units, WM_F_UNIT), (s.lists, WM_F_LIST), (s.identifiers, WM_F_IDENT), (s.ignored, WM_F_SKIP),
              (s.transparent, WM_F_TRANSPARENT), (s.named_by_child, WM_F_NAME_FROM_CHILD), (set(s.assoc), WM_F_ASSOC),
              (s.keyed, WM_F_KEYED), (s.atomic, WM_F_ATOMIC), (s.bare, WM_F_BARE),
-             (s.unwrap, WM_F_UNWRAP | WM_F_BARE), ({s.key_name}, WM_F_KEY_NAME),
+             (s.unwrap, WM_F_UNWRAP | WM_F_BARE), (set(s.members), WM_F_MEMBER),
+             ({s.key_name}, WM_F_KEY_NAME),
              ({s.key_number}, WM_F_KEY_NUMBER))
     flags, norms = array("I", [0]) * n, array("B", [0]) * n
     hashes, fields, classes = array("Q", [0]) * n, array("H", [0]) * n, array("I", [0]) * n

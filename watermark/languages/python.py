@@ -66,6 +66,8 @@ SYNTAX = Syntax(
     # and black's `a = (\n    b.c\n) = None`) as a tuple pattern of one:
     # black writes it without the parentheses (`(x,)` is a tuple and stays)
     unwrap=frozenset({"tuple_pattern", "case_pattern"}),
+    # attribute and keyword names share the variables' `identifier` kind
+    members={"attribute": "attribute", "keyword_argument": "name"},
     aliases={"concatenated_string": "string", "tuple": "expression_list", "tuple_pattern": "pattern_list",
              "generic_type": "subscript",
              "union_type": "binary_operator", "member_type": "attribute"},

@@ -375,6 +375,87 @@ class LineMaps:
 
         return self._REF.sub(one, text), notes
 
+    _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)")
+
+    def rebase_patch(self, text: str) -> tuple[str, list[str]]:
+        """A unified diff made against the recipient's copy, made against
+        the release: hunk lines translated, the marks' blank lines that only
+        the copy has dropped from the hunks, the release's own blank lines
+        that the copy lacks added as context. Files without carriers, and
+        everything outside hunks, as they are."""
+        out: list[str] = []
+        notes: list[str] = []
+        rows = text.split("\n")
+        path: str | None = None
+        shift = 0  # lines the rebased hunks so far added to the file, less those removed
+        i = 0
+        while i < len(rows):
+            row = rows[i]
+            if row.startswith("+++ "):
+                name = row[4:].split("\t")[0].strip()
+                name = name[2:] if name.startswith(("a/", "b/")) else name
+                path = self.path_of(name)
+                shift = 0
+                out.append(row)
+                i += 1
+                continue
+            m = self._HUNK.match(row)
+            if m is None or path is None:
+                out.append(row)
+                i += 1
+                continue
+            old_len = int(m.group(2)) if m.group(2) is not None else 1
+            new_len = int(m.group(4)) if m.group(4) is not None else 1
+            body, i = [], i + 1
+            seen_old = seen_new = 0
+            while i < len(rows) and (seen_old < old_len or seen_new < new_len or
+                                     (i < len(rows) and rows[i].startswith("\\"))):
+                line = rows[i]
+                if line.startswith("\\"):
+                    body.append(line)
+                else:
+                    body.append(line)
+                    seen_old += line[:1] in (" ", "-", "")
+                    seen_new += line[:1] in (" ", "+", "")
+                i += 1
+            hunk, start = self._rebase_hunk(path, int(m.group(1)), old_len, body, notes)
+            old = sum(1 for x in hunk if x[:1] in (" ", "-"))
+            new = sum(1 for x in hunk if x[:1] in (" ", "+"))
+            out.append(f"@@ -{start},{old} +{start + shift if start or new else 0},{new} @@{m.group(5)}")
+            out.extend(hunk)
+            shift += new - old
+        return "\n".join(out), notes
+
+    def _rebase_hunk(self, path: str, start: int, old_len: int, body: list[str],
+                     notes: list[str]) -> tuple[list[str], int]:
+        m = self._maps[path]
+        out: list[str] = []
+        copy_line = start if old_len else start + 1
+        first: int | None = None
+        prev: int | None = None  # the release line of the last old line kept
+        for line in body:
+            if line.startswith("\\") or line[:1] == "+":
+                out.append(line)
+                continue
+            release_line, exact = m.to_release(copy_line)
+            copy_line += 1
+            if not exact and not line[1:].strip():
+                continue  # a mark's blank line only the copy has
+            if prev is not None:
+                missing = release_line - prev - 1
+                if missing > 0:  # the release's blank lines the copy lacks: context, after the line before
+                    at = len(out)
+                    while at > 0 and out[at - 1][:1] == "+":
+                        at -= 1
+                    out[at:at] = [" "] * missing
+            prev = release_line
+            if first is None:
+                first = release_line
+            out.append(line)
+        if first is None:  # nothing old: an insertion after a line
+            first = m.to_release(start)[0] if start else 0
+        return out, first
+
     def lines(self, refs: Iterable[str], *, to: str = "release") -> Iterator[tuple[str, str, bool]]:
         """(reference, mapped reference, exact) for each `FILE:LINE`."""
         for ref in refs:

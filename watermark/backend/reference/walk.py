@@ -24,6 +24,7 @@ from ..contract import (
     WM_F_KEY_NUMBER,
     WM_F_KEYED,
     WM_F_LIST,
+    WM_F_MEMBER,
     WM_F_NAME_FROM_CHILD,
     WM_F_SKIP,
     WM_F_TRANSPARENT,
@@ -83,6 +84,7 @@ def unpack_events(buf: bytes, n: int) -> list[tuple[int, int, int, int]]:
 
 
 _LEVEL_SEEDS = (WM_SEED_EXACT, WM_SEED_SKELETON, WM_SEED_RENAMED)
+_MEMBER_SPACE = 0x6D656D6265722E2E  # a member name's identifier space (wm_fingerprint.c's WM_MEMBER_SPACE)
 
 
 def hash_units(events: list[tuple[int, int, int, int]], units: list[RawUnit], n_idents: int) -> None:
@@ -259,6 +261,10 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], norms: Seq
         ui, key_start = -1, -1
         if not skipping and ((f & WM_F_UNIT) or (named and parent is not None and parent[2] & WM_F_LIST)):
             ui, key_start = open_unit(node, sym, idx)
+        if not skipping and not leaf and f & WM_F_MEMBER and fields[sym]:
+            member = node.child_by_field_id(fields[sym])
+            if member is not None:
+                key_start = member.start_byte
         if leaf:
             if not skipping:
                 text, ident = 0, -1
@@ -271,7 +277,10 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], norms: Seq
                         if key is not None:
                             kind, f = key
                     if f & WM_F_IDENT:
-                        ident = idents.setdefault(_round(kind, text) | 1, len(idents))
+                        space = kind
+                        if parent is not None and parent[2] & WM_F_MEMBER and parent[5] == start:
+                            space ^= _MEMBER_SPACE  # a member name: apart from the variables
+                        ident = idents.setdefault(_round(space, text) | 1, len(idents))
                 events.append((kind, text, ident, EV_TOKEN))
                 spans.append((start, end))
             if ui >= 0:
