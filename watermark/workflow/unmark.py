@@ -164,24 +164,22 @@ def restore_file(data: bytes, language: str, key: Key, record: CarrierLayout, ga
 
 def _blank_below_comments(src: bytes, pos: int, comments: tuple[bytes, ...], n: int) -> tuple[int, int] | None:
     """The region of the `n` blank lines that follow the comment lines at
-    `pos` (a line start), if that is what follows."""
-    while pos < len(src):
-        end = src.find(b"\n", pos)
-        end = len(src) if end < 0 else end + 1
-        line = src[pos:end].strip()
-        if not line:
-            stop = pos
-            for _ in range(n):
-                nxt = src.find(b"\n", stop)
-                if nxt < 0 or src[stop:nxt].strip():
-                    return None
-                stop = nxt + 1
-            return (pos, stop) if src[stop:src.find(b"\n", stop) if b"\n" in src[stop:] else len(src)].strip() \
-                else None
-        if not line.startswith(comments):
+    `pos` (a line start), when a line of code follows them."""
+    while pos < len(src) and src[pos:_line_end(src, pos)].strip().startswith(comments):
+        pos = _line_end(src, pos)
+    start = pos
+    for _ in range(n):
+        end = _line_end(src, pos)
+        if pos >= len(src) or src[pos:end].strip():
             return None
         pos = end
-    return None
+    return (start, pos) if start < pos and src[pos:_line_end(src, pos)].strip() else None
+
+
+def _line_end(src: bytes, pos: int) -> int:
+    """The start of the line after the one at `pos`."""
+    end = src.find(b"\n", pos)
+    return len(src) if end < 0 else end + 1
 
 
 def _place_the_rest(src: bytes, gaps: list[_layout.Gap], bits: bytes, copy_line: dict[int, int],
