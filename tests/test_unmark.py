@@ -237,3 +237,32 @@ def test_a_patch_made_against_a_copy_applies_to_the_release(shop, tmp_path):
     unmark(b, tmp_path / "back", KEY, shop / "r.db", release="shop-1.0", recipient="globex")
     assert _tree(release) == _tree(tmp_path / "back")
     assert _tree(release) != _tree(SAMPLE)
+
+
+@pytest.mark.corpus
+def test_every_copy_of_a_corpus_release_comes_back_byte_identical(tmp_path):
+    """A release of real code in every language (Go, JavaScript, TypeScript,
+    Python packages of the corpora), marked for three recipients: unmark
+    gives the release back, byte for byte, from every copy."""
+    from corpus import corpus_root
+
+    parts = [("GO_STDLIB_SRC", "encoding/json", "*.go"), ("GO_STDLIB_SRC", "net/http/cookiejar", "*.go"),
+             ("JS_CORPUS", "express/lib", "*.js"), ("TS_CORPUS", "rxjs/src/internal/scheduler", "*.ts"),
+             ("PY_STDLIB_SRC", "json", "*.py"), ("PY_STDLIB_SRC", "email", "*.py")]
+    release = tmp_path / "release"
+    for env, folder, pattern in parts:
+        root = corpus_root(env) / folder
+        for p in sorted(root.rglob(pattern)):
+            dst = release / env.lower() / folder / p.relative_to(root)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, dst)
+    with watermark.Registry(tmp_path / "r.db") as reg, \
+            watermark.Release.analyse(release, KEY, name="corpus-1") as rel:
+        reg.add_release(rel)
+        assert rel.carriers > 2000
+        rel.embed(list(RECIPIENTS), tmp_path / "copies", registry=reg)
+    for r in RECIPIENTS:
+        assert _tree(tmp_path / "copies" / r) != _tree(release)
+        report = unmark(tmp_path / "copies" / r, tmp_path / f"back-{r}", KEY, tmp_path / "r.db")
+        assert report.recipient == r and not report.edited
+        assert _tree(tmp_path / f"back-{r}") == _tree(release)
