@@ -280,7 +280,7 @@ def run_attacks(language: str, files: list[tuple[Path, Path]], work: Path) -> di
                          "matched_share": round(p.matched_share, 3)})
     size = registry.stat().st_size
     with watermark.Registry(registry, readonly=True) as reg:
-        prints_bytes = sum(len(b) + len(f) for _r, _p, _l, b, f in reg.provenance())
+        prints_bytes = sum(len(b) + len(f) for _r, _p, _l, b, f in reg.prints())
     return {"language": language, "release_files": len(files), "analyse_s": round(analyse_s, 2),
             "registry_bytes": size, "provenance_bytes": prints_bytes, "attacks": rows, "negative_controls": controls}
 
@@ -327,13 +327,13 @@ def release_analysis_cost(files: list[tuple[Path, Path]], work: Path, language: 
                     provenance.prints_of = lambda fp: __import__("array").array("Q")  # type: ignore[assignment]
                     provenance.functions_of = lambda fp: b""  # type: ignore[assignment]
                 else:
-                    provenance.WINNOW, provenance.prints, provenance.functions_of = saved  # type: ignore[assignment]
+                    provenance.WINNOW, provenance.prints_of, provenance.functions_of = saved  # type: ignore[assignment]
                 t0 = time.perf_counter()
                 with release_module.Release.analyse(tree, KEY, name="cost", jobs=1):
                     pass
                 best[label] = min(best[label], time.perf_counter() - t0)
     finally:
-        provenance.WINNOW, provenance.prints, provenance.functions_of = saved  # type: ignore[assignment]
+        provenance.WINNOW, provenance.prints_of, provenance.functions_of = saved  # type: ignore[assignment]
     return {"without_s": round(best["without"], 3), "with_s": round(best["with"], 3),
             "ratio": round(best["with"] / best["without"], 3)}
 
