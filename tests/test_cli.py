@@ -214,7 +214,7 @@ def test_cli_embed_trace_verify_extract_and_registry(tmp_path):
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     # 107 in the Go and JavaScript files (tests/golden/v0.1.0/trace-globex.json), 122 in the TypeScript and Python ones
-    assert doc["release"] == "s1" and doc["carriers"] == 228 and doc["copies"][0]["recipient"] == "alice"
+    assert doc["release"] == "s1" and doc["carriers"] == 234 and doc["copies"][0]["recipient"] == "alice"
     (tmp_path / "more.txt").write_text("# customers\nbob\n\ncarol  # a comment\n")
     r = run("registry", "add-recipients", "--release", "s1", "--recipients-file", str(tmp_path / "more.txt"),
             "--registry", db)

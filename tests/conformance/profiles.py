@@ -507,8 +507,7 @@ TSX = Profile(
     formatters=(replace(TYPESCRIPT.formatters[0], clean=60),),
     judges=(Judge("tsc", tsc_same_diagnostics("tsx")),),
     mangle=None,
-    # (scheduler.tsx: TypeScript that TSX reads alike, for enough carriers to name a recipient)
-    samples=(SAMPLES / "widgets.tsx", SAMPLES / "board.tsx", SAMPLES / "form.tsx", SAMPLES / "scheduler.tsx"),
+    samples=(SAMPLES / "widgets.tsx", SAMPLES / "board.tsx", SAMPLES / "form.tsx", SAMPLES / "cart.tsx"),
     shape=replace(TS_SHAPE, language="tsx", simple=tuple(t for t in TS_SHAPE.simple if "<const>" not in t)),
     draws=replace(TYPESCRIPT.draws, marking=Draw(80, seed=5, max_bytes=120_000),
                   hashes=Draw(80, seed=29, max_bytes=120_000)),

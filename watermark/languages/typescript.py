@@ -7,12 +7,12 @@ names are identifiers, so a consistent renaming of a type parameter is a
 renaming. The kinds both grammars share hash alike, so a `.js` file renamed
 `.ts` keeps most of its fingerprints.
 
-Carriers, beyond JavaScript's: between overload signatures and around them,
-between declarations of a namespace. Not between the members of interfaces
-and type literals (prettier joins a type literal's members onto one line
-where it fits), not between enum members (a bare member is no unit), not
-inside JSX (children are expressions, not units), never between a decorator
-and what it decorates.
+Carriers, beyond JavaScript's: between interface members, between overload
+signatures and around them, between declarations of a namespace. Not
+between the members of type literals (prettier joins a short one onto one
+line where it fits), not between enum members (a bare member is no unit),
+not inside JSX (children are expressions, not units), never between a
+decorator and what it decorates.
 """
 from __future__ import annotations
 
@@ -43,13 +43,16 @@ _SIGNATURES = frozenset(
     """property_signature method_signature call_signature construct_signature
     index_signature""".split()
 )
-_MEMBERS = frozenset({"variable_declarator", "pair", "switch_case", "switch_default"}) | _CLASS_MEMBERS | _SIGNATURES
+# (the members of a type literal are no units: prettier joins a short type
+# literal onto one line, in a parameter's type, however it was written;
+# an interface's members, always on lines of their own, are, as members
+# of its body)
+_MEMBERS = frozenset({"variable_declarator", "pair", "switch_case", "switch_default"}) | _CLASS_MEMBERS
 IDENTIFIERS = js.IDENTIFIERS | {"type_identifier"}
 
 SYNTAX = Syntax(
     units=STATEMENTS | _MEMBERS,
-    lists=frozenset({"program", "statement_block", "class_body", "object", "switch_body", "interface_body",
-                     "object_type"}),
+    lists=frozenset({"program", "statement_block", "class_body", "object", "switch_body", "interface_body"}),
     identifiers=IDENTIFIERS,
     ignored=frozenset({"comment", "html_comment", "empty_statement"}),
     format_tokens=frozenset({";", ","}),
@@ -91,10 +94,8 @@ SYNTAX = Syntax(
 
 _PROPERTIES = frozenset({"pair", "shorthand_property_identifier", "spread_element"})
 CARRIERS = CarrierRules(
-    # (not the members of interfaces and type literals: prettier joins a
-    # type literal's members onto one line where it fits, in a parameter's
-    # type, even when its first member started a line)
-    groups=(STATEMENTS, (_CLASS_MEMBERS - _SIGNATURES) | _PROPERTIES, frozenset({"switch_case", "switch_default"})),
+    # (and interface members; never type literal members, which are no units)
+    groups=(STATEMENTS, _CLASS_MEMBERS | _PROPERTIES | _SIGNATURES, frozenset({"switch_case", "switch_default"})),
     classes={WM_C_DIRECTIVE: frozenset({"expression_statement"}),
              WM_C_FIRST_LINE: _PROPERTIES | {"method_definition"}},
     options=WM_O_TRAILING_COMMENTS,
