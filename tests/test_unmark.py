@@ -169,6 +169,8 @@ def test_the_cli_translates_references_and_rewrites_a_trace_on_stdin(shop, tmp_p
     text = f"Error: x\n    at Cart.applyCoupon (/srv/app/web/cart.js:{line}:13)\n    at other.js:3:1\n"
     r = subprocess.run([*base, "-"], input=text, capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout == text.replace(f"cart.js:{line}:13", f"cart.js:{got}:13")
+    r = subprocess.run([*base, "web/cart.js:twelve"], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "not FILE:LINE" in r.stderr
 
 
 def test_layout_packing_round_trips():
@@ -266,3 +268,15 @@ def test_every_copy_of_a_corpus_release_comes_back_byte_identical(tmp_path):
         report = unmark(tmp_path / "copies" / r, tmp_path / f"back-{r}", KEY, tmp_path / "r.db")
         assert report.recipient == r and not report.edited
         assert _tree(tmp_path / f"back-{r}") == _tree(release)
+
+
+def test_a_copy_with_windows_line_ends_loses_its_marks_and_keeps_its_line_ends(shop, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(shop / "copies" / "initech", copy)
+    for p in copy.rglob("*.js"):
+        p.write_bytes(p.read_bytes().replace(b"\n", b"\r\n"))
+    report = unmark(copy, tmp_path / "back", KEY, shop / "r.db")
+    assert report.recipient == "initech"
+    back = _tree(tmp_path / "back")
+    assert {p: b.replace(b"\r\n", b"\n") for p, b in back.items()} == _tree(SAMPLE)
+    assert all(b"\r\n" in b for p, b in back.items() if p.endswith(".js"))

@@ -31,7 +31,7 @@ from ..core.fingerprint import fingerprint
 from ..core.keys import Key
 from ..core.marks import identities_of
 from ..core.source import MAX_SOURCE_BYTES
-from ..errors import SourceError
+from ..errors import ArgumentError, SourceError
 from ..io.outputs import Output
 from ..io.select import is_vcs
 from ..io.sources import Source
@@ -459,7 +459,7 @@ class LineMaps:
         for ref in refs:
             m = re.fullmatch(r"(?P<path>.+?):(?P<line>\d+)(?P<col>:\d+)?", ref)
             if m is None:
-                raise ValueError(f"{ref!r}: not FILE:LINE")
+                raise ArgumentError(f"{ref!r}: not FILE:LINE (a path, a colon, a line number)")
             new, exact = self.map(m.group("path"), int(m.group("line")), to=to)
             yield ref, f"{m.group('path')}:{new}{m.group('col') or ''}", exact
 
