@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import watermark
@@ -85,6 +85,8 @@ def test_an_edited_copy_keeps_its_edits_and_loses_its_marks(shop, tmp_path_facto
     shutil.copytree(shop / "copies" / recipient, copy)
     f = copy / path
     edited = _apply(f.read_text(), line, kind, path)
+    # (an edit that breaks the syntax: carriers in broken units stay as the copy has them)
+    assume(not watermark.fingerprint(edited.encode(), path=path).has_error)
     f.write_text(edited)
     report = unmark(copy, work / "back", KEY, shop / "r.db", release="shop-1.0", recipient=recipient)
     release = (SAMPLE / path).read_text()
