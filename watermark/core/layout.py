@@ -111,23 +111,6 @@ def decode(blob: bytes) -> list[Gap]:
     return out
 
 
-def restore(src: bytes, gaps: Sequence[int], middles: Sequence[bytes | None]) -> bytes:
-    """`src` with the gap region of each boundary (gaps: three offsets per
-    boundary, in order) replaced by its middle (None: left as it is)."""
-    out, pos = bytearray(), 0
-    for k, middle in enumerate(middles):
-        if middle is None:
-            continue
-        start, end = gaps[3 * k + 1], gaps[3 * k + 2]
-        if start < pos or start > end or end > len(src):
-            raise ValueError("layout: gaps out of order")
-        out += src[pos:start]
-        out += middle
-        pos = end
-    out += src[pos:]
-    return bytes(out)
-
-
 class LineMap:
     """Lines of one file: the release against a recipient's copy.
 
@@ -174,4 +157,4 @@ class LineMap:
         return (line + delta) - offset + here, False
 
 
-__all__ = ["Gap", "LineMap", "decode", "encode", "of_source", "restore"]
+__all__ = ["Gap", "LineMap", "decode", "encode", "of_source"]
