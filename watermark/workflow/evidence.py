@@ -96,7 +96,7 @@ def _marks_of(suspect: str | os.PathLike, key: Key, registry: Registry, release:
     return out
 
 
-def _plot(report: TraceReport, show_all: bool) -> str:
+def _plot(report: TraceReport) -> str:
     """An SVG histogram of every recipient's share of matching carriers,
     the accused drawn apart."""
     accused = {s.recipient for s in report.accused}
@@ -199,7 +199,7 @@ def evidence_report(report: TraceReport, suspect: str | os.PathLike, key: Key, r
         parts.append("<p>No recipient is accused: no one's marks match well enough.</p>")
     if report.release is not None:
         parts.append("<h2>How it was decided</h2>" + _method(report))
-        parts.append(_plot(report, show_all))
+        parts.append(_plot(report))
     for s in accused:
         mine = [c for c in registry.copies(report.release) if c.recipient == s.recipient] if report.release else []
         parts.append(f"<h2>The registry's record of {esc(s.recipient)}'s copy</h2>")
