@@ -3,7 +3,9 @@ registries written by watermark 0.1.0 stay what they were.
 
 tests/golden/vectors.json and tests/golden/v0.1.0/ were produced by
 watermark 0.1.0 (commit 87ace61) with the commands in their scripts
-(make_golden.py, make_v0_1_0.sh). A change to any value they pin makes every
+(make_golden.py, make_v0_1_0.sh); tests/golden/vectors-0.4.0.json, the
+TypeScript, TSX and Python that 0.4.0 added, by 0.4.0 on the files in
+tests/golden/v0.4.0/. A change to any value they pin makes every
 registered release untraceable, so these tests never get their expectations
 regenerated: a deliberate format change is a new scheme version, and the old
 one keeps being read (CHANGELOG.md).
@@ -32,6 +34,8 @@ import make_golden  # noqa: E402
 EXPECTED = json.loads((GOLDEN / "vectors.json").read_text(encoding="utf-8"))
 EXPECTED_2 = json.loads((GOLDEN / "vectors-scheme2.json").read_text(encoding="utf-8"))
 FILES = sorted(EXPECTED["files"])
+EXPECTED_0_4_0 = json.loads((GOLDEN / "vectors-0.4.0.json").read_text(encoding="utf-8"))
+FILES_0_4_0 = sorted(EXPECTED_0_4_0["files"])
 
 
 def test_the_golden_fixtures_are_the_files_the_vectors_were_made_from():
@@ -73,6 +77,27 @@ def test_recipient_bits_of_scheme_2_are_pinned(rel):
     old = EXPECTED["files"][rel]["recipients"]
     for name, v in want["recipients"].items():
         assert (v == old[name]) == name.startswith("tardos/") or not v["bits"]
+
+
+def test_the_0_4_0_files_are_those_its_vectors_were_made_from_in_every_language_it_added():
+    assert [name for name, _p in make_golden.fixtures_0_4_0()] == list(EXPECTED_0_4_0["files"])
+    for rel in FILES_0_4_0:
+        data = make_golden.path_of(rel, "0.4.0").read_bytes()
+        assert make_golden.hashlib.sha256(data).hexdigest() == EXPECTED_0_4_0["files"][rel]["sha256"], \
+            f"{rel} changed: the golden vectors describe its 0.4.0 content; restore it"
+    assert {v["fingerprint"]["language"] for v in EXPECTED_0_4_0["files"].values()} == {"typescript", "tsx", "python"}
+    assert all(v["carriers"] for v in EXPECTED_0_4_0["files"].values())
+
+
+@pytest.mark.parametrize("rel", FILES_0_4_0)
+def test_typescript_tsx_and_python_fingerprints_identities_and_bits_are_those_of_0_4_0(rel):
+    data = make_golden.path_of(rel, "0.4.0").read_bytes()
+    want = EXPECTED_0_4_0["files"][rel]
+    assert make_golden.fingerprint_vector(data, rel) == want["fingerprint"]
+    got = make_golden.mark_vector(data, rel, 2)
+    assert got["boundaries"] == want["boundaries"]
+    assert got["carriers"] == want["carriers"]
+    assert got["recipients"] == want["recipients"]
 
 
 def test_the_current_scheme_is_2_and_scheme_1_is_still_made_and_read():

@@ -2,11 +2,14 @@
 
     python3 tests/golden/make_golden.py                       # prints the scheme 1 vectors as JSON
     python3 tests/golden/make_golden.py --scheme 2 --write    # writes tests/golden/vectors-scheme2.json
+    python3 tests/golden/make_golden.py --scheme 2 --set 0.4.0 --write   # tests/golden/vectors-0.4.0.json
 
 vectors.json was written by this script with watermark 0.1.0 (commit 87ace61),
 vectors-scheme2.json (the recipient bits of scheme 2's 128-bit vectors) with
-the release after 0.1.0, and neither may change: every value below is part of a
-format that registries and issued copies depend on. It uses the public API
+the release after 0.1.0, vectors-0.4.0.json (TypeScript, TSX and Python, the
+languages 0.4.0 added, on the files in v0.4.0/) with 0.4.0, and none may
+change: every value below is part of a format that registries and issued
+copies depend on. It uses the public API
 only, so the same script runs on every version (0.1.0 knows scheme 1 only);
 a change here is a scheme change (see CHANGELOG.md).
 
@@ -57,9 +60,23 @@ def fixtures() -> list[tuple[str, Path]]:
     return named
 
 
-def path_of(name: str) -> Path:
+# the TypeScript, TSX and Python files 0.4.0 was pinned on (its conformance
+# samples and the demo's billing/ and reports/ packages, frozen here)
+FILES_0_4_0 = Path(__file__).resolve().parent / "v0.4.0"
+
+
+def fixtures_0_4_0() -> list[tuple[str, Path]]:
+    """(name in vectors-0.4.0.json, file), in a fixed order."""
+    return [(p.relative_to(FILES_0_4_0).as_posix(), p) for p in sorted(FILES_0_4_0.rglob("*"))
+            if p.suffix in (".ts", ".tsx", ".py")]
+
+
+SETS = {"0.1.0": fixtures, "0.4.0": fixtures_0_4_0}
+
+
+def path_of(name: str, fileset: str = "0.1.0") -> Path:
     """The file a vector name stands for."""
-    return dict(fixtures())[name]
+    return dict(SETS[fileset]())[name]
 
 
 def _hex(value: int) -> str:
@@ -113,9 +130,9 @@ def mark_vector(data: bytes, path: str, scheme: int = 1) -> dict:
     }
 
 
-def vectors(scheme: int = 1) -> dict:
+def vectors(scheme: int = 1, fileset: str = "0.1.0") -> dict:
     files = {}
-    for rel, p in fixtures():
+    for rel, p in SETS[fileset]():
         data = p.read_bytes()
         files[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "fingerprint": fingerprint_vector(data, rel),
                       **mark_vector(data, rel, scheme)}
@@ -126,10 +143,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"rewrite {OUT.relative_to(ROOT)}")
     parser.add_argument("--scheme", type=int, default=1, help="the scheme of the recipient bits (default 1)")
+    parser.add_argument("--set", default="0.1.0", choices=sorted(SETS),
+                        help="the files: 0.1.0's Go and JS fixtures (default) or 0.4.0's TS, TSX and Python")
     args = parser.parse_args()
-    text = json.dumps(vectors(args.scheme), indent=1, ensure_ascii=False) + "\n"
+    text = json.dumps(vectors(args.scheme, args.set), indent=1, ensure_ascii=False) + "\n"
     if args.write:
-        out_of(args.scheme).write_text(text, encoding="utf-8")
+        out = out_of(args.scheme) if args.set == "0.1.0" else OUT.with_name(f"vectors-{args.set}.json")
+        out.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return 0
