@@ -734,6 +734,28 @@ def test_python_names_in_a_conditional_block_of_a_module_or_class_are_its_variab
     assert [c.node for f in d.functions for c in f.changes] == ["string"]  # a kind hashed as another: named as it
 
 
+def test_the_blanks_black_strips_around_a_docstring_are_no_change_and_other_strings_blanks_are(tmp_path):
+    """black and ruff strip the blanks around a docstring's text and
+    re-indent its lines; the fingerprint erases the blanks of triple-quoted
+    strings only, so the diff reads single-quoted docstrings as they do."""
+    base = ("' Module doc '\n\n\ndef f(x):\n    ' Return true if x'\n    return 1\n\n\n"
+            "class C:\n    \"\"\"  Doc of C.\n\n        indented more\n    \"\"\"\n\n"
+            "    def g(self):\n        'it\\'s '\n        return ' keep '\n\n\n"
+            "def h():\n    x = 1\n    ' no docstring '\n    return x\n")
+    formatted = ('"Module doc"\n\n\ndef f(x):\n    "Return true if x"\n    return 1\n\n\n'
+                 'class C:\n    """Doc of C.\n\n    indented more\n    """\n\n'
+                 '    def g(self):\n        "it\'s"\n        return \' keep \'\n\n\n'
+                 "def h():\n    x = 1\n    ' no docstring '\n    return x\n")
+    d = _diff(tmp_path, {"m.py": base}, {"m.py": formatted})
+    assert d.functions == [] and d.files[0].status == "layout"
+    # what black never does is a change: a docstring's words, a blank inside a
+    # string that is no docstring, a docstring turned into bytes
+    for old, new, name in (("Return true if x", "Return false if x", "f"), ("' keep '", "'keep'", "C.g"),
+                           ("' no docstring '", "'no docstring'", "h"), ('"it\'s"', 'b"it\'s"', "C.g")):
+        d = _diff(tmp_path / name / old[:3], {"m.py": base}, {"m.py": formatted.replace(old, new)})
+        assert [(f.status, f.name) for f in d.functions] == [("literal", name)], (old, new)
+
+
 def test_code_with_syntax_errors_that_differs_is_unparsed_and_never_classed(tmp_path):
     # tree-sitter-typescript 0.23 cannot read variance annotations (`in T`); the
     # repair of a broken region changes with its layout, so no change is stated

@@ -167,7 +167,11 @@ def _compare(base: FileView, suspect: FileView, result: PairResult) -> None:
             moved = False  # (what the grammar's repair of a broken region names and nests is no move)
             result.counts[status] += 1
         elif status in REPORTED or moved or a.name != b.name:
-            result.functions.append(function_diff(base, a, suspect, b, status, moved))
+            fd = function_diff(base, a, suspect, b, status, moved)
+            if fd.status in REPORTED or moved or a.name != b.name:
+                result.functions.append(fd)
+            else:  # (its changes were respellings: function_diff settled it as layout)
+                result.counts[fd.status] += 1
         else:
             result.counts[status] += 1
     result.left = [_left(0, base, e) for e in base.entities if e.index not in pairs] + \

@@ -264,6 +264,12 @@ class Entities(Protocol):
         """Whether `child`, the first identifier of function node `fn`, is its name."""
         ...
 
+    def formatter_spelling(self, old: TreeNode, new: TreeNode, old_source: bytes, new_source: bytes) -> bool:
+        """Whether token `old` updated to `new` is a respelling the language's
+        formatters make that the fingerprint keeps apart (Python: the blanks
+        black strips around a docstring's text): no change to report."""
+        ...
+
 
 @dataclass(frozen=True, eq=False)
 class Tables:

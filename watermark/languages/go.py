@@ -165,6 +165,9 @@ class Entities:
     def signature_name(self, fn: TreeNode, child: TreeNode, source: bytes) -> bool:
         return True  # a Go function's first identifier is its name
 
+    def formatter_spelling(self, old: TreeNode, new: TreeNode, old_source: bytes, new_source: bytes) -> bool:
+        return False  # the fingerprint normalizes every spelling its formatter makes
+
 
 def _receiver(view: EventView, r: UnitRecord) -> str | None:
     """A method's receiver type name (`T` of `(t *T)` / `(T[K])`)."""

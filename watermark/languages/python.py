@@ -10,6 +10,8 @@ or between a decorator and its definition (those are inside one unit).
 """
 from __future__ import annotations
 
+import re
+
 from ..backend.contract import (
     WM_C_DEFINITION,
     WM_C_IMPORT,
@@ -177,6 +179,41 @@ class Entities:
 
     def signature_name(self, fn: TreeNode, child: TreeNode, source: bytes) -> bool:
         return fn.kind == "function_definition"  # a lambda has no name
+
+    def formatter_spelling(self, old: TreeNode, new: TreeNode, old_source: bytes, new_source: bytes) -> bool:
+        a, b = _docstring(old, old_source), _docstring(new, new_source)
+        return a is not None and a == b
+
+
+_STRING_PREFIX = re.compile(rb"[A-Za-z]*")
+
+
+def _docstring(node: TreeNode, source: bytes) -> tuple[bytes, list[bytes]] | None:
+    """A docstring's text as black and ruff leave it (their only change to a
+    program's strings that the fingerprint keeps: they strip the blanks
+    around a docstring's text and re-indent its lines; the fingerprint
+    erases blanks in triple-quoted strings only): (prefix, its lines, each
+    stripped), or None for a node that is no plain docstring."""
+    statement = node.parent
+    if node.kind != "string" or statement is None or statement.kind != "expression_statement" \
+            or len(statement.children) != 1:
+        return None
+    body = statement.parent
+    if body is None or not body.children or body.children[0] is not statement:
+        return None
+    if body.parent is not None and (body.kind != "block" or body.parent.kind not in _DEFINED):
+        return None  # (a module's docstring: the first statement of the entity tree's root)
+    text = source[node.start:node.end]
+    m = _STRING_PREFIX.match(text)
+    prefix = (m.group() if m else b"").lower().replace(b"u", b"")
+    if b"b" in prefix or b"f" in prefix:
+        return None
+    quoted = text[len(prefix):] if len(text) - len(prefix) >= 2 else b""
+    q = 3 if quoted[:3] in (b'"""', b"'''") and len(quoted) >= 6 else 1
+    inner = quoted[q:-q]
+    if b"r" not in prefix:
+        inner = inner.replace(b"\\'", b"'").replace(b'\\"', b'"')
+    return prefix, [line.strip() for line in inner.strip().split(b"\n")]
 
 
 def _unit_kind(view: EventView, k: int) -> str:
