@@ -24,7 +24,6 @@ from functools import cached_property
 from typing import NamedTuple
 
 from .. import languages
-from ..backend import BACKEND
 from ..backend import records as packed
 from ..backend.contract import UnitRecord
 from .source import as_bytes
@@ -136,7 +135,7 @@ def fingerprint(
     """
     lang = languages.resolve(language, path)
     data = as_bytes(source, path)
-    parsed = BACKEND.fingerprint(lang.tables, data, winnow=winnow)
+    parsed = lang.parse(data, winnow=winnow)
     exact, renamed, skeleton, digest = parsed.hashes
     return FileFingerprint(
         language=lang.name, path=None if path is None else str(path), size=len(data),

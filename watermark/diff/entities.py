@@ -114,7 +114,7 @@ class FileView:
     def __init__(self, path: str, language: str, data: bytes) -> None:
         self.path, self.source = path, data
         self.language: Language = languages.get(language)
-        parsed = BACKEND.fingerprint(self.language.tables, data, with_spans=True)
+        parsed = self.language.parse(data, with_spans=True)
         self.exact, self.renamed, self.skeleton, _digest = parsed.hashes
         self.has_error = parsed.has_error
         self.records = parsed.records

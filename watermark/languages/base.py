@@ -53,6 +53,7 @@ from ..backend.contract import (
     WM_SEED_KIND,
     UnitRecord,
 )
+from ..backend.protocol import Parsed
 from ..errors import GrammarError
 
 
@@ -308,6 +309,31 @@ class Tables:
         return frozenset(i for i, n in enumerate(self.kind_names) if n in kinds)
 
 
+@dataclass(frozen=True)
+class Respelled:
+    """A file respelled for its grammar: `source` (the same length, the same
+    lines); `proven`: the respelling shows that the grammar cannot read
+    the file as it is."""
+
+    source: bytes
+    proven: bool
+
+
+class Respelling(Protocol):
+    """Syntax a language has and its pinned grammar cannot read
+    (Language.parse)."""
+
+    def first(self, data: bytes) -> bool:
+        """Whether `data`'s spelling suggests such syntax: respell before
+        parsing it as it is."""
+        ...
+
+    def respell(self, data: bytes, ts_language: Any) -> Respelled | None:
+        """`data` respelled where the grammar's reading of the respelling
+        puts each change where it belongs; None if nothing applies."""
+        ...
+
+
 @dataclass(frozen=True, eq=False)
 class Language:
     """Everything watermark knows of one language. Identity is by name."""
@@ -325,6 +351,8 @@ class Language:
     default_excludes: tuple[str, ...] = ()  # globs of what a release ships but would not mark (Selector)
     read_only: tuple[str, ...] = ()  # globs of files read (trace, diff) but never marked (Python's `.pyi` stubs)
     generated: Callable[[bytes], bool] = field(default=lambda data: False)  # looks minified or generated
+    # syntax the language has and its pinned grammar cannot read, respelled for the grammar: `parse`
+    respelling: Respelling | None = None
 
     def __hash__(self) -> int:
         return hash(self.name)
@@ -347,6 +375,33 @@ class Language:
     def generated_path(self, path: str) -> bool:
         """Whether `path` names a generated file (a `*.min.js`) by its name."""
         return any(fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], p) for p in self.default_excludes if "*" in p)
+
+    def parse(self, data: bytes, **options: Any) -> Parsed:
+        """The C core's pass over `data` (BACKEND.fingerprint with `options`).
+
+        Where the language has syntax its pinned grammar cannot read, the
+        `respelling` of `data` (same length, same lines) stands for it if
+        the grammar reads it without error: units, spans and carriers are
+        where they are in `data`. That is done only for a file the grammar
+        cannot read as it is (which the respelling may prove, sparing the
+        parse of `data`), so a file it reads keeps the fingerprints every
+        version gave it."""
+        respelling, respelled = self.respelling, None
+        if respelling is not None and respelling.first(data):
+            respelled = respelling.respell(data, self.tables.ts_language)
+            if respelled is not None and respelled.proven:
+                parsed = BACKEND.fingerprint(self.tables, respelled.source, **options)
+                if not parsed.has_error:
+                    return parsed
+        parsed = BACKEND.fingerprint(self.tables, data, **options)
+        if parsed.has_error and respelling is not None:
+            if respelled is None:
+                respelled = respelling.respell(data, self.tables.ts_language)
+            if respelled is not None:
+                again = BACKEND.fingerprint(self.tables, respelled.source, **options)
+                if not again.has_error:
+                    return again
+        return parsed
 
     @functools.cached_property
     def tables(self) -> Tables:

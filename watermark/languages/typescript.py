@@ -13,10 +13,22 @@ between the members of type literals (prettier joins a short one onto one
 line where it fits), not between enum members (a bare member is no unit),
 not inside JSX (children are expressions, not units), never between a
 decorator and what it decorates.
+
+Two things TypeScript allows are not in the pinned grammar: variance
+annotations (`interface Box<in out T>`, TypeScript 4.7) and call signatures
+of an object type separated by line breaks only (`{ (a: A): B <newline>
+<C>(c: C): D }`, effect's overload lists). A file that has them is read as
+`Respelling` respells it for the grammar (annotations blanked, a `;` where the
+line break separates), so it parses, and is marked and diffed like any
+other; the annotations themselves are no structure.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from typing import Any
+
+import tree_sitter
 
 from ..backend.contract import (
     WM_C_DIRECTIVE,
@@ -27,7 +39,7 @@ from ..backend.contract import (
     WM_O_TRAILING_COMMENTS,
 )
 from . import javascript as js
-from .base import CarrierRules, Language, Syntax
+from .base import CarrierRules, Language, Respelled, Syntax
 
 _DECLARATIONS = frozenset(
     """interface_declaration type_alias_declaration enum_declaration
@@ -122,6 +134,126 @@ class Entities(js.Entities):
                                                    "type_alias_declaration", "enum_declaration"}
 
 
+class Respelling:
+    """What TypeScript allows and tree-sitter-typescript 0.23.2 cannot read,
+    respelled for it at the same length and on the same lines:
+
+    - variance annotations (`<in out T>`) blanked;
+    - a `;` between the members of an object type or interface whose next
+      member is a call signature starting its line with `(` or `<`
+      (effect's overload lists), where TypeScript reads the line break as
+      the separator and the grammar does not: in place of the line's first
+      blank. `;` is a format token, so no hash sees it.
+
+    Candidates are found by their spelling (variance outside comment lines)
+    and kept only where the respelling's tree puts them: in a type
+    parameter list, between the members of an object type or interface.
+    A variance annotation kept proves the file unreadable as it is."""
+
+    def first(self, data: bytes) -> bool:
+        return any(not _in_comment_line(data, m.start(2)) for m in _VARIANCE.finditer(data))
+
+    def respell(self, data: bytes, ts_language: Any) -> Respelled | None:
+        variance = [m.span(2) for m in _VARIANCE.finditer(data) if not _in_comment_line(data, m.start(2))]
+        separators = [m.start(1) for m in _SIGNATURE_LINE.finditer(data) if _unseparated(data, m.start(1))]
+        parser = tree_sitter.Parser(ts_language)
+        for _ in range(3):  # (what landed elsewhere is put back, and the rest tried again)
+            if not variance and not separators:
+                return None
+            out = bytearray(data)
+            for a, b in variance:
+                out[a:b] = bytes(c if c in b"\r\n" else 0x20 for c in data[a:b])
+            for at in separators:
+                out[at] = 0x3B  # ;
+            root = parser.parse(bytes(out)).root_node
+            kept_v = [(a, b) for a, b in variance if _in_type_parameters(root, a, b)]
+            kept_s = [at for at in separators if _separates_members(root, at)]
+            if (kept_v, kept_s) == (variance, separators):
+                return Respelled(bytes(out), bool(variance))
+            variance, separators = kept_v, kept_s
+        return None
+
+
+# `in` / `out` / `in out` after the `<` or `,` (comments, a `const`) of a type parameter list, before its name
+_VARIANCE = re.compile(rb"([<,](?:[ \t\r\n]|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*\n)*(?:const[ \t\r\n]+)?)"
+                       rb"(in(?:[ \t\r\n]+out)?|out)(?=[ \t\r\n]+[A-Za-z_$])")
+# a call signature starting its line after a blank: `(`, or the `<` of its type parameters
+# (`<A>(`, `<A, B`, `<A extends`, `<A = `, `<const A`, or `<` alone; not a JSX tag), the line
+# before ending as a member may (a name, a closing bracket, a string, a comment's `*/`; blank lines
+# between): (the blank,)
+_SIGNATURE_LINE = re.compile(rb"(?<=[\w$>\])}\"'/])(?:[ \t]*\r?\n)+[ \t]*([ \t])"
+                             rb"(?:\(|<(?:[ \t]*\r?\n|const\b|[\w$]+(?:[ \t]*[,=]|[ \t]+extends\b|>\()))")
+_MEMBER_LISTS = frozenset({"object_type", "interface_body"})
+
+
+def _in_comment_line(data: bytes, at: int) -> bool:
+    """Whether `at` is on a line that is a comment's (`//`, `/*`, a JSDoc `*`) or after a `//`."""
+    start = data.rfind(b"\n", 0, at) + 1
+    head = data[start:at]
+    return head.lstrip().startswith((b"*", b"/*", b"//")) or b"//" in head
+
+
+def _unseparated(data: bytes, at: int) -> bool:
+    """Whether the code before `at` (past blanks and comments) ends a member
+    with no `;` or `,` after it, nor opens the list."""
+    i = at
+    while True:
+        while i > 0 and data[i - 1] in b" \t\r\n":
+            i -= 1
+        if data[max(0, i - 2):i] == b"*/":
+            start = data.rfind(b"/*", 0, i - 2)
+            if start < 0:
+                return False
+            i = start
+            continue
+        line = data.rfind(b"\n", 0, i) + 1
+        comment = data.find(b"//", line, i)
+        if comment >= 0 and data.count(b"'", line, comment) % 2 == 0 and data.count(b'"', line, comment) % 2 == 0:
+            i = comment
+            continue
+        return i > 0 and data[i - 1] not in b";,{"
+
+
+def _separates_members(root: Any, at: int) -> bool:
+    node = root.descendant_for_byte_range(at, at + 1)
+    return (node is not None and node.type == ";" and node.parent is not None
+            and node.parent.type in _MEMBER_LISTS and not node.parent.has_error)
+
+
+_TYPE_PARAMETERS = frozenset({"type_parameters", "type_parameter"})
+_NEVER = frozenset("""comment string template_string regex jsx_element jsx_opening_element jsx_closing_element
+                   jsx_self_closing_element jsx_text""".split())
+
+
+def _in_type_parameters(root: Any, start: int, end: int) -> bool:
+    """Whether [start, end) is in a type parameter list the grammar read
+    without error (none in it, no ERROR around it), not in a comment, a
+    string or JSX."""
+    node = root.descendant_for_byte_range(start, end)
+    while node is not None and node.type != "type_parameters":
+        if node.type in _NEVER or node.type in STATEMENTS or node.type in ("program", "ERROR"):
+            return False
+        node = node.parent
+    if node is None or node.has_error:
+        return False
+    while node is not None and node.type != "ERROR":
+        node = node.parent
+    return node is None
+
+
+def _in(root: Any, start: int, end: int, kinds: frozenset[str], never: frozenset[str]) -> bool:
+    """Whether the node at [start, end) or an ancestor is of `kinds`, below
+    any of `never` and below the statement holding it."""
+    node = root.descendant_for_byte_range(start, end)
+    while node is not None and node.type not in never:
+        if node.type in kinds:
+            return True
+        if node.type in STATEMENTS or node.type == "program":
+            return False
+        node = node.parent
+    return False
+
+
 TYPESCRIPT = Language(
     name="typescript",
     extensions=(".ts", ".mts", ".cts"),
@@ -135,6 +267,7 @@ TYPESCRIPT = Language(
     reading=js.JAVASCRIPT.reading,
     default_excludes=("node_modules", "*.d.ts"),
     generated=js.looks_minified,
+    respelling=Respelling(),
 )
 
 TSX = replace(TYPESCRIPT, name="tsx", extensions=(".tsx",), aliases=(), grammar_entry="language_tsx")
