@@ -764,9 +764,11 @@ def test_typescript_variance_annotations_are_read_and_their_files_diffed_as_any_
             "export class C<const in T, out U> {\n  m(x: T): U {\n    return x as unknown as U\n  }\n}\n\n"
             "export function f<in T>(x: number) {\n  return x + 1\n}\n")
     assert not watermark.fingerprint(base, path="a.ts").has_error
-    suspect = base.replace("x + 1", "x + 2").replace('"a<in T>"', '"a<out T>"').replace("return x as", "if (x) {\n      return null as unknown as U\n    }\n    return x as")
+    branch = "if (x) {\n      return null as unknown as U\n    }\n    return x as"
+    suspect = base.replace("x + 1", "x + 2").replace('"a<in T>"', '"a<out T>"').replace("return x as", branch)
     d = _diff(tmp_path, {"a.ts": base}, {"a.ts": suspect})
-    assert sorted((f.status, f.name) for f in d.functions) == [("literal", "Box"), ("literal", "f"), ("modified", "C.m")]
+    assert sorted((f.status, f.name) for f in d.functions) == [("literal", "Box"), ("literal", "f"),
+                                                               ("modified", "C.m")]
     assert "branch-added" in _one(d, "C.m").classes and not d.files[0].notes
 
 

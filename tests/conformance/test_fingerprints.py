@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from strategies import layouts, plain_layout, programs, render
 
 import watermark
-from conformance.profiles import Formatter, Profile
+from conformance.profiles import PROFILES, Formatter, Profile
 from watermark import languages
+from watermark.backend import BACKEND
 from watermark.languages.base import unknown_kinds
 
 
@@ -99,6 +100,28 @@ def test_every_corpus_file_fingerprints_without_error(profile: Profile):
         assert fp.size == len(data) and fp.language == profile.language, path
         units += fp.unit_count
     assert units > profile.expect.units
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", [p.language for p in PROFILES if languages.get(p.language).respelling is not None])
+def test_a_corpus_file_the_grammar_reads_is_never_respelled(name: str):
+    """Where a language respells what its grammar cannot read, a file the
+    grammar reads as it is keeps its plain fingerprint (the one every
+    version gave it), and the files it cannot read are read respelled."""
+    profile = next(p for p in PROFILES if p.language == name)
+    lang = languages.get(name)
+    respelled = unreadable = 0
+    for path in profile.corpus.files():
+        data = path.read_bytes()
+        plain = BACKEND.fingerprint(lang.tables, data)
+        got = lang.parse(data)
+        if not plain.has_error:
+            assert got == plain, path
+        elif got.has_error:
+            unreadable += 1
+        else:
+            respelled += 1
+    assert respelled > 10 * max(1, unreadable), (respelled, unreadable)
 
 
 @pytest.mark.corpus

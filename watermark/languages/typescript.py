@@ -220,7 +220,6 @@ def _separates_members(root: Any, at: int) -> bool:
             and node.parent.type in _MEMBER_LISTS and not node.parent.has_error)
 
 
-_TYPE_PARAMETERS = frozenset({"type_parameters", "type_parameter"})
 _NEVER = frozenset("""comment string template_string regex jsx_element jsx_opening_element jsx_closing_element
                    jsx_self_closing_element jsx_text""".split())
 
@@ -239,19 +238,6 @@ def _in_type_parameters(root: Any, start: int, end: int) -> bool:
     while node is not None and node.type != "ERROR":
         node = node.parent
     return node is None
-
-
-def _in(root: Any, start: int, end: int, kinds: frozenset[str], never: frozenset[str]) -> bool:
-    """Whether the node at [start, end) or an ancestor is of `kinds`, below
-    any of `never` and below the statement holding it."""
-    node = root.descendant_for_byte_range(start, end)
-    while node is not None and node.type not in never:
-        if node.type in kinds:
-            return True
-        if node.type in STATEMENTS or node.type == "program":
-            return False
-        node = node.parent
-    return False
 
 
 TYPESCRIPT = Language(
