@@ -42,6 +42,12 @@ def units(records: bytes) -> Iterator[UnitRecord]:
     return map(UnitRecord._make, UNIT_STRUCT.iter_unpack(records))
 
 
+def unit_rows(records: bytes) -> Iterator[tuple[int, ...]]:
+    """The unit records as plain tuples, fields in UnitRecord's order (for a
+    caller that picks fields by index: no namedtuple per record)."""
+    return UNIT_STRUCT.iter_unpack(records)
+
+
 def records_of(records: bytes, symbols: frozenset[int]) -> list[tuple[int, UnitRecord]]:
     """(index, record) of the units of these symbols, without unpacking the
     others: the symbol column is read straight from the records."""
@@ -115,4 +121,4 @@ class Events:
         return out.tobytes(), len(out) // 3
 
 
-__all__ = ["Events", "column", "pack_unit", "records_of", "unit", "units"]
+__all__ = ["Events", "column", "pack_unit", "records_of", "unit", "unit_rows", "units"]

@@ -82,7 +82,7 @@ class FileFingerprint:
             Unit(kind_name(symbol), _name(data, ns, ne), sb, eb, sr + 1, er + 1, bool(err), exact, renamed, skel,
                  parent if parent >= 0 else None, pnode)
             for symbol, ns, ne, sb, eb, sr, er, err, exact, renamed, skel, parent, pnode
-            in map(_UNIT_FIELDS, packed.units(self.records))
+            in map(_UNIT_FIELDS, packed.unit_rows(self.records))
         ]
 
     def records_view(self) -> Iterator[UnitRecord]:
