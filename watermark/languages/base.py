@@ -386,16 +386,19 @@ class Language:
         cannot read as it is (which the respelling may prove, sparing the
         parse of `data`), so a file it reads keeps the fingerprints every
         version gave it."""
-        respelling, respelled = self.respelling, None
-        if respelling is not None and respelling.first(data):
+        respelling = self.respelling
+        if respelling is None:
+            return BACKEND.fingerprint(self.tables, data, **options)
+        respelled: Respelled | None = None
+        first = respelling.first(data)
+        if first:
             respelled = respelling.respell(data, self.tables.ts_language)
             if respelled is not None and respelled.proven:
                 parsed = BACKEND.fingerprint(self.tables, respelled.source, **options)
-                if not parsed.has_error:
-                    return parsed
+                return parsed if not parsed.has_error else BACKEND.fingerprint(self.tables, data, **options)
         parsed = BACKEND.fingerprint(self.tables, data, **options)
-        if parsed.has_error and respelling is not None:
-            if respelled is None:
+        if parsed.has_error:
+            if not first:
                 respelled = respelling.respell(data, self.tables.ts_language)
             if respelled is not None:
                 again = BACKEND.fingerprint(self.tables, respelled.source, **options)
