@@ -151,7 +151,7 @@ class Respelling:
     A variance annotation kept proves the file unreadable as it is."""
 
     def first(self, data: bytes) -> bool:
-        return any(not _in_comment_line(data, m.start(2)) for m in _VARIANCE.finditer(data))
+        return any(not _in_comment_line(data, m.start(1)) for m in _LIKELY_VARIANCE.finditer(data))
 
     def respell(self, data: bytes, ts_language: Any) -> Respelled | None:
         variance = [m.span(2) for m in _VARIANCE.finditer(data) if not _in_comment_line(data, m.start(2))]
@@ -177,6 +177,8 @@ class Respelling:
 # `in` / `out` / `in out` after the `<` or `,` (comments, a `const`) of a type parameter list, before its name
 _VARIANCE = re.compile(rb"([<,](?:[ \t\r\n]|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*\n)*(?:const[ \t\r\n]+)?)"
                        rb"(in(?:[ \t\r\n]+out)?|out)(?=[ \t\r\n]+[A-Za-z_$])")
+# the plainest of them (no comment between), as a quick sign (Respelling.first)
+_LIKELY_VARIANCE = re.compile(rb"[<,][ \t\r\n]*(?:const[ \t]+)?(in|out)[ \t\r\n]+[A-Za-z_$]")
 # a call signature starting its line after a blank: `(`, or the `<` of its type parameters
 # (`<A>(`, `<A, B`, `<A extends`, `<A = `, `<const A`, or `<` alone; not a JSX tag), the line
 # before ending as a member may (a name, a closing bracket, a string, a comment's `*/`; blank lines
