@@ -8,7 +8,7 @@ from typing import Any
 from . import classes as _classes
 from .entities import Entity, FileView
 from .model import MAX_CHANGES, Change, FunctionDiff, FunctionStatus, Location, Snippet
-from .script import edit_script
+from .script import MAX_NODES, edit_script
 
 
 def function_diff(base: FileView | None, a: Entity | None, suspect: FileView | None, b: Entity | None,
@@ -36,8 +36,18 @@ def function_diff(base: FileView | None, a: Entity | None, suspect: FileView | N
         fd.signature = signature
         return fd
     assert base is not None and suspect is not None
-    t1, t2 = base.tree(a), suspect.tree(b)
-    script = edit_script(t1, t2)
+    # a pair too large to match node by node is compared statement by
+    # statement (script.MAX_NODES): there a statement both sides have whole
+    # is one leaf, never built node by node
+    coarse = base.own_events(a) + suspect.own_events(b) > 2 * MAX_NODES
+    if coarse:
+        whole = base.whole_units(a), suspect.whole_units(b)
+        shared = {h for _, h in whole[0].values()} & {h for _, h in whole[1].values()}
+        t1, t2 = (view.tree(e, {k: v for k, v in w.items() if v[1] in shared})
+                  for view, e, w in ((base, a, whole[0]), (suspect, b, whole[1])))
+    else:
+        t1, t2 = base.tree(a), suspect.tree(b)
+    script = edit_script(t1, t2, coarse)
     # a nested entity's placeholder inserted, deleted, renamed or moved is
     # that entity's own report (added, removed, renamed, moved), not its parent's
     own = [x for x in script.actions if x.node.entity < 0]
@@ -55,8 +65,10 @@ def function_diff(base: FileView | None, a: Entity | None, suspect: FileView | N
     actions = sorted(own, key=lambda x: (x.new.start if x.new is not None else x.node.start, x.op))
     fd.more_changes = max(0, len(actions) - MAX_CHANGES)
     fd.changes = [_change(base, suspect, x) for x in actions[:MAX_CHANGES]]
-    fd.signature = {"base": {"skeleton": f"{a.skeleton:016x}", **_classes.profile(t1, base.language)},
-                    "suspect": {"skeleton": f"{b.skeleton:016x}", **_classes.profile(t2, suspect.language)}}
+    # (the profile counts what the trees hold: a coarse pair's shared statements are leaves)
+    profiles = ({}, {}) if coarse else (_classes.profile(t1, base.language), _classes.profile(t2, suspect.language))
+    fd.signature = {"base": {"skeleton": f"{a.skeleton:016x}", **profiles[0]},
+                    "suspect": {"skeleton": f"{b.skeleton:016x}", **profiles[1]}}
     return fd
 
 

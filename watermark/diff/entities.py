@@ -17,9 +17,10 @@ events, so both agree on the same code.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -328,11 +329,34 @@ class FileView:
 
     # ---- trees ---------------------------------------------------------------------
 
-    def tree(self, e: Entity) -> Node:
+    def own_events(self, e: Entity) -> int:
+        """How many events the entity's own tree is built from (at least
+        half of them are its nodes)."""
+        return sum(b - a for a, b in self.own_runs(e))
+
+    def whole_units(self, e: Entity) -> dict[int, tuple[int, int]]:
+        """ev_begin -> (ev_end, exact hash) of the units (statements) in the
+        entity's own code that hold none of its nested entities."""
+        runs = list(self.own_runs(e))
+        begins, ends, exact = (records.column(self.records, f) for f in ("ev_begin", "ev_end", "exact"))
+        out: dict[int, tuple[int, int]] = {}
+        r = 0
+        for u in range(bisect.bisect_right(begins, e.ev_begin), bisect.bisect_left(begins, e.ev_end)):
+            a, b = begins[u], ends[u]
+            while r < len(runs) and runs[r][1] <= a:
+                r += 1
+            if r < len(runs) and runs[r][0] <= a and b <= runs[r][1]:
+                out[a] = (b, exact[u])
+        return out
+
+    def tree(self, e: Entity, collapse: Mapping[int, tuple[int, int]] | None = None) -> Node:
         """The entity's own syntax tree: nodes from its events, each nested
-        entity one placeholder leaf."""
+        entity one placeholder leaf. `collapse` (whole_units): these units
+        are one leaf each, labelled with their hash (statements the other
+        side has too, in a tree compared statement by statement)."""
         ev, kinds = self.events, self.kinds
         holes = {self.entities[k].ev_begin: self.entities[k] for k in e.nested}
+        collapse = collapse or {}
         stack: list[Node] = []
         root: Node | None = None
         i = e.ev_begin
@@ -356,6 +380,11 @@ class FileView:
                 continue
             name, named = kinds.get(ev.kind(i), ("?", True))
             start, stop = ev.span(i)
+            whole = collapse.get(i) if stack else None
+            if whole is not None:
+                stack[-1].add(Node(name, ("unit", whole[1]), start, stop))
+                i = whole[0]
+                continue
             if op == WM_EV_TOKEN:
                 node = Node(name, ev.text(i), start, stop) if named else Node("token", name, start, stop)
                 if stack:

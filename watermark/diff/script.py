@@ -67,11 +67,11 @@ class Script:
     suspect_nodes: list[Node]
 
 
-def edit_script(root1: Node, root2: Node) -> Script:
+def edit_script(root1: Node, root2: Node, coarse: bool = False) -> Script:
     """Map the two trees and list the actions that turn the first into the
-    second."""
+    second (`coarse`: statement by statement, as trees over MAX_NODES are)."""
     nodes1, nodes2 = finish(root1), finish(root2)
-    if len(nodes1) + len(nodes2) > MAX_NODES:
+    if coarse or len(nodes1) + len(nodes2) > MAX_NODES:
         return Script(_statement_script(root1, root2), True, nodes1, nodes2)
     m = _Mapper(nodes1, nodes2)
     m.top_down()
