@@ -750,6 +750,11 @@ def test_the_blanks_black_strips_around_a_docstring_are_no_change_and_other_stri
     assert d.functions == [] and d.files[0].status == "layout"
     # what black never does is a change: a docstring's words, a blank inside a
     # string that is no docstring, a docstring turned into bytes
+    # a `u` prefix is no change, but a docstring continued with a backslash keeps its next line's blanks
+    d = _diff(tmp_path / "u", {"m.py": "def f():\n    u' Return x'\n"}, {"m.py": 'def f():\n    "Return x"\n'})
+    assert d.functions == []
+    d = _diff(tmp_path / "bs", {"m.py": "def f():\n    'a \\\n    b'\n"}, {"m.py": "def f():\n    'a \\\nb'\n"})
+    assert [(f.status, f.name) for f in d.functions] == [("literal", "f")]
     for old, new, name in (("Return true if x", "Return false if x", "f"), ("' keep '", "'keep'", "C.g"),
                            ("' no docstring '", "'no docstring'", "h"), ('"it\'s"', 'b"it\'s"', "C.g")):
         d = _diff(tmp_path / name / old[:3], {"m.py": base}, {"m.py": formatted.replace(old, new)})

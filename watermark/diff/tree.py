@@ -58,6 +58,7 @@ def diff(base: str | os.PathLike, suspect: str | os.PathLike, *, language: str |
         for got, _tag in ordered_map(diff_pair, ((j, None) for j in tree.match()), jobs):
             assert got is not None
             tree.functions.extend(got.functions)
+            tree.counts.update(got.counts)
     return tree.report(bsrc.describe, ssrc.describe, time.perf_counter() - started)
 
 

@@ -135,7 +135,11 @@ def diff_pair(job: PairJob) -> PairResult:
         for p in job.pairs:
             a = base.entities[p.base] if base is not None and p.base >= 0 else None
             b = suspect.entities[p.suspect] if suspect is not None and p.suspect >= 0 else None
-            result.functions.append(function_diff(base, a, suspect, b, p.status, p.moved))
+            fd = function_diff(base, a, suspect, b, p.status, p.moved)
+            if fd.status in REPORTED or p.moved or a is None or b is None or a.name != b.name:
+                result.functions.append(fd)
+            else:  # (its changes were respellings: function_diff settled it as layout)
+                result.counts[fd.status] += 1
     elif base is None or suspect is None:
         view = base if base is not None else suspect
         assert view is not None

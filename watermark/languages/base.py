@@ -311,22 +311,15 @@ class Tables:
 
 @dataclass(frozen=True)
 class Respelled:
-    """A file respelled for its grammar: `source` (the same length, the same
-    lines); `proven`: the respelling shows that the grammar cannot read
-    the file as it is."""
+    """A file respelled for its grammar: `source`, the same length and the
+    same lines."""
 
     source: bytes
-    proven: bool
 
 
 class Respelling(Protocol):
     """Syntax a language has and its pinned grammar cannot read
     (Language.parse)."""
-
-    def first(self, data: bytes) -> bool:
-        """Whether `data`'s spelling suggests such syntax: respell before
-        parsing it as it is."""
-        ...
 
     def respell(self, data: bytes, ts_language: Any) -> Respelled | None:
         """`data` respelled where the grammar's reading of the respelling
@@ -379,27 +372,15 @@ class Language:
     def parse(self, data: bytes, **options: Any) -> Parsed:
         """The C core's pass over `data` (BACKEND.fingerprint with `options`).
 
-        Where the language has syntax its pinned grammar cannot read, the
-        `respelling` of `data` (same length, same lines) stands for it if
-        the grammar reads it without error: units, spans and carriers are
-        where they are in `data`. That is done only for a file the grammar
-        cannot read as it is (which the respelling may prove, sparing the
-        parse of `data`), so a file it reads keeps the fingerprints every
-        version gave it."""
-        respelling = self.respelling
-        if respelling is None:
-            return BACKEND.fingerprint(self.tables, data, **options)
-        respelled: Respelled | None = None
-        first = respelling.first(data)
-        if first:
-            respelled = respelling.respell(data, self.tables.ts_language)
-            if respelled is not None and respelled.proven:
-                parsed = BACKEND.fingerprint(self.tables, respelled.source, **options)
-                return parsed if not parsed.has_error else BACKEND.fingerprint(self.tables, data, **options)
+        Where the grammar finds syntax errors and the language has syntax
+        its pinned grammar cannot read, the `respelling` of `data` (same
+        length, same lines) stands for it if the grammar reads it without
+        error: units, spans and carriers are where they are in `data`. A
+        file the grammar reads as it is is never respelled, so it keeps the
+        fingerprints every version gave it."""
         parsed = BACKEND.fingerprint(self.tables, data, **options)
-        if parsed.has_error:
-            if not first:
-                respelled = respelling.respell(data, self.tables.ts_language)
+        if parsed.has_error and self.respelling is not None:
+            respelled = self.respelling.respell(data, self.tables.ts_language)
             if respelled is not None:
                 again = BACKEND.fingerprint(self.tables, respelled.source, **options)
                 if not again.has_error:

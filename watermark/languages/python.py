@@ -205,12 +205,15 @@ def _docstring(node: TreeNode, source: bytes) -> tuple[bytes, list[bytes]] | Non
         return None  # (a module's docstring: the first statement of the entity tree's root)
     text = source[node.start:node.end]
     m = _STRING_PREFIX.match(text)
-    prefix = (m.group() if m else b"").lower().replace(b"u", b"")
+    spelled = m.group() if m else b""
+    prefix = spelled.lower().replace(b"u", b"")
     if b"b" in prefix or b"f" in prefix:
         return None
-    quoted = text[len(prefix):] if len(text) - len(prefix) >= 2 else b""
+    quoted = text[len(spelled):] if len(text) - len(spelled) >= 2 else b""
     q = 3 if quoted[:3] in (b'"""', b"'''") and len(quoted) >= 6 else 1
     inner = quoted[q:-q]
+    if q == 1 and b"\\\n" in inner:
+        return None  # (a line continued in a one-quote string: its next line's blanks are its value)
     if b"r" not in prefix:
         inner = inner.replace(b"\\'", b"'").replace(b'\\"', b'"')
     return prefix, [line.strip() for line in inner.strip().split(b"\n")]

@@ -146,15 +146,13 @@ class Respelling:
       blank. `;` is a format token, so no hash sees it.
 
     Candidates are found by their spelling (variance outside comment lines)
-    and kept only where the respelling's tree puts them: in a type
-    parameter list, between the members of an object type or interface.
-    A variance annotation kept proves the file unreadable as it is."""
-
-    def first(self, data: bytes) -> bool:
-        return any(not _in_comment_line(data, m.start(1)) for m in _LIKELY_VARIANCE.finditer(data))
+    and kept only where the respelling's tree puts them: right before a
+    type parameter's name, between the members of an object type or
+    interface. Every scan looks back a bounded distance, so hostile input
+    costs linear time."""
 
     def respell(self, data: bytes, ts_language: Any) -> Respelled | None:
-        variance = [m.span(2) for m in _VARIANCE.finditer(data) if not _in_comment_line(data, m.start(2))]
+        variance = _variance_spans(data)
         separators = [m.start(1) for m in _SIGNATURE_LINE.finditer(data) if _unseparated(data, m.start(1))]
         parser = tree_sitter.Parser(ts_language)
         for _ in range(3):  # (what landed elsewhere is put back, and the rest tried again)
@@ -166,19 +164,18 @@ class Respelling:
             for at in separators:
                 out[at] = 0x3B  # ;
             root = parser.parse(bytes(out)).root_node
-            kept_v = [(a, b) for a, b in variance if _in_type_parameters(root, a, b)]
+            kept_v = [(a, b) for a, b in variance if _before_type_parameter(root, a, b)]
             kept_s = [at for at in separators if _separates_members(root, at)]
             if (kept_v, kept_s) == (variance, separators):
-                return Respelled(bytes(out), bool(variance))
+                return Respelled(bytes(out))
             variance, separators = kept_v, kept_s
         return None
 
 
-# `in` / `out` / `in out` after the `<` or `,` (comments, a `const`) of a type parameter list, before its name
-_VARIANCE = re.compile(rb"([<,](?:[ \t\r\n]|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*\n)*(?:const[ \t\r\n]+)?)"
-                       rb"(in(?:[ \t\r\n]+out)?|out)(?=[ \t\r\n]+[A-Za-z_$])")
-# the plainest of them (no comment between), as a quick sign (Respelling.first)
-_LIKELY_VARIANCE = re.compile(rb"[<,][ \t\r\n]*(?:const[ \t]+)?(in|out)[ \t\r\n]+[A-Za-z_$]")
+_LOOKBACK = 4096  # how far back a candidate's context is read
+# `in` / `out` / `in out` before a name (Respelling: after the `<` or `,`, comments or a `const`
+# of a type parameter list, which _variance_spans reads backwards)
+_VARIANCE_WORD = re.compile(rb"(?<![\w$])(in(?:[ \t\r\n]+out)?|out)(?=[ \t\r\n]+[A-Za-z_$])")
 # a call signature starting its line after a blank: `(`, or the `<` of its type parameters
 # (`<A>(`, `<A, B`, `<A extends`, `<A = `, `<const A`, or `<` alone; not a JSX tag), the line
 # before ending as a member may (a name, a closing bracket, a string, a comment's `*/`; blank lines
@@ -188,32 +185,60 @@ _SIGNATURE_LINE = re.compile(rb"(?<=[\w$>\])}\"'/])(?:[ \t]*\r?\n)+[ \t]*([ \t])
 _MEMBER_LISTS = frozenset({"object_type", "interface_body"})
 
 
+def _variance_spans(data: bytes) -> list[tuple[int, int]]:
+    """The spans of `in` / `out` / `in out` that follow a `<` or `,` (past
+    blanks, comments and a `const`), on no comment line."""
+    out = []
+    for m in _VARIANCE_WORD.finditer(data):
+        at = m.start(1)
+        if _in_comment_line(data, at):
+            continue
+        i = _code_before(data, at)
+        if i >= 5 and data[i - 5:i] == b"const" and (i == 5 or not _word_byte(data[i - 6])):
+            i = _code_before(data, i - 5)
+        if i > 0 and data[i - 1] in b"<,":
+            out.append(m.span(1))
+    return out
+
+
+def _word_byte(c: int) -> bool:
+    return c == 0x24 or c == 0x5F or 0x30 <= c <= 0x39 or 0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A
+
+
 def _in_comment_line(data: bytes, at: int) -> bool:
-    """Whether `at` is on a line that is a comment's (`//`, `/*`, a JSDoc `*`) or after a `//`."""
-    start = data.rfind(b"\n", 0, at) + 1
-    head = data[start:at]
+    """Whether `at` is on a line that is a comment's (`//`, `/*`, a JSDoc
+    `*`) or after a `//` (the line read back at most _LOOKBACK bytes)."""
+    start = data.rfind(b"\n", max(0, at - _LOOKBACK), at) + 1
+    head = data[max(start, at - _LOOKBACK):at]
     return head.lstrip().startswith((b"*", b"/*", b"//")) or b"//" in head
+
+
+def _code_before(data: bytes, at: int) -> int:
+    """Where the code before `at` ends, past blanks and comments (-1 when
+    that is more than _LOOKBACK bytes back, or a comment has no start)."""
+    i, stop = at, max(0, at - _LOOKBACK)
+    while i > stop:
+        while i > stop and data[i - 1] in b" \t\r\n":
+            i -= 1
+        if data[max(0, i - 2):i] == b"*/":
+            i = data.rfind(b"/*", stop, i - 2)
+            if i < 0:
+                return -1
+            continue
+        line = data.rfind(b"\n", stop, i) + 1
+        comment = data.find(b"//", max(line, stop), i)
+        if comment >= 0 and data.count(b"'", line, comment) % 2 == 0 and data.count(b'"', line, comment) % 2 == 0:
+            i = comment
+            continue
+        return i
+    return -1 if i > 0 else 0
 
 
 def _unseparated(data: bytes, at: int) -> bool:
     """Whether the code before `at` (past blanks and comments) ends a member
     with no `;` or `,` after it, nor opens the list."""
-    i = at
-    while True:
-        while i > 0 and data[i - 1] in b" \t\r\n":
-            i -= 1
-        if data[max(0, i - 2):i] == b"*/":
-            start = data.rfind(b"/*", 0, i - 2)
-            if start < 0:
-                return False
-            i = start
-            continue
-        line = data.rfind(b"\n", 0, i) + 1
-        comment = data.find(b"//", line, i)
-        if comment >= 0 and data.count(b"'", line, comment) % 2 == 0 and data.count(b'"', line, comment) % 2 == 0:
-            i = comment
-            continue
-        return i > 0 and data[i - 1] not in b";,{"
+    i = _code_before(data, at)
+    return i > 0 and data[i - 1] not in b";,{"
 
 
 def _separates_members(root: Any, at: int) -> bool:
@@ -222,20 +247,26 @@ def _separates_members(root: Any, at: int) -> bool:
             and node.parent.type in _MEMBER_LISTS and not node.parent.has_error)
 
 
-_NEVER = frozenset("""comment string template_string regex jsx_element jsx_opening_element jsx_closing_element
-                   jsx_self_closing_element jsx_text""".split())
-
-
-def _in_type_parameters(root: Any, start: int, end: int) -> bool:
-    """Whether [start, end) is in a type parameter list the grammar read
-    without error (none in it, no ERROR around it), not in a comment, a
-    string or JSX."""
+def _before_type_parameter(root: Any, start: int, end: int) -> bool:
+    """Whether the blanked [start, end) is right before a type parameter's
+    name in a type parameter list the grammar read without error (none in
+    it, no ERROR around it): between its `<` or `,` and the parameter, or
+    after the parameter's `const`."""
     node = root.descendant_for_byte_range(start, end)
-    while node is not None and node.type != "type_parameters":
-        if node.type in _NEVER or node.type in STATEMENTS or node.type in ("program", "ERROR"):
+    if node is None:
+        return False
+    if node.type == "type_parameter":  # `<const in T>`: the blank is inside, before the name
+        name = node.child_by_field_name("name")
+        if name is None or name.start_byte < end or node.children[0].type != "const":
             return False
         node = node.parent
-    if node is None or node.has_error:
+    elif node.type == "type_parameters":
+        after = next((c for c in node.children if c.start_byte >= end), None)
+        if after is None or after.type != "type_parameter":
+            return False
+    else:
+        return False
+    if node is None or node.type != "type_parameters" or node.has_error:
         return False
     while node is not None and node.type != "ERROR":
         node = node.parent
