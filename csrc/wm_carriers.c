@@ -24,6 +24,25 @@ static inline int line_comment(const char *s, size_t i, size_t end, int hash) {
     return i + 1 < end && s[i] == '/' && s[i + 1] == '/';
 }
 
+/* Only blanks, line breaks and comments in [i, end). */
+static int only_comments(const char *s, size_t i, size_t end, int hash) {
+    while (i < end) {
+        if (is_blank(s[i]) || s[i] == '\r' || s[i] == '\n') {
+            i++;
+        } else if (line_comment(s, i, end, hash)) {
+            while (i < end && s[i] != '\n') i++;
+        } else if (!hash && s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
+            size_t k = i + 2;
+            while (k + 1 < end && !(s[k] == '*' && s[k + 1] == '/')) k++;
+            if (k + 1 >= end) return 0;
+            i = k + 2;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* The gap between A's end and B's start (mirrors _carriers._gap): A's line
  * end ([ \t]* [;,]? [ \t]* \r?\n), blank lines, comment lines if any, then
  * B's indentation. Sets *line_end (after A's line break), *last_line (start
@@ -48,22 +67,7 @@ static int gap_scan(const char *s, size_t i, size_t end, size_t *line_end, size_
     *last_line = i;
     while (i < end && is_blank(s[i])) i++;
     *commented = i < end;
-    while (i < end) { /* comment lines */
-        char c = s[i];
-        if (is_blank(c) || c == '\r' || c == '\n') {
-            i++;
-        } else if (line_comment(s, i, end, hash)) {
-            while (i < end && s[i] != '\n') i++;
-        } else if (!hash && c == '/' && i + 1 < end && s[i + 1] == '*') {
-            size_t k = i + 2;
-            while (k + 1 < end && !(s[k] == '*' && s[k + 1] == '/')) k++;
-            if (k + 1 >= end) return 0;
-            i = k + 2;
-        } else {
-            return 0;
-        }
-    }
-    return 1;
+    return only_comments(s, i, end, hash); /* comment lines */
 }
 
 /* The lenient gap (reading a suspect copy; mirrors
@@ -268,25 +272,6 @@ static int lone_string(const char *s, size_t i, size_t end) {
     return strings > 0;
 }
 
-/* Only blanks, line breaks and comments in [i, end). */
-static int only_comments(const char *s, size_t i, size_t end, int hash) {
-    while (i < end) {
-        if (is_blank(s[i]) || s[i] == '\r' || s[i] == '\n') {
-            i++;
-        } else if (line_comment(s, i, end, hash)) {
-            while (i < end && s[i] != '\n') i++;
-        } else if (!hash && s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
-            size_t k = i + 2;
-            while (k + 1 < end && !(s[k] == '*' && s[k + 1] == '/')) k++;
-            if (k + 1 >= end) return 0;
-            i = k + 2;
-        } else {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* ---- occurrence counts of identity windows: open addressing ---- */
 
 typedef struct {
@@ -379,14 +364,14 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
         /* A's end without trailing whitespace (some units take the line
          * breaks after them, like tree-sitter-go's case clauses); a comment
          * there would end up above the carrier */
-        size_t a_end = a->end_byte, b_start = b->start_byte, line_end, last_line;
+        size_t a_end = a->end_byte, b_start = b->start_byte, line_end = 0, last_line = 0;
         while (a_end > a->start_byte && (is_blank(src[a_end - 1]) || src[a_end - 1] == '\r' ||
                                          src[a_end - 1] == '\n'))
             a_end--;
         if (!lenient && ((options & WM_O_TRAILING_COMMENTS) || a_end < a->end_byte) &&
             ends_in_comment(src, a->start_byte, a_end, hash))
             continue;
-        int comment_lines;
+        int comment_lines = 0;
         if (a_end > b_start)
             continue;
         if (lenient ? !lenient_scan(src, a_end, b_start, &line_end, &last_line, &comment_lines, hash)
