@@ -788,3 +788,27 @@ def test_code_with_syntax_errors_that_differs_is_unparsed_and_never_classed(tmp_
     assert broken and all(not x.classes and not x.changes for x in broken)
     assert not [x for x in d.functions if x.status == "modified"]
     assert any("syntax errors" in n for fd in d.files for n in fd.notes)
+
+
+SAMPLES = Path(__file__).parent / "conformance" / "samples"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.iterdir()))
+def test_the_quick_pre_test_of_entities_drops_no_entity(name):
+    """`Entities.maybe` turns most units away before their record is read
+    (a statement that assigns no function): it may say no only where
+    `entity` says None, so the entities are those of asking every unit."""
+    data = (SAMPLES / name).read_bytes()
+    lang = languages.for_path(name)
+    assert lang is not None
+    view = _entities.FileView(name, lang.name, data)
+    rules, names = lang.entities, lang.tables.kind_names
+    said_no = 0
+    for k in range(view.n_units):
+        r = view.unit(k)
+        kind = names[r.symbol]
+        if kind in rules.candidates and not rules.maybe(view, kind, r.ev_begin, r.ev_end):
+            said_no += 1
+            assert rules.entity(view, r, kind) is None, (name, kind, r.start_row + 1)
+    if lang.name in ("javascript", "typescript", "tsx"):
+        assert said_no > 0  # (the pre-test is asked, and turns units away)

@@ -388,6 +388,20 @@ def test_parallel_map_keeps_order_around_passed_through_items_within_its_budgets
     assert list(ordered_map(_double, items, 1)) == expected
 
 
+def _pid(job: FileJob) -> int:
+    return os.getpid()
+
+
+def test_one_job_alone_runs_in_the_calling_process_and_more_go_to_workers():
+    """A pool for one job would only add its start and a round trip (a
+    one-file diff, a one-file trace): it runs here; two or more go to the
+    workers."""
+    one = [(FileJob("a", None, b"x"), "a")]
+    assert list(ordered_map(_pid, one, 4)) == [(os.getpid(), "a")]
+    two = [(FileJob(n, None, b"x"), n) for n in "ab"]
+    assert all(pid != os.getpid() for pid, _ in ordered_map(_pid, two, 2))
+
+
 @pytest.mark.parametrize("jobs", [0, -3, 1.5, True])
 def test_a_number_of_jobs_that_is_not_a_positive_whole_number_is_refused(jobs):
     with pytest.raises(ValueError, match="jobs is a number of worker processes"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from .contract import EVENT_STRUCT, UNIT_STRUCT, WM_EV_ENTER, WM_EV_EXIT, UnitRecord
 
@@ -36,6 +36,12 @@ def column(records: bytes, field: str) -> Sequence[int]:
 def unit(records: bytes, k: int) -> UnitRecord:
     """Unit k of packed records."""
     return UnitRecord._make(UNIT_STRUCT.unpack_from(records, k * UNIT_STRUCT.size))
+
+
+def unit_reader(records: bytes) -> Callable[[int], UnitRecord]:
+    """unit(records, k) as one call per unit (for a loop over many)."""
+    unpack, size, make = UNIT_STRUCT.unpack_from, UNIT_STRUCT.size, UnitRecord._make
+    return lambda k: make(unpack(records, k * size))
 
 
 def units(records: bytes) -> Iterator[UnitRecord]:
@@ -75,6 +81,15 @@ class Events:
         sp.frombytes(spans)
         self._sp = sp
         self.n = n
+
+    def words(self) -> array:
+        """The events as 64-bit words, three per event: kind hash, text hash,
+        ident | op << 32 (for a reader that indexes them itself)."""
+        return self._w
+
+    def span_words(self) -> array:
+        """The spans as 32-bit words, two per event: start, end."""
+        return self._sp
 
     def kind(self, i: int) -> int:
         """The kind hash of event i (0 on EXIT)."""
@@ -121,4 +136,4 @@ class Events:
         return out.tobytes(), len(out) // 3
 
 
-__all__ = ["Events", "column", "pack_unit", "records_of", "unit", "unit_rows", "units"]
+__all__ = ["Events", "column", "pack_unit", "records_of", "unit", "unit_reader", "unit_rows", "units"]

@@ -27,10 +27,12 @@ from typing import Any
 from .. import languages
 from ..backend import BACKEND, records
 from ..backend.contract import WM_EV_ENTER, WM_EV_EXIT, WM_EV_TOKEN, UnitRecord
+from ..backend.protocol import Parsed
 from ..languages.base import Language
 
 _MASK64 = (1 << 64) - 1
 LINE_STEP = 1 << 16  # bytes between the checkpoints of FileView.line_of
+_UNKNOWN = ("?", True)
 
 
 @functools.cache
@@ -47,6 +49,12 @@ def kind_names(language: str) -> dict[int, tuple[str, bool]]:
             out.setdefault(int(h), (name, named))
     out.setdefault(tables.error_kind_hash, ("ERROR", True))
     return out
+
+
+def parse(language: Language, data: bytes) -> Parsed:
+    """What a FileView is built from: the C core's pass with event spans
+    (it drops the GIL: two files parse at once in two threads)."""
+    return language.parse(data, with_spans=True)
 
 
 @dataclass
@@ -112,15 +120,18 @@ class FileView:
     """One file fingerprinted with event spans, and its entities (the view
     a language's entity rules read: languages.base.EventView)."""
 
-    def __init__(self, path: str, language: str, data: bytes) -> None:
+    def __init__(self, path: str, language: str, data: bytes, parsed: Parsed | None = None) -> None:
+        """`parsed`: `parse(language, data)`, when done already (in another thread)."""
         self.path, self.source = path, data
         self.language: Language = languages.get(language)
-        parsed = self.language.parse(data, with_spans=True)
+        if parsed is None:
+            parsed = parse(self.language, data)
         self.exact, self.renamed, self.skeleton, _digest = parsed.hashes
         self.has_error = parsed.has_error
         self.records = parsed.records
         self.n_units = parsed.n_units
         self.events = records.Events(parsed.events or b"", parsed.n_events, parsed.spans or b"")
+        self._words, self._spans = self.events.words(), self.events.span_words()
         self.n_idents = parsed.n_idents
         self.kinds = kind_names(self.language.name)
         self.memo: dict[str, Any] = {}  # what the language's rules keep per file
@@ -133,20 +144,23 @@ class FileView:
 
     # ---- events and units (languages.base.EventView) ------------------------------------
 
+    # (read from the event words here: the entity rules ask these for every candidate unit)
+
     def op(self, i: int) -> int:
-        return self.events.op(i)
+        return self._words[3 * i + 2] >> 32
 
     def kind(self, i: int) -> str:
-        return self.kinds.get(self.events.kind(i), ("?", True))[0]
+        return self.kinds.get(self._words[3 * i], _UNKNOWN)[0]
 
     def named(self, i: int) -> bool:
-        return self.kinds.get(self.events.kind(i), ("?", True))[1]
+        return self.kinds.get(self._words[3 * i], _UNKNOWN)[1]
 
     def skip(self, i: int) -> int:
         return self.events.skip(i)
 
     def span(self, i: int) -> tuple[int, int]:
-        return self.events.span(i)
+        sp = self._spans
+        return sp[2 * i], sp[2 * i + 1]
 
     def text(self, start: int, end: int) -> str:
         return self.source[start:end].decode("utf-8", "replace")
@@ -195,10 +209,13 @@ class FileView:
         groups: set[int] = set()  # declarations grouping entities, and nothing else
         seen: dict[tuple[str | None, str], int] = {}
         parents = self._parents
-        wanted = tables.symbols(rules.candidates)
-        for ui in [i for i, sym in enumerate(records.column(self.records, "symbol")) if sym in wanted]:
-            r = self.unit(ui)
-            kind_name = tables.kind_names[r.symbol]
+        wanted, names, maybe = tables.symbols(rules.candidates), tables.kind_names, rules.maybe
+        begins, ends = records.column(self.records, "ev_begin"), records.column(self.records, "ev_end")
+        unit = records.unit_reader(self.records)
+        for ui in [i for i, sym in enumerate(records.column(self.records, "symbol"))
+                   if sym in wanted and maybe(self, names[sym], begins[i], ends[i])]:
+            r = unit(ui)
+            kind_name = names[r.symbol]
             got = rules.entity(self, r, kind_name)
             if got is None:
                 continue
@@ -337,16 +354,13 @@ class FileView:
     def whole_units(self, e: Entity) -> dict[int, tuple[int, int]]:
         """ev_begin -> (ev_end, exact hash) of the units (statements) in the
         entity's own code that hold none of its nested entities."""
-        runs = list(self.own_runs(e))
         begins, ends, exact = (records.column(self.records, f) for f in ("ev_begin", "ev_end", "exact"))
         out: dict[int, tuple[int, int]] = {}
-        r = 0
-        for u in range(bisect.bisect_right(begins, e.ev_begin), bisect.bisect_left(begins, e.ev_end)):
-            a, b = begins[u], ends[u]
-            while r < len(runs) and runs[r][1] <= a:
-                r += 1
-            if r < len(runs) and runs[r][0] <= a and b <= runs[r][1]:
-                out[a] = (b, exact[u])
+        for a, b in self.own_runs(e):  # (the units of nested entities are never looked at)
+            first = bisect.bisect_left(begins, max(a, e.ev_begin + 1))
+            for u in range(first, bisect.bisect_left(begins, b, first)):
+                if ends[u] <= b:
+                    out[begins[u]] = (ends[u], exact[u])
         return out
 
     def tree(self, e: Entity, collapse: Mapping[int, tuple[int, int]] | None = None) -> Node:

@@ -10,10 +10,12 @@ import concurrent.futures
 from collections import Counter
 from dataclasses import dataclass
 
+from .. import languages
+from ..backend.protocol import Parsed
 from ..core.source import MAX_SOURCE_BYTES
 from ..io.pool import FileJob
 from .describe import function_diff
-from .entities import Entity, FileView
+from .entities import Entity, FileView, parse
 from .model import REPORTED, FileDiffStatus, FunctionDiff
 from .model import FunctionStatus as S
 from .pairing import pair_in_file
@@ -79,7 +81,8 @@ def _status(base: FileView, a: Entity, suspect: FileView, b: Entity) -> S:
     return status
 
 
-def _load(job: FileJob | None, side: str) -> tuple[FileView | None, str | None]:
+def _read(job: FileJob | None, side: str) -> tuple[bytes | None, str | None]:
+    """A side's bytes, or why it is not compared."""
     if job is None:
         return None, None
     try:
@@ -90,21 +93,34 @@ def _load(job: FileJob | None, side: str) -> tuple[FileView | None, str | None]:
         return None, f"{side}: {data} bytes is over the {MAX_SOURCE_BYTES} byte limit for one file; not compared"
     if b"\0" in data:
         return None, f"{side}: NUL bytes (binary data); not compared"
+    return data, None
+
+
+def _view(job: FileJob | None, side: str, data: bytes | None, parsed: Parsed | None = None
+          ) -> tuple[FileView | None, str | None]:
+    if job is None or data is None:
+        return None, None
     assert job.language is not None
-    view = FileView(job.path, job.language, data)
+    view = FileView(job.path, job.language, data, parsed)
     return view, (f"{side}: syntax errors (first at line {_first_error(view)}); diffed where it parses"
                   if view.has_error else None)
 
 
 def _load_both(job: PairJob) -> tuple[FileView | None, FileView | None, list[str]]:
-    if job.base is not None and job.suspect is not None and job.weight > PARALLEL_BYTES:
+    (data_b, note_b), (data_s, note_s) = _read(job.base, "base"), _read(job.suspect, "suspect")
+    parsed_s = None
+    if job.base is not None and job.suspect is not None and data_b is not None and data_s is not None \
+            and job.weight > PARALLEL_BYTES:
+        # the two parses at once (the C core drops the GIL); the entities after,
+        # one side at a time (two threads of Python would only take turns)
+        assert job.suspect.language is not None
         with concurrent.futures.ThreadPoolExecutor(1) as other:
-            later = other.submit(_load, job.suspect, "suspect")
-            base, note_b = _load(job.base, "base")
-            suspect, note_s = later.result()
+            later = other.submit(parse, languages.get(job.suspect.language), data_s)
+            base, note_b = _view(job.base, "base", data_b)
+            parsed_s = later.result()
     else:
-        base, note_b = _load(job.base, "base")
-        suspect, note_s = _load(job.suspect, "suspect")
+        base, note_b = _view(job.base, "base", data_b) if note_b is None else (None, note_b)
+    suspect, note_s = _view(job.suspect, "suspect", data_s, parsed_s) if note_s is None else (None, note_s)
     return base, suspect, [n for n in (note_b, note_s) if n]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import itertools
 import multiprocessing
 import operator
 import os
@@ -114,11 +115,16 @@ def ordered_map(fn: Callable[[J], R], items: Iterable[tuple[J | None, T]], jobs:
     others work ahead. The first jobs go out one by one, so that a few files
     still use every worker; once 2 x jobs are queued, the next go in batches
     (BATCH_JOBS, BATCH_BYTES). `weigh` gives the bytes a passed-through tag
-    holds (it waits in line with the jobs, and counts against max_bytes)."""
-    if jobs <= 1:
-        for job, tag in items:
+    holds (it waits in line with the jobs, and counts against max_bytes).
+    One job alone runs here: a pool would only add its start and a round
+    trip."""
+    items = iter(items)
+    first = list(itertools.islice(items, 2))
+    if jobs <= 1 or len(first) < 2:
+        for job, tag in itertools.chain(first, items):
             yield (fn(job) if job is not None else None), tag
         return
+    items = itertools.chain(first, items)
     # fork is cheap and needs no `if __name__ == "__main__"` guard in the
     # caller's script; a parent running other threads gets spawn instead
     single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()

@@ -244,6 +244,12 @@ class Entities(Protocol):
     unordered: frozenset[str]  # entity kinds whose child units are a set (Go imports: gofmt sorts them)
     function_kinds: frozenset[str]  # unit kinds that are functions, methods, types, classes (provenance)
 
+    def maybe(self, view: EventView, kind: str, ev_begin: int, ev_end: int) -> bool:
+        """Whether a unit of kind `kind` over events [ev_begin, ev_end) may be
+        an entity: a quick test on its first events, before its record is
+        read (False only where `entity` would say None)."""
+        ...
+
     def entity(self, view: EventView, r: UnitRecord, kind: str) -> tuple[str, str] | None:
         """(entity kind, name) of unit r (of kind `kind`), or None."""
         ...

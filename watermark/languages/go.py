@@ -130,6 +130,9 @@ class Entities:
     unordered = frozenset({"import"})  # gofmt sorts the specs of an import block
     function_kinds = frozenset({"function_declaration", "method_declaration", "type_spec"})
 
+    def maybe(self, view: EventView, kind: str, ev_begin: int, ev_end: int) -> bool:
+        return True
+
     def entity(self, view: EventView, r: UnitRecord, kind: str) -> tuple[str, str] | None:
         if kind in _TOP and r.parent < 0:
             if kind == "import_declaration":

@@ -153,6 +153,21 @@ class Entities:
                                 "method_definition"})
     in_objects = _IN_OBJECTS
 
+    def maybe(self, view: EventView, kind: str, ev_begin: int, ev_end: int) -> bool:
+        # (most statements and declarators hold no function: the tests entity() starts with)
+        if kind in self.always:
+            return True
+        first = ev_begin + 1
+        if first >= ev_end:
+            return False
+        if kind == "expression_statement":
+            if view.op(first) != WM_EV_ENTER or view.kind(first) != "assignment_expression":
+                return False
+            end = view.span(first + 1)[1]
+            return _CODE_VALUE_AFTER.match(view.source, end, end + 200) is not None
+        return not (view.op(first) == WM_EV_TOKEN and first + 2 < ev_end
+                    and view.kind(first + 2) not in _CODE_VALUES)
+
     def entity(self, view: EventView, r: UnitRecord, kind: str) -> tuple[str, str] | None:
         if kind in self.always:
             name = view.text(r.name_start, r.name_end) if r.name_end > r.name_start else _first_token_text(view, r)

@@ -126,6 +126,9 @@ class Entities:
     unordered: frozenset[str] = frozenset()
     function_kinds = frozenset(DEFINITIONS)
 
+    def maybe(self, view: EventView, kind: str, ev_begin: int, ev_end: int) -> bool:
+        return True
+
     def entity(self, view: EventView, r: UnitRecord, kind: str) -> tuple[str, str] | None:
         if kind == "decorated_definition":
             inner = _definition_of(view, r)
