@@ -23,7 +23,7 @@ A table of the languages' rows follows the JSON.
 Speed: the whole Go stdlib against a copy with ~1% of its functions
 patched, and typescript.js against a patched copy: diff wall time beside
 fingerprinting both sides (the same worker pool), each timed in a fresh
-process (best of two), peak RSS, and `git diff --no-index --stat` on the
+process (best of three), peak RSS, and `git diff --no-index --stat` on the
 same pair.
 """
 from __future__ import annotations
@@ -298,8 +298,8 @@ def _time_one(what: str, a: str, b: str, language: str, jobs: str) -> int:
 
 def _timed(name: str, a: Path, b: Path, language: str, jobs: int, patched: int, functions: int | None
            ) -> dict[str, object]:
-    fp = min(float(_fresh("fingerprint", a, b, language, jobs)["s"]) for _ in range(2))  # type: ignore[arg-type]
-    runs = [_fresh("diff", a, b, language, jobs) for _ in range(2)]
+    fp = min(float(_fresh("fingerprint", a, b, language, jobs)["s"]) for _ in range(3))  # type: ignore[arg-type]
+    runs = [_fresh("diff", a, b, language, jobs) for _ in range(3)]
     times = [float(r["s"]) for r in runs]  # type: ignore[arg-type]
     t0 = time.perf_counter()
     subprocess.run(["git", "diff", "--no-index", "--stat", str(a), str(b)], capture_output=True)

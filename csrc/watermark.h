@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 17
+#define WM_ABI_VERSION 18
 
 /* Seeds and markers of the hash definitions (format: changing one changes
  * every fingerprint, carrier identity and recipient bit; see CHANGELOG.md). */
@@ -134,6 +134,26 @@ typedef struct wm_unit {
     uint8_t reserved;
 } wm_unit;
 
+/* A byte range looked up in a tree (wm_fingerprint_alt): the smallest node
+ * over [start, end) (ts_node_descendant_for_byte_range) and, when its
+ * symbol is one of the call's context symbols, around it (else the other
+ * fields are as for no such node: reading them costs time linear in the
+ * node's siblings and children). Symbols are ts_node_symbol's (an alias's
+ * own; 65535 an ERROR), WM_PROBE_NONE where there is no such node. */
+typedef struct wm_probe {
+    uint32_t start;          /* in */
+    uint32_t end;            /* in */
+    uint32_t name_start;     /* start byte of the node's `name` field, or UINT32_MAX */
+    uint16_t symbol;         /* the node */
+    uint16_t parent_symbol;  /* its parent */
+    uint16_t first_symbol;   /* its first child (extras included) */
+    uint16_t next_symbol;    /* its first child starting at or after `end` */
+    uint8_t has_error;       /* the node's subtree holds an ERROR or MISSING */
+    uint8_t parent_has_error;
+    uint8_t in_error;        /* the node or one of its ancestors is an ERROR */
+    uint8_t reserved;
+} wm_probe;
+
 typedef struct wm_lang wm_lang;
 typedef struct wm_doc wm_doc;
 
@@ -181,6 +201,31 @@ int wm_fingerprint(const wm_lang *lang, const char *source, size_t len,
 #define WM_FP_SPANS 1
 int wm_fingerprint_ex(const wm_lang *lang, const char *source, size_t len,
                       int flags, wm_doc **out);
+/* wm_fingerprint_ex of `source`, with syntax its grammar cannot read
+ * respelled (Language.parse). When the grammar reads `source` without
+ * error, `respell` is never called (WM_READ_AS_IS). Otherwise it is asked,
+ * with `found` NULL, for a respelling: it answers WM_RESPELL_TRY after
+ * setting *alt (len bytes, the same lines; valid until it is called again or
+ * the call returns) and *probes / *n_probes (ranges to look up); alt is
+ * parsed from source's tree (the runs of bytes that differ are the edits),
+ * the probes are looked up in alt's tree (the context symbols' surroundings
+ * too), and it is asked again with them in `found`. WM_RESPELL_KEEP: the
+ * last alternative stands, and the document is its if the grammar reads it
+ * without error (WM_READ_RESPELLED), else source's (WM_READ_UNREAD), as for
+ * WM_RESPELL_NONE. wm_doc_reading says which. */
+#define WM_READ_AS_IS 0
+#define WM_READ_RESPELLED 1
+#define WM_READ_UNREAD 2
+#define WM_RESPELL_NONE 0
+#define WM_RESPELL_KEEP 1
+#define WM_RESPELL_TRY 2
+#define WM_PROBE_NONE 65534
+typedef int (*wm_respell_fn)(void *ctx, const wm_probe *found, size_t n_found, const char **alt,
+                             wm_probe **probes, size_t *n_probes);
+int wm_fingerprint_respelled(const wm_lang *lang, const char *source, size_t len, int flags,
+                             wm_respell_fn respell, void *ctx, const uint16_t *context,
+                             size_t n_context, wm_doc **out);
+int wm_doc_reading(const wm_doc *doc);
 void wm_doc_free(wm_doc *doc);
 size_t wm_doc_n_units(const wm_doc *doc);
 const wm_unit *wm_doc_units(const wm_doc *doc);

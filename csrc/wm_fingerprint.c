@@ -44,6 +44,7 @@ struct wm_doc {
     uint32_t n_nodes;
     uint64_t file[4];
     int has_error;
+    int reading;      /* WM_READ_* */
 };
 
 #define WM_MEMBER_SPACE 0x6d656d6265722e2eULL /* "member.." */
@@ -553,7 +554,14 @@ WM_EXPORT void wm_doc_free(wm_doc *doc) {
     free(doc);
 }
 
-static int parse_and_walk(const wm_lang *lang, const char *source, size_t len,
+typedef struct respeller {
+    wm_respell_fn fn;         /* NULL: no respelling */
+    void *ctx;
+    const uint16_t *context;  /* symbols whose surroundings probes read */
+    size_t n_context;
+} respeller;
+
+static int parse_and_walk(const wm_lang *lang, const char *source, size_t len, const respeller *rs,
                           wm_doc *doc);
 
 WM_EXPORT int wm_fingerprint(const wm_lang *lang, const char *source,
@@ -563,14 +571,22 @@ WM_EXPORT int wm_fingerprint(const wm_lang *lang, const char *source,
 
 WM_EXPORT int wm_fingerprint_ex(const wm_lang *lang, const char *source,
                                 size_t len, int flags, wm_doc **out) {
+    return wm_fingerprint_respelled(lang, source, len, flags, NULL, NULL, NULL, 0, out);
+}
+
+WM_EXPORT int wm_fingerprint_respelled(const wm_lang *lang, const char *source, size_t len, int flags,
+                                       wm_respell_fn respell, void *ctx, const uint16_t *context,
+                                       size_t n_context, wm_doc **out) {
     *out = NULL;
     if (len >= UINT32_MAX) return WM_ETOOBIG;
     if (flags & ~WM_FP_SPANS) return WM_EINVAL;
+    if (n_context && !context) return WM_EINVAL;
+    respeller rs = {respell, ctx, context, n_context};
     wm_doc *doc = (wm_doc *)calloc(1, sizeof *doc);
     if (!doc) return WM_ENOMEM;
     doc->want_spans = (flags & WM_FP_SPANS) != 0;
     wm_arena_begin();
-    int status = parse_and_walk(lang, source, len, doc);
+    int status = parse_and_walk(lang, source, len, &rs, doc);
     wm_arena_end();
     if (status != WM_OK) {
         wm_doc_free(doc);
@@ -580,7 +596,119 @@ WM_EXPORT int wm_fingerprint_ex(const wm_lang *lang, const char *source,
     return WM_OK;
 }
 
-static int parse_and_walk(const wm_lang *lang, const char *source, size_t len,
+/* The point (row, column) after src[0:at), from (row, line start) at `from`. */
+static TSPoint point_at(const char *src, uint32_t from, uint32_t at, uint32_t *row, uint32_t *line) {
+    for (uint32_t i = from; i < at; i++) {
+        if (src[i] == '\n') {
+            (*row)++;
+            *line = i + 1;
+        }
+    }
+    TSPoint p = {*row, at - *line};
+    return p;
+}
+
+/* `alt` parsed from `tree` (source's): each run of bytes where they differ
+ * is an edit, so the parser reuses what lies outside them. */
+static TSTree *parse_alt(TSParser *parser, const TSTree *tree, const char *source, const char *alt,
+                         uint32_t len) {
+    TSTree *old = ts_tree_copy(tree);
+    if (!old) return NULL;
+    uint32_t row = 0, line = 0, at = 0;
+    for (uint32_t i = 0; i < len;) {
+        if (source[i] == alt[i]) {
+            i++;
+            continue;
+        }
+        uint32_t j = i;
+        while (j < len && source[j] != alt[j]) j++;
+        TSInputEdit e;
+        e.start_byte = i;
+        e.old_end_byte = e.new_end_byte = j;
+        e.start_point = point_at(source, at, i, &row, &line);
+        uint32_t r_old = row, l_old = line, r_new = row, l_new = line;
+        e.old_end_point = point_at(source, i, j, &r_old, &l_old);
+        e.new_end_point = point_at(alt, i, j, &r_new, &l_new);
+        ts_tree_edit(old, &e);
+        /* (positions after the run: source's rows, which alt keeps) */
+        point_at(source, i, j, &row, &line);
+        at = i = j;
+    }
+    TSTree *out = ts_parser_parse_string(parser, old, alt, len);
+    ts_tree_delete(old);
+    return out;
+}
+
+static void probe(const TSTree *tree, const respeller *rs, wm_probe *p) {
+    TSNode root = ts_tree_root_node(tree);
+    TSNode n = ts_node_descendant_for_byte_range(root, p->start, p->end);
+    p->symbol = p->parent_symbol = p->first_symbol = p->next_symbol = WM_PROBE_NONE;
+    p->name_start = UINT32_MAX;
+    p->has_error = p->parent_has_error = p->in_error = p->reserved = 0;
+    if (ts_node_is_null(n)) return;
+    p->symbol = ts_node_symbol(n);
+    size_t k = 0;
+    while (k < rs->n_context && rs->context[k] != p->symbol) k++;
+    if (k == rs->n_context) return;
+    p->has_error = ts_node_has_error(n) ? 1 : 0;
+    uint32_t count = ts_node_child_count(n);
+    if (count) p->first_symbol = ts_node_symbol(ts_node_child(n, 0));
+    for (uint32_t i = 0; i < count; i++) {
+        TSNode c = ts_node_child(n, i);
+        if (ts_node_start_byte(c) >= p->end) {
+            p->next_symbol = ts_node_symbol(c);
+            break;
+        }
+    }
+    TSNode name = ts_node_child_by_field_name(n, "name", 4);
+    if (!ts_node_is_null(name)) p->name_start = ts_node_start_byte(name);
+    TSNode up = ts_node_parent(n);
+    if (!ts_node_is_null(up)) {
+        p->parent_symbol = ts_node_symbol(up);
+        p->parent_has_error = ts_node_has_error(up) ? 1 : 0;
+    }
+    for (TSNode a = n; !ts_node_is_null(a); a = ts_node_parent(a)) {
+        if (ts_node_is_error(a)) {
+            p->in_error = 1;
+            break;
+        }
+    }
+}
+
+/* Where the grammar found errors in `source` (its `tree`): the respelling
+ * callback's alternatives, each parsed from `tree` and probed, until it
+ * keeps one or gives up. Whether *tree and *source are now the kept
+ * alternative's (WM_READ_RESPELLED), or stay source's (WM_READ_UNREAD). */
+static int respell(TSParser *parser, TSTree **tree, const char **source, uint32_t len, const respeller *rs,
+                   int *reading) {
+    TSTree *other = NULL;
+    const char *alt = NULL;
+    const wm_probe *found = NULL;
+    size_t n_found = 0;
+    int answer;
+    *reading = WM_READ_UNREAD;
+    while ((answer = rs->fn(rs->ctx, found, n_found, &alt, (wm_probe **)&found, &n_found)) == WM_RESPELL_TRY) {
+        if (!alt || (n_found && !found)) {
+            if (other) ts_tree_delete(other);
+            return WM_EINVAL;
+        }
+        if (other) ts_tree_delete(other);
+        other = parse_alt(parser, *tree, *source, alt, len);
+        if (!other) return WM_EPARSE;
+        for (size_t i = 0; i < n_found; i++) probe(other, rs, (wm_probe *)&found[i]);
+    }
+    if (answer == WM_RESPELL_KEEP && other && ts_subtree_error_cost(other->root) == 0) {
+        ts_tree_delete(*tree);
+        *tree = other;
+        *source = alt;
+        *reading = WM_READ_RESPELLED;
+    } else if (other) {
+        ts_tree_delete(other);
+    }
+    return WM_OK;
+}
+
+static int parse_and_walk(const wm_lang *lang, const char *source, size_t len, const respeller *rs,
                           wm_doc *doc) {
     TSParser *parser = ts_parser_new();
     if (!parser) return WM_ENOMEM;
@@ -589,6 +717,15 @@ static int parse_and_walk(const wm_lang *lang, const char *source, size_t len,
         return WM_EABI;
     }
     TSTree *tree = ts_parser_parse_string(parser, NULL, source, (uint32_t)len);
+    doc->reading = WM_READ_AS_IS;
+    if (tree && rs->fn && ts_subtree_error_cost(tree->root) > 0) {
+        int status = respell(parser, &tree, &source, (uint32_t)len, rs, &doc->reading);
+        if (status != WM_OK) {
+            ts_tree_delete(tree);
+            ts_parser_delete(parser);
+            return status;
+        }
+    }
     ts_parser_delete(parser);
     if (!tree) return WM_EPARSE;
     walker w = {0};
@@ -636,6 +773,7 @@ WM_EXPORT int wm_doc_winnow(const wm_doc *d, uint32_t k, uint32_t w, uint64_t *h
 WM_EXPORT uint32_t wm_doc_n_idents(const wm_doc *d) { return d->n_idents; }
 WM_EXPORT uint32_t wm_doc_n_nodes(const wm_doc *d) { return d->n_nodes; }
 WM_EXPORT int wm_doc_has_error(const wm_doc *d) { return d->has_error; }
+WM_EXPORT int wm_doc_reading(const wm_doc *d) { return d->reading; }
 WM_EXPORT void wm_doc_file_hashes(const wm_doc *d, uint64_t out[4]) {
     memcpy(out, d->file, sizeof d->file);
 }

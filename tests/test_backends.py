@@ -222,6 +222,99 @@ def test_fingerprints_agree_on_arbitrary_bytes(language, data):
     _fingerprints_agree(language, data.replace(b"\0", b""))
 
 
+_RESPELLABLE = [
+    b"interface Box<in out T, const in U> { get(): T }\nexport type F<out T> = () => T\n",
+    b"export const pipe: {\n  <A>(f: A): A\n  /** first */\n  <A>(self: A, f: A): A\n} = null as any\n",
+    b"type G<in T> = T\nconst = \n",  # (an error the respelling leaves: read as it is)
+    b"export const f: {\n  /** one */\n  (a: number): number\n  /** two */\n  (a: string): string\n} = null as any\n",
+    # (read as it is: the grammar reads these signatures, with a comment between)
+]
+
+
+def _recording(respelling, data):
+    """A respeller over `respelling` that records what it is handed."""
+    asked = []
+    state = []
+
+    def respell(found):
+        asked.append(found)
+        nxt = respelling.respell(data) if found is None else respelling.narrow(data, state[-1], found, KIND)
+        if found is not None and nxt is state[-1]:
+            return True
+        if nxt is None or len(state) == 3:
+            return None
+        state.append(nxt)
+        return nxt.source, nxt.probes
+
+    return respell, asked
+
+
+KIND = languages.get("typescript").tables.probed_kind
+
+
+@pytest.mark.parametrize("data", _RESPELLABLE)
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_the_respelling_pass_agrees(language, data):
+    """wm_fingerprint_respelled: the respellings parsed from the file's tree
+    (C) or afresh (the reference), the probes looked up in them, the same
+    answers asked for, the same document."""
+    lang = languages.get(language)
+    grammar, respelling = lang.tables, lang.respelling
+    assert respelling is not None
+    context = sorted(grammar.symbols(respelling.context))
+    runs = []
+    for x in (_native(), REFERENCE):
+        respell, asked = _recording(respelling, data)
+        runs.append((x.fingerprint(grammar, data, with_spans=True, respell=respell, context=context), asked))
+    assert runs[0] == runs[1]
+    parsed, asked = runs[0]
+    readable = not REFERENCE.fingerprint(grammar, data).has_error
+    assert (parsed.reading == contract.WM_READ_AS_IS) == readable
+    assert (asked == []) == readable  # (never asked for a file the grammar reads)
+
+
+@given(st.binary(max_size=300), st.lists(st.tuples(st.integers(0, 320), st.integers(0, 40)), max_size=6))
+def test_probes_agree_on_arbitrary_bytes(data, ranges):
+    """Garbage and its respelling (a few bytes blanked) parse to ERROR
+    trees; the probes of both backends, with every symbol as context, agree."""
+    grammar = languages.get("typescript").tables
+    data = b"(" + data.replace(b"\0", b"")  # (an error: the respeller is asked)
+    alt = bytearray(data)
+    for a, n in ranges:
+        alt[a:a + n] = b" " * len(alt[a:a + n])
+    probes = [(min(a, len(data)), min(a + n, len(data))) for a, n in ranges]
+    context = list(range(len(grammar.kind_names))) + [65535]
+    got = []
+    for x in (_native(), REFERENCE):
+        seen = []
+
+        def respell(found, seen=seen):
+            seen.append(found)
+            return (bytes(alt), probes) if found is None else True
+
+        got.append((x.fingerprint(grammar, data, respell=respell, context=context), seen))
+    assert got[0] == got[1] and len(got[0][1]) == 2
+
+
+@pytest.mark.parametrize("which", both())
+def test_a_respellers_faults_come_back_to_the_caller(which):
+    """A respelling of another length is refused, and whatever the respeller
+    raises is raised by fingerprint (through the C core: nothing leaks)."""
+    grammar = languages.get("typescript").tables
+    data = b"type A<in T> = T\n"
+    with pytest.raises(ValueError, match="length"):
+        _backend(which).fingerprint(grammar, data, respell=lambda found: (b"type A = T\n", []))
+
+    def broken(found):
+        raise KeyError("respeller")
+
+    with pytest.raises(KeyError, match="respeller"):
+        _backend(which).fingerprint(grammar, data, respell=broken)
+    assert _backend(which).fingerprint(grammar, data, respell=lambda found: None) == \
+        _backend(which).fingerprint(grammar, data).__class__(**{**_backend(which).fingerprint(grammar, data).__dict__,
+                                                                 "reading": contract.WM_READ_UNREAD})
+
+
 # ---- provenance prints (wm_winnow.c) -----------------------------------------------
 
 _EVENTS = st.lists(st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1), st.integers(-1, 5),

@@ -2,9 +2,12 @@
 literals, enums, overloads, decorators, namespaces, JSX)."""
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import watermark
 from languages.rules import carrier_lines, line_of
@@ -142,7 +145,6 @@ def test_what_the_grammar_cannot_read_is_respelled_for_it_and_nothing_else():
     `in` / `out` after a `<` or `,` in a string, a comment or a JSX tag
     stays, and the marked copy keeps every byte of the original."""
     from watermark.languages import get
-    from watermark.languages.typescript import Respelling
 
     src = (b"// see Box<in T, out U> below, in short\n"
            b"export interface Box<in\n  out T, const in U> {\n  get(k: 'a<in T>'): T\n}\n\n"
@@ -150,14 +152,15 @@ def test_what_the_grammar_cannot_read_is_respelled_for_it_and_nothing_else():
            b"export const pipe: {\n  /** data last */\n  <A>(f: (a: A) => A): (self: A) => A\n"
            b"  /** data first */\n  <A>(self: A, f: (a: A) => A): A\n} = null as any\n\n"
            b"export type F<out T> = () => T\n")
-    tsx = get("tsx").tables.ts_language
-    got = Respelling().respell(src, tsx)
+    tsx = get("tsx")
+    got = tsx.respelled(src)
     assert got is not None
-    assert len(got.source) == len(src) and got.source.count(b"\n") == src.count(b"\n")
-    assert got.source == (src.replace(b"Box<in\n  out T", b"Box<  \n      T").replace(b"const in U", b"const    U")
+    assert len(got) == len(src) and got.count(b"\n") == src.count(b"\n")
+    assert got == (src.replace(b"Box<in\n  out T", b"Box<  \n      T").replace(b"const in U", b"const    U")
                           .replace(b"F<out T>", b"F<    T>").replace(b"\n  <A>(self", b"\n ;<A>(self"))
-    assert Respelling().respell(b"const s = 'a<in T>'\n", tsx) is None  # (nothing the grammar puts in a type list)
-    assert Respelling().respell(b"/**\n * a list, in order\n */\nconst s = 1\n", tsx) is None
+    assert tsx.respelled(b"const s = 'a<in T>'\n") is None  # (nothing the grammar puts in a type list)
+    assert tsx.respelled(b"/**\n * a list, in order\n */\nconst s = 1\n") is None
+    assert tsx.respelled(b"const s = 'a<in T>'\nconst = \n") is None  # (an error elsewhere: no respelling)
     fp = watermark.fingerprint(src, path="a.tsx")
     assert not fp.has_error and [u.kind for u in fp.units][:1] == ["export_statement"]
     copy = watermark.embed(src, KEY, "acme", path="a.tsx")
@@ -187,7 +190,6 @@ def test_a_respelling_changes_no_string_no_member_and_no_word_outside_a_type_par
     in a template literal type, a string, a property of an object type
     inside a constraint, a default."""
     from watermark.languages import get
-    from watermark.languages.typescript import Respelling
 
     keep = (b"type F<T extends `a, in b`> = T\n"
             b"type G<T extends '<in T'> = T\n"
@@ -195,9 +197,9 @@ def test_a_respelling_changes_no_string_no_member_and_no_word_outside_a_type_par
             b"type H<T = { a: 1, in\n  b: 2 }> = T\n"
             b"function f(a: number, out: number) { return a < out }\n")
     src = keep + b"interface V<in out T> { v: T }\n"
-    got = Respelling().respell(src, get("typescript").tables.ts_language)
-    assert got is not None and got.source[:len(keep)] == keep
-    assert got.source[len(keep):] == b"interface V<       T> { v: T }\n"
+    got = get("typescript").respelled(src)
+    assert got is not None and got[:len(keep)] == keep
+    assert got[len(keep):] == b"interface V<       T> { v: T }\n"
 
 
 def test_a_respelling_of_hostile_input_does_not_hang():
@@ -209,7 +211,26 @@ def test_a_respelling_of_hostile_input_does_not_hang():
     from watermark.languages import get
 
     lang = get("typescript")
-    for data in (b",/*" * 300_000 + b"*/\n", b"x(" + b", out b" * 150_000 + b"\n", b",//" * 300_000 + b"\n"):
+    for data in (b",/*" * 300_000 + b"*/\n", b"x(" + b", out b" * 150_000 + b"\n", b",//" * 300_000 + b"\n",
+                 b"*/ in T," * 100_000, (b"<A,/*" + b"x" * 5000 + b"*/ in T,\n (a): B\n") * 200):
         start = time.monotonic()
         fp = lang.parse(data)
         assert fp.n_units >= 0 and time.monotonic() - start < 60
+
+
+_OLD_VARIANCE_WORD = re.compile(rb"(?<![\w$])(in(?:[ \t\r\n]+out)?|out)(?=[ \t\r\n]+[A-Za-z_$])")
+_OLD_SIGNATURE_LINE = re.compile(rb"(?<=[\w$>\])}\"'/])(?:[ \t]*\r?\n)+[ \t]*([ \t])"
+                                 rb"(?:\(|<(?:[ \t]*\r?\n|const\b|[\w$]+(?:[ \t]*[,=]|[ \t]+extends\b|>\()))")
+
+
+@given(st.lists(st.sampled_from([b"in", b"out", b" ", b"\t", b"\n", b"\r\n", b"x", b"$", b"<", b">", b",", b"(",
+                                 b")", b"}", b"'", b"/", b"*", b"const", b"extends", b"=", b"A"]), max_size=60))
+def test_the_respelling_scans_find_what_their_lookbehind_patterns_find(parts):
+    """The scans check a match's start by hand (a pattern that starts with a
+    lookbehind is tried at every byte): they find exactly what the patterns
+    with the lookbehind find."""
+    from watermark.languages import typescript as ts
+
+    data = b"".join(parts)
+    assert list(ts._variance_words(data)) == [m.span(1) for m in _OLD_VARIANCE_WORD.finditer(data)]
+    assert list(ts._signature_lines(data)) == [m.start(1) for m in _OLD_SIGNATURE_LINE.finditer(data)]

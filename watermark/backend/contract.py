@@ -9,7 +9,7 @@ import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
-WM_ABI_VERSION = 17
+WM_ABI_VERSION = 18
 WM_SEED_TEXT = 0x74657874
 WM_SEED_EXACT = 0x65786163
 WM_SEED_RENAMED = 0x72656e61
@@ -50,6 +50,13 @@ WM_EV_ENTER = 0
 WM_EV_EXIT = 1
 WM_EV_TOKEN = 2
 WM_FP_SPANS = 1
+WM_READ_AS_IS = 0
+WM_READ_RESPELLED = 1
+WM_READ_UNREAD = 2
+WM_RESPELL_NONE = 0
+WM_RESPELL_KEEP = 1
+WM_RESPELL_TRY = 2
+WM_PROBE_NONE = 65534
 WM_C_SIBLINGS = 15
 WM_C_GUARD = 16
 WM_C_GUARDED = 32
@@ -132,3 +139,22 @@ class UnitFields:
 
 
 UNIT_STRUCT = struct.Struct('<QQQIIIIIIIIiIIHBB')  # struct wm_unit
+
+
+class ProbeRecord(NamedTuple):
+    """struct wm_probe, field by field."""
+
+    start: int
+    end: int
+    name_start: int
+    symbol: int
+    parent_symbol: int
+    first_symbol: int
+    next_symbol: int
+    has_error: int
+    parent_has_error: int
+    in_error: int
+    reserved: int
+
+
+PROBE_STRUCT = struct.Struct('<IIIHHHHBBBB')  # struct wm_probe

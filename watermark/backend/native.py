@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import NativeBuildError, SourceError, WatermarkError
 from . import contract
-from .protocol import Grammar, Parsed, Rules
+from .protocol import Grammar, Parsed, Respeller, Rules
 
 _REBUILD = "rebuild it with `pip install -e .` (or `pip install --force-reinstall .`)"
 IDENTITY_WORDS = contract.WM_IDENTITY_WORDS
@@ -89,6 +89,17 @@ def _check(status: int, what: str) -> None:
     raise WatermarkError(f"{what}: C core rejected its input (status {status})")
 
 
+class _Respelling:
+    """One wm_fingerprint_respelled call's respeller, and what C reads of its
+    answer (kept alive until the next answer)."""
+
+    def __init__(self, respell: Respeller, length: int) -> None:
+        self.respell, self.length = respell, length
+        self.alt: Any = None
+        self.probes: Any = None
+        self.error: BaseException | None = None
+
+
 class NativeBackend:
     """The Backend protocol on the compiled C core."""
 
@@ -141,13 +152,27 @@ class NativeBackend:
         return entry[0]
 
     def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False,
-                    with_spans: bool = False, winnow: tuple[int, int] | None = None) -> Parsed:
+                    with_spans: bool = False, winnow: tuple[int, int] | None = None,
+                    respell: Respeller | None = None, context: Sequence[int] = ()) -> Parsed:
         ffi, lib = self._ffi, self._lib
         out = ffi.new("wm_doc **")
         with_events = with_events or with_spans
-        _check(lib.wm_fingerprint_ex(self._language(grammar), source, len(source),
-                                     contract.WM_FP_SPANS if with_spans else 0, out), "fingerprint")
+        flags = contract.WM_FP_SPANS if with_spans else 0
+        if respell is None:
+            _check(lib.wm_fingerprint_ex(self._language(grammar), source, len(source), flags, out), "fingerprint")
+        else:
+            turn = _Respelling(respell, len(source))
+            handle = ffi.new_handle(turn)
+            symbols = ffi.new("uint16_t[]", list(context) or [0])
+            status = lib.wm_fingerprint_respelled(self._language(grammar), source, len(source), flags,
+                                                  self._respell_callback(), handle, symbols, len(context), out)
+            if turn.error is not None:
+                if out[0] != ffi.NULL:
+                    lib.wm_doc_free(out[0])
+                raise turn.error
+            _check(status, "fingerprint")
         doc = ffi.gc(out[0], lib.wm_doc_free)
+        reading = lib.wm_doc_reading(doc)
         n = lib.wm_doc_n_units(doc)
         records = bytes(ffi.buffer(lib.wm_doc_units(doc), n * contract.UNIT_STRUCT.size)) if n else b""
         hashes = ffi.new("uint64_t[4]")
@@ -165,7 +190,42 @@ class NativeBackend:
         if winnow is not None:
             prints = self._doc_prints(doc, winnow)
         return Parsed(records, n, (hashes[0], hashes[1], hashes[2], hashes[3]), lib.wm_doc_n_nodes(doc),
-                      bool(lib.wm_doc_has_error(doc)), events, n_events, n_idents, spans, prints)
+                      bool(lib.wm_doc_has_error(doc)), events, n_events, n_idents, spans, prints, reading)
+
+    def _respell_callback(self) -> Any:
+        """The C callback wm_fingerprint_respelled calls: one per backend,
+        each call's _Respelling behind its handle."""
+        cb = getattr(self, "_respell_cb", None)
+        if cb is None:
+            ffi = self._ffi
+            size = contract.PROBE_STRUCT.size
+
+            def on_respell(ctx: Any, found: Any, n_found: int, alt: Any, probes: Any, n_probes: Any) -> int:
+                turn: _Respelling = ffi.from_handle(ctx)
+                try:
+                    got = None if found == ffi.NULL else tuple(
+                        map(contract.ProbeRecord._make,
+                            contract.PROBE_STRUCT.iter_unpack(bytes(ffi.buffer(found, n_found * size)))))
+                    answer = turn.respell(got)
+                    if answer is None or answer is False:
+                        return contract.WM_RESPELL_NONE
+                    if answer is True:
+                        return contract.WM_RESPELL_KEEP
+                    source, ranges = answer
+                    if len(source) != turn.length:
+                        raise ValueError("a respelling has the source's length")
+                    turn.alt = ffi.from_buffer("char[]", source)
+                    turn.probes = ffi.new("wm_probe[]", max(1, len(ranges)))
+                    for i, (a, b) in enumerate(ranges):
+                        turn.probes[i].start, turn.probes[i].end = a, b
+                    alt[0], probes[0], n_probes[0] = turn.alt, turn.probes, len(ranges)
+                    return contract.WM_RESPELL_TRY
+                except BaseException as exc:  # (raised again once the C core returns)
+                    turn.error = exc
+                    return contract.WM_RESPELL_NONE
+
+            cb = self._respell_cb = ffi.callback("wm_respell_fn", on_respell)
+        return cb
 
     def _doc_prints(self, doc: Any, winnow: tuple[int, int]) -> bytes:
         """A document's prints, into a buffer kept per thread (most files are

@@ -10,11 +10,13 @@ test can hold them to identical output on the same input.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import tree_sitter
+
+from .contract import ProbeRecord
 
 
 class Grammar(Protocol):
@@ -68,6 +70,13 @@ class Parsed:
     n_idents: int = 0
     spans: bytes | None = None
     prints: bytes | None = None  # winnowed k-gram hashes (uint64), when asked for (positions: winnow())
+    reading: int = 0  # WM_READ_*: as it is, respelled (fingerprint's `respell`), or with errors
+
+
+# (the probes of the last respelling, None at first) -> a respelling to try
+# (same length, same lines) and the ranges to probe in its tree, True to
+# keep the last one, None to read the source as it is
+Respeller = Callable[[Sequence[ProbeRecord] | None], "tuple[bytes, Sequence[tuple[int, int]]] | bool | None"]
 
 
 class Backend(Protocol):
@@ -88,7 +97,14 @@ class Backend(Protocol):
 
     # ---- fingerprints (wm_fingerprint.c) -------------------------------------
     def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False,
-                    with_spans: bool = False, winnow: tuple[int, int] | None = None) -> Parsed: ...
+                    with_spans: bool = False, winnow: tuple[int, int] | None = None,
+                    respell: Respeller | None = None, context: Sequence[int] = ()) -> Parsed:
+        """`respell`: asked, only where the grammar finds errors in `source`,
+        for respellings to read instead (wm_fingerprint_respelled): each is
+        parsed, its probes looked up (the surroundings of nodes of the
+        `context` symbols too) and handed back, until it keeps one (True) or
+        gives up (None)."""
+        ...
     # ---- provenance (wm_winnow.c) --------------------------------------------
     def winnow(self, events: bytes, n_events: int, k: int, w: int) -> tuple[array, array]: ...
 

@@ -7,6 +7,8 @@ tree-wide matchers (diff/tree.py)."""
 from __future__ import annotations
 
 import concurrent.futures
+import gc
+import threading
 from collections import Counter
 from dataclasses import dataclass
 
@@ -108,19 +110,26 @@ def _view(job: FileJob | None, side: str, data: bytes | None, parsed: Parsed | N
 
 def _load_both(job: PairJob) -> tuple[FileView | None, FileView | None, list[str]]:
     (data_b, note_b), (data_s, note_s) = _read(job.base, "base"), _read(job.suspect, "suspect")
-    parsed_s = None
     if job.base is not None and job.suspect is not None and data_b is not None and data_s is not None \
             and job.weight > PARALLEL_BYTES:
-        # the two parses at once (the C core drops the GIL); the entities after,
-        # one side at a time (two threads of Python would only take turns)
-        assert job.suspect.language is not None
+        # the two parses at once (the C core drops the GIL); the entities of
+        # each side as soon as it is parsed, but one side at a time (two
+        # threads of Python at once would only take turns, slower)
+        turn = threading.Lock()
+
+        def side(j: FileJob, name: str, data: bytes) -> tuple[FileView | None, str | None]:
+            assert j.language is not None
+            parsed = parse(languages.get(j.language), data)
+            with turn:
+                return _view(j, name, data, parsed)
+
         with concurrent.futures.ThreadPoolExecutor(1) as other:
-            later = other.submit(parse, languages.get(job.suspect.language), data_s)
-            base, note_b = _view(job.base, "base", data_b)
-            parsed_s = later.result()
-    else:
-        base, note_b = _view(job.base, "base", data_b) if note_b is None else (None, note_b)
-    suspect, note_s = _view(job.suspect, "suspect", data_s, parsed_s) if note_s is None else (None, note_s)
+            later = other.submit(side, job.suspect, "suspect", data_s)
+            base, note_b = side(job.base, "base", data_b)
+            suspect, note_s = later.result()
+        return base, suspect, [n for n in (note_b, note_s) if n]
+    base, note_b = _view(job.base, "base", data_b) if note_b is None else (None, note_b)
+    suspect, note_s = _view(job.suspect, "suspect", data_s) if note_s is None else (None, note_s)
     return base, suspect, [n for n in (note_b, note_s) if n]
 
 
@@ -141,7 +150,20 @@ def _left(side: int, view: FileView, e: Entity) -> Entity:
 
 
 def diff_pair(job: PairJob) -> PairResult:
-    """Worker: one file pair (or a second-round job: the pairs it names)."""
+    """Worker: one file pair (or a second-round job: the pairs it names).
+    The cyclic collector waits until it is done: a pair builds tens of
+    thousands of entities and tree nodes at once, none of them garbage
+    before the end."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _diff_pair(job)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _diff_pair(job: PairJob) -> PairResult:
     base, suspect, notes = _load_both(job)
     hashes = (base.exact if base else None, suspect.exact if suspect else None)
     result = PairResult(Counter(), [], [], hashes, None, notes)

@@ -50,7 +50,10 @@ from ..backend.contract import (
     WM_F_TRANSPARENT,
     WM_F_UNIT,
     WM_F_UNWRAP,
+    WM_PROBE_NONE,
+    WM_READ_RESPELLED,
     WM_SEED_KIND,
+    ProbeRecord,
     UnitRecord,
 )
 from ..backend.protocol import Parsed
@@ -310,6 +313,10 @@ class Tables:
     def kind_name(self, symbol: int) -> str:
         return self.kind_names[symbol] if symbol < len(self.kind_names) else "ERROR"
 
+    def probed_kind(self, symbol: int) -> str | None:
+        """The kind name of a probe's symbol (None: no such node)."""
+        return None if symbol == WM_PROBE_NONE else self.kind_name(symbol)
+
     def symbols(self, kinds: frozenset[str]) -> frozenset[int]:
         """The symbols of these kind names."""
         return frozenset(i for i, n in enumerate(self.kind_names) if n in kinds)
@@ -318,18 +325,30 @@ class Tables:
 @dataclass(frozen=True)
 class Respelled:
     """A file respelled for its grammar: `source`, the same length and the
-    same lines."""
+    same lines; `probes`, the byte ranges of its changes that its tree must
+    confirm (Respelling.narrow); `changes`, what the respelling keeps to
+    narrow them."""
 
     source: bytes
+    probes: tuple[tuple[int, int], ...] = ()
+    changes: Any = None
 
 
 class Respelling(Protocol):
     """Syntax a language has and its pinned grammar cannot read
     (Language.parse)."""
 
-    def respell(self, data: bytes, ts_language: Any) -> Respelled | None:
-        """`data` respelled where the grammar's reading of the respelling
-        puts each change where it belongs; None if nothing applies."""
+    context: frozenset[str]  # node kinds whose surroundings `narrow` reads in a probe
+
+    def respell(self, data: bytes) -> Respelled | None:
+        """`data` with every change its spelling calls for; None if none."""
+        ...
+
+    def narrow(self, data: bytes, respelled: Respelled, probes: Sequence[ProbeRecord],
+               kind: Callable[[int], str | None]) -> Respelled | None:
+        """`respelled` itself if the grammar's tree of it (its `probes`, their
+        symbols named by `kind`) puts every change where it belongs; else
+        `data` respelled with only those it does (None: none)."""
         ...
 
 
@@ -383,15 +402,41 @@ class Language:
         length, same lines) stands for it if the grammar reads it without
         error: units, spans and carriers are where they are in `data`. A
         file the grammar reads as it is is never respelled, so it keeps the
-        fingerprints every version gave it."""
-        parsed = BACKEND.fingerprint(self.tables, data, **options)
-        if parsed.has_error and self.respelling is not None:
-            respelled = self.respelling.respell(data, self.tables.ts_language)
-            if respelled is not None:
-                again = BACKEND.fingerprint(self.tables, respelled.source, **options)
-                if not again.has_error:
-                    return again
-        return parsed
+        fingerprints every version gave it. One C pass: the respelling is
+        made and parsed only when `data` has errors, and parsed from
+        `data`'s tree."""
+        return self._read(data, options)[0]
+
+    def respelled(self, data: bytes) -> bytes | None:
+        """What the grammar reads in place of `data` (None: `data` itself)."""
+        parsed, respelled = self._read(data, {})
+        return respelled.source if respelled is not None and parsed.reading == WM_READ_RESPELLED else None
+
+    def _read(self, data: bytes, options: Mapping[str, Any]) -> tuple[Parsed, Respelled | None]:
+        respelling = self.respelling
+        if respelling is None:
+            return BACKEND.fingerprint(self.tables, data, **options), None
+        kind = self.tables.probed_kind
+        tried: list[Respelled] = []
+
+        def respell(found: Sequence[ProbeRecord] | None) -> tuple[bytes, Sequence[tuple[int, int]]] | bool | None:
+            # (asked only when the grammar finds errors in data: the scans cost nothing otherwise)
+            if found is None:
+                nxt = respelling.respell(data)
+            else:
+                nxt = respelling.narrow(data, tried[-1], found, kind)
+                if nxt is tried[-1]:  # every change where it belongs
+                    return True
+                if len(tried) == 3:  # (what landed elsewhere was put back, and the rest tried again, twice)
+                    return None
+            if nxt is None:
+                return None
+            tried.append(nxt)
+            return nxt.source, nxt.probes
+
+        parsed = BACKEND.fingerprint(self.tables, data, respell=respell,
+                                     context=sorted(self.tables.symbols(respelling.context)), **options)
+        return parsed, (tried[-1] if tried and parsed.reading == WM_READ_RESPELLED else None)
 
     @functools.cached_property
     def tables(self) -> Tables:

@@ -25,10 +25,8 @@ other; the annotations themselves are no structure.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any
-
-import tree_sitter
 
 from ..backend.contract import (
     WM_C_DIRECTIVE,
@@ -37,6 +35,7 @@ from ..backend.contract import (
     WM_N_NUMBER,
     WM_N_QUOTED,
     WM_O_TRAILING_COMMENTS,
+    ProbeRecord,
 )
 from . import javascript as js
 from .base import CarrierRules, Language, Respelled, Syntax
@@ -146,42 +145,82 @@ class Respelling:
       blank. `;` is a format token, so no hash sees it.
 
     Candidates are found by their spelling (variance outside comment lines)
-    and kept only where the respelling's tree puts them: right before a
-    type parameter's name, between the members of an object type or
-    interface. Every scan looks back a bounded distance, so hostile input
-    costs linear time."""
+    and kept only where the respelling's tree puts them (`narrow`): right
+    before a type parameter's name, between the members of an object type
+    or interface. Every scan looks back a bounded distance, so hostile
+    input costs linear time."""
 
-    def respell(self, data: bytes, ts_language: Any) -> Respelled | None:
-        variance = _variance_spans(data)
-        separators = [m.start(1) for m in _SIGNATURE_LINE.finditer(data) if _unseparated(data, m.start(1))]
-        parser = tree_sitter.Parser(ts_language)
-        for _ in range(3):  # (what landed elsewhere is put back, and the rest tried again)
-            if not variance and not separators:
-                return None
-            out = bytearray(data)
-            for a, b in variance:
-                out[a:b] = bytes(c if c in b"\r\n" else 0x20 for c in data[a:b])
-            for at in separators:
-                out[at] = 0x3B  # ;
-            root = parser.parse(bytes(out)).root_node
-            kept_v = [(a, b) for a, b in variance if _before_type_parameter(root, a, b)]
-            kept_s = [at for at in separators if _separates_members(root, at)]
-            if (kept_v, kept_s) == (variance, separators):
-                return Respelled(bytes(out))
-            variance, separators = kept_v, kept_s
+    context = frozenset({"type_parameter", "type_parameters", ";"})
+
+    def respell(self, data: bytes) -> Respelled | None:
+        return _respelled(data, _variance_spans(data),
+                          [at for at in _signature_lines(data) if _unseparated(data, at)])
+
+    def narrow(self, data: bytes, respelled: Respelled, probes: Sequence[ProbeRecord],
+               kind: Callable[[int], str | None]) -> Respelled | None:
+        variance, separators = respelled.changes
+        kept_v = [v for v, p in zip(variance, probes) if _before_type_parameter(p, kind)]
+        kept_s = [at for at, p in zip(separators, probes[len(variance):]) if _separates_members(p, kind)]
+        if (kept_v, kept_s) == (variance, separators):
+            return respelled
+        return _respelled(data, kept_v, kept_s)
+
+
+def _respelled(data: bytes, variance: list[tuple[int, int]], separators: list[int]) -> Respelled | None:
+    if not variance and not separators:
         return None
+    out = bytearray(data)
+    for a, b in variance:
+        out[a:b] = bytes(c if c in b"\r\n" else 0x20 for c in data[a:b])
+    for at in separators:
+        out[at] = 0x3B  # ;
+    return Respelled(bytes(out), tuple(variance) + tuple((at, at + 1) for at in separators), (variance, separators))
 
 
 _LOOKBACK = 4096  # how far back a candidate's context is read
-# `in` / `out` / `in out` before a name (Respelling: after the `<` or `,`, comments or a `const`
-# of a type parameter list, which _variance_spans reads backwards)
-_VARIANCE_WORD = re.compile(rb"(?<![\w$])(in(?:[ \t\r\n]+out)?|out)(?=[ \t\r\n]+[A-Za-z_$])")
+# `in` / `out` / `in out` before a name, not inside a word (Respelling: after the `<` or `,`,
+# comments or a `const` of a type parameter list, which _variance_spans reads backwards). The
+# word's start is checked by hand: a pattern that starts with a lookbehind is tried at every byte
+_VARIANCE_WORD = re.compile(rb"(in(?:[ \t\r\n]+out)?|out)(?=[ \t\r\n]+[A-Za-z_$])")
 # a call signature starting its line after a blank: `(`, or the `<` of its type parameters
 # (`<A>(`, `<A, B`, `<A extends`, `<A = `, `<const A`, or `<` alone; not a JSX tag), the line
-# before ending as a member may (a name, a closing bracket, a string, a comment's `*/`; blank lines
-# between): (the blank,)
-_SIGNATURE_LINE = re.compile(rb"(?<=[\w$>\])}\"'/])(?:[ \t]*\r?\n)+[ \t]*([ \t])"
+# before ending as a member may (a name, a closing bracket, a string, a comment's `*/`: checked
+# by hand, _LINE_END; blank lines between): (the blank,)
+_SIGNATURE_LINE = re.compile(rb"\n(?:[ \t]*\r?\n)*[ \t]*([ \t])"
                              rb"(?:\(|<(?:[ \t]*\r?\n|const\b|[\w$]+(?:[ \t]*[,=]|[ \t]+extends\b|>\()))")
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+_LINE_END = _WORD | frozenset(b">])}\"'/")
+
+
+def _variance_words(data: bytes) -> Iterator[tuple[int, int]]:
+    """The spans of the words `in`, `out`, `in out` before a name."""
+    at = 0
+    while (m := _VARIANCE_WORD.search(data, at)) is not None:
+        start = m.start()
+        if start > 0 and data[start - 1] in _WORD:
+            at = start + 1  # (inside a word: `xin out T` still has its `out`)
+            continue
+        yield m.span(1)
+        at = m.end()
+
+
+def _signature_lines(data: bytes) -> Iterator[int]:
+    """Where a call signature starts its line (the blank before it), the
+    line before ending as a member may."""
+    at = 0
+    while (m := _SIGNATURE_LINE.search(data, at)) is not None:
+        i = m.start()
+        if i > 0 and data[i - 1] == 0x0D:
+            i -= 1
+        while i > 0 and data[i - 1] in b" \t":
+            i -= 1
+        if i > 0 and data[i - 1] in _LINE_END:
+            yield m.start(1)
+            at = m.end()
+        else:
+            at = m.start() + 1
+
+
 _MEMBER_LISTS = frozenset({"object_type", "interface_body"})
 
 
@@ -189,15 +228,15 @@ def _variance_spans(data: bytes) -> list[tuple[int, int]]:
     """The spans of `in` / `out` / `in out` that follow a `<` or `,` (past
     blanks, comments and a `const`), on no comment line."""
     out = []
-    for m in _VARIANCE_WORD.finditer(data):
-        at = m.start(1)
+    for span in _variance_words(data):
+        at = span[0]
         if _in_comment_line(data, at):
             continue
         i = _code_before(data, at)
         if i >= 5 and data[i - 5:i] == b"const" and (i == 5 or not _word_byte(data[i - 6])):
             i = _code_before(data, i - 5)
         if i > 0 and data[i - 1] in b"<,":
-            out.append(m.span(1))
+            out.append(span)
     return out
 
 
@@ -214,24 +253,30 @@ def _in_comment_line(data: bytes, at: int) -> bool:
 
 
 def _code_before(data: bytes, at: int) -> int:
-    """Where the code before `at` ends, past blanks and comments (-1 when
-    that is more than _LOOKBACK bytes back, or a comment has no start)."""
-    i, stop = at, max(0, at - _LOOKBACK)
-    while i > stop:
-        while i > stop and data[i - 1] in b" \t\r\n":
+    """Where the code before `at` ends, past blanks and comments (-1 when a
+    block comment has no start, or a `//` line is read back more than
+    _LOOKBACK bytes). A block comment is skipped whole however long (a
+    JSDoc block with examples runs to kilobytes): its start is looked for
+    back to the end of the comment before it, so each byte is read back for
+    at most a few candidates, and the scans stay linear."""
+    i = at
+    while i > 0:
+        while i > 0 and data[i - 1] in b" \t\r\n":
             i -= 1
         if data[max(0, i - 2):i] == b"*/":
-            i = data.rfind(b"/*", stop, i - 2)
+            before = data.rfind(b"*/", 0, i - 2)
+            i = data.rfind(b"/*", before + 2 if before >= 0 else 0, i - 2)
             if i < 0:
                 return -1
             continue
+        stop = max(0, i - _LOOKBACK)
         line = data.rfind(b"\n", stop, i) + 1
         comment = data.find(b"//", max(line, stop), i)
         if comment >= 0 and data.count(b"'", line, comment) % 2 == 0 and data.count(b'"', line, comment) % 2 == 0:
             i = comment
             continue
         return i
-    return -1 if i > 0 else 0
+    return 0
 
 
 def _unseparated(data: bytes, at: int) -> bool:
@@ -241,36 +286,29 @@ def _unseparated(data: bytes, at: int) -> bool:
     return i > 0 and data[i - 1] not in b";,{"
 
 
-def _separates_members(root: Any, at: int) -> bool:
-    node = root.descendant_for_byte_range(at, at + 1)
-    return (node is not None and node.type == ";" and node.parent is not None
-            and node.parent.type in _MEMBER_LISTS and not node.parent.has_error)
+def _separates_members(p: ProbeRecord, kind: Callable[[int], str | None]) -> bool:
+    """Whether the `;` is a separator of a member list the grammar read
+    without error."""
+    return kind(p.symbol) == ";" and kind(p.parent_symbol) in _MEMBER_LISTS and not p.parent_has_error
 
 
-def _before_type_parameter(root: Any, start: int, end: int) -> bool:
+def _before_type_parameter(p: ProbeRecord, kind: Callable[[int], str | None]) -> bool:
     """Whether the blanked [start, end) is right before a type parameter's
     name in a type parameter list the grammar read without error (none in
     it, no ERROR around it): between its `<` or `,` and the parameter, or
     after the parameter's `const`."""
-    node = root.descendant_for_byte_range(start, end)
-    if node is None:
-        return False
-    if node.type == "type_parameter":  # `<const in T>`: the blank is inside, before the name
-        name = node.child_by_field_name("name")
-        if name is None or name.start_byte < end or node.children[0].type != "const":
+    node = kind(p.symbol)
+    if node == "type_parameter":  # `<const in T>`: the blank is inside, before the name
+        if p.name_start == 0xFFFFFFFF or p.name_start < p.end or kind(p.first_symbol) != "const":
             return False
-        node = node.parent
-    elif node.type == "type_parameters":
-        after = next((c for c in node.children if c.start_byte >= end), None)
-        if after is None or after.type != "type_parameter":
+        holder, holder_error = kind(p.parent_symbol), p.parent_has_error
+    elif node == "type_parameters":
+        if kind(p.next_symbol) != "type_parameter":
             return False
+        holder, holder_error = node, p.has_error
     else:
         return False
-    if node is None or node.type != "type_parameters" or node.has_error:
-        return False
-    while node is not None and node.type != "ERROR":
-        node = node.parent
-    return node is None
+    return holder == "type_parameters" and not holder_error and not p.in_error
 
 
 TYPESCRIPT = Language(

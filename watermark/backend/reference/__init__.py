@@ -18,7 +18,8 @@ from collections.abc import Sequence
 import tree_sitter
 
 from ...errors import WatermarkError
-from ..protocol import Grammar, Parsed, Rules
+from ..contract import WM_READ_AS_IS, WM_READ_RESPELLED, WM_READ_UNREAD
+from ..protocol import Grammar, Parsed, Respeller, Rules
 from . import carriers, hashes, scoring, walk, winnow
 
 
@@ -54,8 +55,25 @@ class ReferenceBackend:
         return None
 
     def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False,
-                    with_spans: bool = False, winnow: tuple[int, int] | None = None) -> Parsed:
-        tree = tree_sitter.Parser(grammar.ts_language).parse(source)
+                    with_spans: bool = False, winnow: tuple[int, int] | None = None,
+                    respell: Respeller | None = None, context: Sequence[int] = ()) -> Parsed:
+        parser = tree_sitter.Parser(grammar.ts_language)
+        tree = parser.parse(source)
+        reading = WM_READ_AS_IS
+        if respell is not None and tree.root_node.has_error:
+            reading, found, other, alt = WM_READ_UNREAD, None, None, b""
+            symbols = frozenset(context)
+            while True:
+                answer = respell(found)
+                if answer is None or isinstance(answer, bool):
+                    break
+                alt, ranges = answer
+                if len(alt) != len(source):
+                    raise ValueError("a respelling has the source's length")
+                other = parser.parse(alt)  # (the C core parses it from source's tree: the same tree)
+                found = tuple(walk.probe(other.root_node, a, b, symbols) for a, b in ranges)
+            if answer is True and other is not None and not other.root_node.has_error:
+                tree, source, reading = other, alt, WM_READ_RESPELLED
         w = walk.walk(tree, source, grammar.flags, grammar.norms, grammar.kind_hashes, grammar.fields,
                       grammar.error_kind_hash)
         with_events = with_events or with_spans
@@ -64,7 +82,7 @@ class ReferenceBackend:
         prints = self._winnow(w.events, *winnow)[0].tobytes() if winnow is not None else None
         return Parsed(walk.pack_units(w.units), len(w.units), w.file_hashes, w.n_nodes, w.has_error,
                       events, len(w.events) if with_events else 0, w.n_idents if with_events else 0, spans,
-                      prints)
+                      prints, reading)
 
     @staticmethod
     def _winnow(events: list[tuple[int, int, int, int]], k: int, w: int) -> tuple[array, array]:

@@ -30,12 +30,14 @@ from ..contract import (
     WM_F_TRANSPARENT,
     WM_F_UNIT,
     WM_F_UNWRAP,
+    WM_PROBE_NONE,
     WM_SEED_EXACT,
     WM_SEED_RENAMED,
     WM_SEED_SKELETON,
     WM_SEED_SYNTAX,
     WM_SEED_TEXT,
     EventRecord,
+    ProbeRecord,
     UnitFields,
     UnitRecord,
 )
@@ -161,6 +163,30 @@ def _quoted_key(content: bytes) -> str | None:
         if text.isdigit() and len(text) <= 15 and (text[0] != "0" or len(text) == 1):
             return "number"
     return None
+
+
+def probe(root: tree_sitter.Node, start: int, end: int, context: frozenset[int]) -> ProbeRecord:
+    """wm_fingerprint.c probe(): the smallest node over [start, end), and
+    around it when its symbol is in `context`."""
+    none = WM_PROBE_NONE
+    n = root.descendant_for_byte_range(start, end)
+    if n is None or n.kind_id not in context:
+        return ProbeRecord(start, end, 0xFFFFFFFF, n.kind_id if n is not None else none, none, none, none,
+                           0, 0, 0, 0)
+    kids = n.children
+    first = kids[0].kind_id if kids else none
+    after = next((c.kind_id for c in kids if c.start_byte >= end), none)
+    name = n.child_by_field_name("name")
+    up = n.parent
+    in_error, a = 0, n  # type: tuple[int, tree_sitter.Node | None]
+    while a is not None:
+        if a.is_error:
+            in_error = 1
+            break
+        a = a.parent
+    return ProbeRecord(start, end, name.start_byte if name is not None else 0xFFFFFFFF, n.kind_id,
+                       up.kind_id if up is not None else none, first, after, int(n.has_error),
+                       int(up.has_error) if up is not None else 0, in_error, 0)
 
 
 def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], norms: Sequence[int],
