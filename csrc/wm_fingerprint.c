@@ -639,12 +639,12 @@ static TSTree *parse_alt(TSParser *parser, const TSTree *tree, const char *sourc
     return out;
 }
 
-static void probe(const TSTree *tree, const respeller *rs, wm_probe *p) {
-    TSNode root = ts_tree_root_node(tree);
-    TSNode n = ts_node_descendant_for_byte_range(root, p->start, p->end);
+static void probe(const TSTree *tree, uint32_t len, const respeller *rs, wm_probe *p) {
     p->symbol = p->parent_symbol = p->first_symbol = p->next_symbol = WM_PROBE_NONE;
     p->name_start = UINT32_MAX;
     p->has_error = p->parent_has_error = p->in_error = p->reserved = 0;
+    if (p->start > p->end || p->end > len) return; /* (no node holds a range outside the source) */
+    TSNode n = ts_node_descendant_for_byte_range(ts_tree_root_node(tree), p->start, p->end);
     if (ts_node_is_null(n)) return;
     p->symbol = ts_node_symbol(n);
     size_t k = 0;
@@ -695,7 +695,7 @@ static int respell(TSParser *parser, TSTree **tree, const char **source, uint32_
         if (other) ts_tree_delete(other);
         other = parse_alt(parser, *tree, *source, alt, len);
         if (!other) return WM_EPARSE;
-        for (size_t i = 0; i < n_found; i++) probe(other, rs, (wm_probe *)&found[i]);
+        for (size_t i = 0; i < n_found; i++) probe(other, len, rs, (wm_probe *)&found[i]);
     }
     if (answer == WM_RESPELL_KEEP && other && ts_subtree_error_cost(other->root) == 0) {
         ts_tree_delete(*tree);

@@ -33,7 +33,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .. import languages
-from ..backend import BACKEND
+from ..backend import BACKEND, records
 from ..errors import SourceError
 from ..languages.base import Reading as ReadingRules
 from . import carriers
@@ -277,10 +277,10 @@ def guess_language(data: bytes, *, least: float = 0.8) -> str | None:
             fp = fingerprint(text, language=lang)
         except SourceError:
             continue
-        units = fp.units
-        good = sum(1 for u in units if not u.has_error)
-        score = 2 * good - len(units)
-        if score > best_score and good >= least * len(units) and len(carriers.boundaries(fp, lenient=True)):
+        errors = records.column(fp.records, "has_error")  # (no Python object per unit: most guesses lose)
+        good = len(errors) - sum(1 for e in errors if e)
+        score = 2 * good - len(errors)
+        if score > best_score and good >= least * len(errors) and len(carriers.boundaries(fp, lenient=True)):
             best, best_score = lang, score
     return best
 

@@ -71,7 +71,7 @@ class ReferenceBackend:
                 if len(alt) != len(source):
                     raise ValueError("a respelling has the source's length")
                 other = parser.parse(alt)  # (the C core parses it from source's tree: the same tree)
-                found = tuple(walk.probe(other.root_node, a, b, symbols) for a, b in ranges)
+                found = tuple(walk.probe(other.root_node, a, b, symbols, len(alt)) for a, b in ranges)
             if answer is True and other is not None and not other.root_node.has_error:
                 tree, source, reading = other, alt, WM_READ_RESPELLED
         w = walk.walk(tree, source, grammar.flags, grammar.norms, grammar.kind_hashes, grammar.fields,

@@ -165,11 +165,11 @@ def _quoted_key(content: bytes) -> str | None:
     return None
 
 
-def probe(root: tree_sitter.Node, start: int, end: int, context: frozenset[int]) -> ProbeRecord:
+def probe(root: tree_sitter.Node, start: int, end: int, context: frozenset[int], length: int) -> ProbeRecord:
     """wm_fingerprint.c probe(): the smallest node over [start, end), and
     around it when its symbol is in `context`."""
     none = WM_PROBE_NONE
-    n = root.descendant_for_byte_range(start, end)
+    n = root.descendant_for_byte_range(start, end) if start <= end <= length else None
     if n is None or n.kind_id not in context:
         return ProbeRecord(start, end, 0xFFFFFFFF, n.kind_id if n is not None else none, none, none, none,
                            0, 0, 0, 0)
