@@ -212,6 +212,7 @@ def test_a_respelling_of_hostile_input_does_not_hang():
 
     lang = get("typescript")
     for data in (b",/*" * 300_000 + b"*/\n", b"x(" + b", out b" * 150_000 + b"\n", b",//" * 300_000 + b"\n",
+                 b"type M = `" + b"\\`\\$\\\\" * 100_000 + b"`\n<in T>",
                  b"*/ in T," * 100_000, (b"<A,/*" + b"x" * 5000 + b"*/ in T,\n (a): B\n") * 200):
         start = time.monotonic()
         fp = lang.parse(data)
@@ -234,3 +235,27 @@ def test_the_respelling_scans_find_what_their_lookbehind_patterns_find(parts):
     data = b"".join(parts)
     assert list(ts._variance_words(data)) == [m.span(1) for m in _OLD_VARIANCE_WORD.finditer(data)]
     assert list(ts._signature_lines(data)) == [m.start(1) for m in _OLD_SIGNATURE_LINE.finditer(data)]
+
+
+def test_an_escape_in_a_template_literal_type_is_respelled_and_one_in_a_string_is_not():
+    """The grammar reads `\\``, `\\$` and `\\\\` in a template string, not in a
+    template literal type: there the two bytes are respelled as fragment
+    text; in a string, a template string, a regex or a comment they stay
+    (the file's other error keeps it read respelled)."""
+    from watermark.languages import get
+
+    src = (b"type MissingSelf = `Missing \\`Self\\` - \\${x} \\\\`\n"
+           b"const s = 'a\\`b', t = `c\\`d`, r = /e\\$/ // f\\`\n"
+           b"interface Box<in T> { v: T }\n")
+    ts = get("typescript")
+    assert ts.parse(src).reading == 1 and not ts.parse(src).has_error
+    got = ts.respelled(src)
+    assert got is not None and len(got) == len(src)
+    first, rest = src.split(b"\n", 1)
+    assert got.split(b"\n", 1)[0] == (first.replace(b"\\`Self\\`", b"\x01\x02Self\x01\x02")
+                                      .replace(b"\\${", b"\x01\x03{").replace(b"\\\\`", b"\x01\x04`"))
+    assert got.split(b"\n")[1] == rest.split(b"\n")[0]  # (the string, template string, regex and comment: as they were)
+    # the same type, written twice, hashes alike; another escape does not
+    other = src.replace(b"`Self\\`", b"`Self\\$")
+    units = [(u.kind, u.exact) for u in watermark.fingerprint(src, language="typescript").units]
+    assert units[0] != [(u.kind, u.exact) for u in watermark.fingerprint(other, language="typescript").units][0]

@@ -14,13 +14,14 @@ line where it fits), not between enum members (a bare member is no unit),
 not inside JSX (children are expressions, not units), never between a
 decorator and what it decorates.
 
-Two things TypeScript allows are not in the pinned grammar: variance
-annotations (`interface Box<in out T>`, TypeScript 4.7) and call signatures
+Three things TypeScript allows are not in the pinned grammar: variance
+annotations (`interface Box<in out T>`, TypeScript 4.7), call signatures
 of an object type separated by line breaks only (`{ (a: A): B <newline>
-<C>(c: C): D }`, effect's overload lists). A file that has them is read as
-`Respelling` respells it for the grammar (annotations blanked, a `;` where the
-line break separates), so it parses, and is marked and diffed like any
-other; the annotations themselves are no structure.
+<C>(c: C): D }`, effect's overload lists) and escapes in a template literal
+type. A file that has them is read as `Respelling` respells it for the
+grammar (annotations blanked, a `;` where the line break separates, an
+escape's two bytes made fragment text), so it parses, and is marked and
+diffed like any other; the annotations themselves are no structure.
 """
 from __future__ import annotations
 
@@ -142,39 +143,77 @@ class Respelling:
       member is a call signature starting its line with `(` or `<`
       (effect's overload lists), where TypeScript reads the line break as
       the separator and the grammar does not: in place of the line's first
-      blank. `;` is a format token, so no hash sees it.
+      blank. `;` is a format token, so no hash sees it;
+    - an escaped backtick, `$` or backslash in a template literal type
+      (type M = `use \\`Self\\``), which the grammar reads in a template
+      string only: the two bytes become \\x01 and one byte per escaped
+      character, text of the type's fragment (hashed as such, the same in
+      every copy).
 
     Candidates are found by their spelling (variance outside comment lines)
     and kept only where the respelling's tree puts them (`narrow`): right
     before a type parameter's name, between the members of an object type
-    or interface. Every scan looks back a bounded distance, so hostile
-    input costs linear time."""
+    or interface, in a fragment of a template literal type. Every scan is
+    linear, so hostile input costs linear time."""
 
-    context = frozenset({"type_parameter", "type_parameters", ";"})
+    context = frozenset({"type_parameter", "type_parameters", ";", "string_fragment"})
 
     def respell(self, data: bytes) -> Respelled | None:
         return _respelled(data, _variance_spans(data),
-                          [at for at in _signature_lines(data) if _unseparated(data, at)])
+                          [at for at in _signature_lines(data) if _unseparated(data, at)],
+                          _type_escapes(data))
 
     def narrow(self, data: bytes, respelled: Respelled, probes: Sequence[ProbeRecord],
                kind: Callable[[int], str | None]) -> Respelled | None:
-        variance, separators = respelled.changes
+        variance, separators, escapes = respelled.changes
+        n_v, n_s = len(variance), len(separators)
         kept_v = [v for v, p in zip(variance, probes) if _before_type_parameter(p, kind)]
-        kept_s = [at for at, p in zip(separators, probes[len(variance):]) if _separates_members(p, kind)]
-        if (kept_v, kept_s) == (variance, separators):
+        kept_s = [at for at, p in zip(separators, probes[n_v:]) if _separates_members(p, kind)]
+        kept_e = [at for at, p in zip(escapes, probes[n_v + n_s:]) if _in_template_type(p, kind)]
+        if (kept_v, kept_s, kept_e) == (variance, separators, escapes):
             return respelled
-        return _respelled(data, kept_v, kept_s)
+        return _respelled(data, kept_v, kept_s, kept_e)
 
 
-def _respelled(data: bytes, variance: list[tuple[int, int]], separators: list[int]) -> Respelled | None:
-    if not variance and not separators:
+def _respelled(data: bytes, variance: list[tuple[int, int]], separators: list[int], escapes: list[int]
+               ) -> Respelled | None:
+    if not variance and not separators and not escapes:
         return None
     out = bytearray(data)
     for a, b in variance:
         out[a:b] = bytes(c if c in b"\r\n" else 0x20 for c in data[a:b])
     for at in separators:
         out[at] = 0x3B  # ;
-    return Respelled(bytes(out), tuple(variance) + tuple((at, at + 1) for at in separators), (variance, separators))
+    for at in escapes:
+        out[at:at + 2] = _ESCAPED[data[at + 1]]
+    return Respelled(bytes(out), tuple(variance) + tuple((at, at + 1) for at in separators)
+                     + tuple((at, at + 2) for at in escapes), (variance, separators, escapes))
+
+
+# (what an escape's two bytes become: one per escaped character, so that they hash apart)
+_ESCAPED = {0x60: b"\x01\x02", 0x24: b"\x01\x03", 0x5C: b"\x01\x04"}
+# an escaped backtick, `$` or backslash (a run of backslashes of odd length before it: its last one escapes)
+_ESCAPE = re.compile(rb"(\\+)[`$]")
+
+
+def _type_escapes(data: bytes) -> list[int]:
+    """Where an escape of a backtick, `$` or backslash starts, in a file that
+    has backticks (whatever it is in: `narrow` keeps those in a template
+    literal type). A string's or a comment's stays a string's or a
+    comment's respelled, so the others are never disturbed."""
+    if b"`" not in data:
+        return []
+    out: list[int] = []
+    for m in _ESCAPE.finditer(data):
+        a, b = m.span(1)
+        out.extend(range(a, b - 1, 2))  # (pairs of backslashes: each an escaped backslash)
+        if (b - a) % 2:
+            out.append(b - 1)
+    return out
+
+
+def _in_template_type(p: ProbeRecord, kind: Callable[[int], str | None]) -> bool:
+    return kind(p.symbol) == "string_fragment" and kind(p.parent_symbol) == "template_literal_type"
 
 
 _LOOKBACK = 4096  # how far back a candidate's context is read
