@@ -48,7 +48,11 @@ if os.environ.get("WATERMARK_STRICT_C", "") not in ("", "0"):
 
 _check_contract()
 ffibuilder = FFI()
-ffibuilder.cdef(_cdef())
+# the respelling callback (wm_respell_fn) as a C function the module defines
+# and Python fills in (native.py): no executable memory at run time, which
+# hardened platforms refuse to ffi.callback
+ffibuilder.cdef(_cdef() + 'extern "Python" int wm_py_respell(void *, const wm_probe *, size_t, const char **, '
+                          'wm_probe **, size_t *);\n')
 ffibuilder.set_source(
     "watermark.backend._native",
     '#include "watermark.h"\n'

@@ -47,6 +47,7 @@
 #define WM_ETOOBIG -3
 #define WM_EABI -4
 #define WM_EINVAL -5
+#define WM_EBUSY -6  /* called from inside a call on the same thread (a respeller) */
 
 /* A language is tables, one entry per tree-sitter symbol, which its module
  * under watermark/languages/ builds from node kind names: flags (WM_F_*),
@@ -205,14 +206,15 @@ int wm_fingerprint_ex(const wm_lang *lang, const char *source, size_t len,
  * respelled (Language.parse). When the grammar reads `source` without
  * error, `respell` is never called (WM_READ_AS_IS). Otherwise it is asked,
  * with `found` NULL, for a respelling: it answers WM_RESPELL_TRY after
- * setting *alt (len bytes, the same lines; valid until it is called again or
- * the call returns) and *probes / *n_probes (ranges to look up); alt is
- * parsed from source's tree (the runs of bytes that differ are the edits),
- * the probes are looked up in alt's tree (the context symbols' surroundings
- * too), and it is asked again with them in `found`. WM_RESPELL_KEEP: the
- * last alternative stands, and the document is its if the grammar reads it
- * without error (WM_READ_RESPELLED), else source's (WM_READ_UNREAD), as for
- * WM_RESPELL_NONE. wm_doc_reading says which. */
+ * setting *alt (len bytes) and *probes / *n_probes (ranges to look up),
+ * all valid until this call returns; alt is parsed from source's tree (the
+ * runs of bytes that differ are the edits), the probes are looked up in
+ * alt's tree (the context symbols' surroundings too), and it is asked again
+ * with them in `found`. WM_RESPELL_KEEP: the last alternative tried stands,
+ * and the document is its if the grammar reads it without error
+ * (WM_READ_RESPELLED), else source's (WM_READ_UNREAD), as for
+ * WM_RESPELL_NONE. wm_doc_reading says which. The callback must not
+ * fingerprint on this thread (WM_EBUSY). */
 #define WM_READ_AS_IS 0
 #define WM_READ_RESPELLED 1
 #define WM_READ_UNREAD 2

@@ -117,6 +117,10 @@ void wm_arena_install(void) {
     ts_set_allocator(arena_malloc, arena_calloc, arena_realloc, arena_free);
 }
 
+int wm_arena_active(void) {
+    return tl_arena.active;
+}
+
 void wm_arena_begin(void) {
     tl_arena.active = 1;
 }

@@ -581,6 +581,7 @@ WM_EXPORT int wm_fingerprint_respelled(const wm_lang *lang, const char *source, 
     if (len >= UINT32_MAX) return WM_ETOOBIG;
     if (flags & ~WM_FP_SPANS) return WM_EINVAL;
     if (n_context && !context) return WM_EINVAL;
+    if (wm_arena_active()) return WM_EBUSY; /* (the arena of this thread's call is in use) */
     respeller rs = {respell, ctx, context, n_context};
     wm_doc *doc = (wm_doc *)calloc(1, sizeof *doc);
     if (!doc) return WM_ENOMEM;
@@ -596,7 +597,7 @@ WM_EXPORT int wm_fingerprint_respelled(const wm_lang *lang, const char *source, 
     return WM_OK;
 }
 
-/* The point (row, column) after src[0:at), from (row, line start) at `from`. */
+/* The point (row, column) of `at`, from (row, line start) at `from`. */
 static TSPoint point_at(const char *src, uint32_t from, uint32_t at, uint32_t *row, uint32_t *line) {
     for (uint32_t i = from; i < at; i++) {
         if (src[i] == '\n') {
@@ -609,12 +610,14 @@ static TSPoint point_at(const char *src, uint32_t from, uint32_t at, uint32_t *r
 }
 
 /* `alt` parsed from `tree` (source's): each run of bytes where they differ
- * is an edit, so the parser reuses what lies outside them. */
+ * is an edit, so the parser reuses what lies outside them. Edits go in
+ * order, each in the coordinates of the text the ones before it made: alt's
+ * before it, source's after it. */
 static TSTree *parse_alt(TSParser *parser, const TSTree *tree, const char *source, const char *alt,
                          uint32_t len) {
     TSTree *old = ts_tree_copy(tree);
     if (!old) return NULL;
-    uint32_t row = 0, line = 0, at = 0;
+    uint32_t row = 0, line = 0, at = 0; /* alt's point of `at` */
     for (uint32_t i = 0; i < len;) {
         if (source[i] == alt[i]) {
             i++;
@@ -625,13 +628,11 @@ static TSTree *parse_alt(TSParser *parser, const TSTree *tree, const char *sourc
         TSInputEdit e;
         e.start_byte = i;
         e.old_end_byte = e.new_end_byte = j;
-        e.start_point = point_at(source, at, i, &row, &line);
-        uint32_t r_old = row, l_old = line, r_new = row, l_new = line;
+        e.start_point = point_at(alt, at, i, &row, &line);
+        uint32_t r_old = row, l_old = line;
         e.old_end_point = point_at(source, i, j, &r_old, &l_old);
-        e.new_end_point = point_at(alt, i, j, &r_new, &l_new);
+        e.new_end_point = point_at(alt, i, j, &row, &line);
         ts_tree_edit(old, &e);
-        /* (positions after the run: source's rows, which alt keeps) */
-        point_at(source, i, j, &row, &line);
         at = i = j;
     }
     TSTree *out = ts_parser_parse_string(parser, old, alt, len);
@@ -667,10 +668,12 @@ static void probe(const TSTree *tree, uint32_t len, const respeller *rs, wm_prob
         p->parent_symbol = ts_node_symbol(up);
         p->parent_has_error = ts_node_has_error(up) ? 1 : 0;
     }
-    for (TSNode a = n; !ts_node_is_null(a); a = ts_node_parent(a)) {
-        if (ts_node_is_error(a)) {
-            p->in_error = 1;
-            break;
+    if (ts_node_has_error(ts_tree_root_node(tree))) { /* (no ERROR anywhere: none around it) */
+        for (TSNode a = n; !ts_node_is_null(a); a = ts_node_parent(a)) {
+            if (ts_node_is_error(a)) {
+                p->in_error = 1;
+                break;
+            }
         }
     }
 }
@@ -682,25 +685,27 @@ static void probe(const TSTree *tree, uint32_t len, const respeller *rs, wm_prob
 static int respell(TSParser *parser, TSTree **tree, const char **source, uint32_t len, const respeller *rs,
                    int *reading) {
     TSTree *other = NULL;
-    const char *alt = NULL;
+    const char *alt = NULL, *tried = NULL; /* what the callback set; the alternative `other` is of */
+    wm_probe *probes = NULL;
     const wm_probe *found = NULL;
-    size_t n_found = 0;
+    size_t n_probes = 0, n_found = 0;
     int answer;
     *reading = WM_READ_UNREAD;
-    while ((answer = rs->fn(rs->ctx, found, n_found, &alt, (wm_probe **)&found, &n_found)) == WM_RESPELL_TRY) {
-        if (!alt || (n_found && !found)) {
-            if (other) ts_tree_delete(other);
-            return WM_EINVAL;
-        }
+    while ((answer = rs->fn(rs->ctx, found, n_found, &alt, &probes, &n_probes)) == WM_RESPELL_TRY) {
         if (other) ts_tree_delete(other);
+        other = NULL;
+        if (!alt || (n_probes && !probes)) return WM_EINVAL;
         other = parse_alt(parser, *tree, *source, alt, len);
         if (!other) return WM_EPARSE;
-        for (size_t i = 0; i < n_found; i++) probe(other, len, rs, (wm_probe *)&found[i]);
+        tried = alt;
+        for (size_t i = 0; i < n_probes; i++) probe(other, len, rs, &probes[i]);
+        found = probes;
+        n_found = n_probes;
     }
     if (answer == WM_RESPELL_KEEP && other && ts_subtree_error_cost(other->root) == 0) {
         ts_tree_delete(*tree);
         *tree = other;
-        *source = alt;
+        *source = tried;
         *reading = WM_READ_RESPELLED;
     } else if (other) {
         ts_tree_delete(other);

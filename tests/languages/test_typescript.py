@@ -213,6 +213,8 @@ def test_a_respelling_of_hostile_input_does_not_hang():
     lang = get("typescript")
     for data in (b",/*" * 300_000 + b"*/\n", b"x(" + b", out b" * 150_000 + b"\n", b",//" * 300_000 + b"\n",
                  b"type M = `" + b"\\`\\$\\\\" * 100_000 + b"`\n<in T>",
+                 b"let x = ;\n" + b"\n" * 300_000 + b"a\n", b"let x = ;\nx" + b" \n" * 200_000 + b" (a)\n",
+                 b"type A<" + b" " * 300_000 + b"in T> = T\n;(",
                  b"*/ in T," * 100_000, (b"<A,/*" + b"x" * 5000 + b"*/ in T,\n (a): B\n") * 200):
         start = time.monotonic()
         fp = lang.parse(data)
@@ -225,7 +227,8 @@ _OLD_SIGNATURE_LINE = re.compile(rb"(?<=[\w$>\])}\"'/])(?:[ \t]*\r?\n)+[ \t]*([ 
 
 
 @given(st.lists(st.sampled_from([b"in", b"out", b" ", b"\t", b"\n", b"\r\n", b"x", b"$", b"<", b">", b",", b"(",
-                                 b")", b"}", b"'", b"/", b"*", b"const", b"extends", b"=", b"A"]), max_size=60))
+                                 b")", b"}", b"'", b"/", b"*", b"const", b"extends", b"=", b"A", b"\r", b"\n\n",
+                                 b"  (", b" <"]), max_size=60))
 def test_the_respelling_scans_find_what_their_lookbehind_patterns_find(parts):
     """The scans check a match's start by hand (a pattern that starts with a
     lookbehind is tried at every byte): they find exactly what the patterns
@@ -259,3 +262,18 @@ def test_an_escape_in_a_template_literal_type_is_respelled_and_one_in_a_string_i
     other = src.replace(b"`Self\\`", b"`Self\\$")
     units = [(u.kind, u.exact) for u in watermark.fingerprint(src, language="typescript").units]
     assert units[0] != [(u.kind, u.exact) for u in watermark.fingerprint(other, language="typescript").units][0]
+
+
+def test_a_candidate_far_behind_blanks_is_none_and_one_behind_a_long_comment_is():
+    """Blanks and `//` lines are read back 4 KB at most (as every version
+    did); a block comment is skipped whole, however long (a JSDoc block
+    with examples before an overload)."""
+    from watermark.languages import get
+
+    ts = get("typescript")
+    assert ts.parse(b"type A<" + b" " * 5000 + b"in T> = T\n").reading == 2  # (not respelled: left as it is)
+    assert ts.parse(b"type A<\n" + b"// c\n" * 1000 + b"in T> = T\n").reading == 2
+    doc = b"  /**\n" + b"   * an example line of the comment\n" * 200 + b"   */\n"
+    src = (b"export const race: {\n  <A>(that: A): A\n" + doc +
+           b"  <A, B>(self: A, that: B): A | B\n} = null as any\n")
+    assert ts.parse(src).reading == 1 and not ts.parse(src).has_error

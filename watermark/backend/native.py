@@ -58,8 +58,11 @@ def _check_build(ext: Any) -> None:
     for name in dir(contract):
         if name.startswith("WM_") and getattr(ext.lib, name, None) != getattr(contract, name):
             raise NativeBuildError(f"watermark's C extension disagrees with the contract on {name}; {_REBUILD}")
+    if not hasattr(ext.lib, "wm_py_respell"):
+        raise NativeBuildError(f"watermark's C extension is stale (no respelling callback); {_REBUILD}")
     for record, layout, cname in ((contract.UnitRecord, contract.UNIT_STRUCT, "wm_unit"),
-                                  (contract.EventRecord, contract.EVENT_STRUCT, "wm_event")):
+                                  (contract.EventRecord, contract.EVENT_STRUCT, "wm_event"),
+                                  (contract.ProbeRecord, contract.PROBE_STRUCT, "wm_probe")):
         offsets = [ext.ffi.offsetof(cname, f) for f in record._fields]
         if ext.ffi.sizeof(cname) != layout.size or offsets != _offsets(layout.format):
             raise NativeBuildError(f"watermark's C extension has an unexpected {cname} layout; {_REBUILD}")
@@ -86,18 +89,60 @@ def _check(status: int, what: str) -> None:
         raise WatermarkError(f"{what}: tree-sitter did not produce a tree")
     if status == contract.WM_EABI:
         raise NativeBuildError(f"{what}: grammar ABI not supported by the C core; {_REBUILD}")
+    if status == contract.WM_EBUSY:
+        raise WatermarkError(f"{what}: called from inside a respelling on the same thread (not supported)")
     raise WatermarkError(f"{what}: C core rejected its input (status {status})")
 
 
 class _Respelling:
     """One wm_fingerprint_respelled call's respeller, and what C reads of its
-    answer (kept alive until the next answer)."""
+    answers (every one kept alive until the call returns)."""
 
     def __init__(self, respell: Respeller, length: int) -> None:
         self.respell, self.length = respell, length
-        self.alt: Any = None
-        self.probes: Any = None
+        self.kept: list[Any] = []  # the buffers handed to C
         self.error: BaseException | None = None
+
+
+# the call under way on each thread (a respeller cannot start another: WM_EBUSY),
+# for the callback's onerror, which is told no context
+_CURRENT = threading.local()
+
+
+def _on_respell(ffi: Any, ctx: Any, found: Any, n_found: int, alt: Any, probes: Any, n_probes: Any) -> int:
+    """wm_py_respell: the respeller of the call behind `ctx` asked, its
+    answer handed to C."""
+    turn: _Respelling = ffi.from_handle(ctx)
+    try:
+        raw = b"" if found == ffi.NULL else bytes(ffi.buffer(found, n_found * contract.PROBE_STRUCT.size))
+        got = None if found == ffi.NULL else tuple(map(contract.ProbeRecord._make,
+                                                       contract.PROBE_STRUCT.iter_unpack(raw)))
+        answer = turn.respell(got)
+        if answer is None or answer is False:
+            return contract.WM_RESPELL_NONE
+        if answer is True:
+            return contract.WM_RESPELL_KEEP
+        source, ranges = answer
+        if len(source) != turn.length:
+            raise ValueError("a respelling has the source's length")
+        text = ffi.from_buffer("char[]", source)
+        asked = ffi.new("wm_probe[]", max(1, len(ranges)))
+        for i, (a, b) in enumerate(ranges):
+            asked[i].start, asked[i].end = a, b
+        turn.kept += [source, text, asked]
+        alt[0], probes[0], n_probes[0] = text, asked, len(ranges)
+        return contract.WM_RESPELL_TRY
+    except BaseException as exc:  # (raised again once the C core returns)
+        turn.error = exc
+        return contract.WM_RESPELL_NONE
+
+
+def _respell_failed(exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+    """What escaped _on_respell before its `try` (a signal's exception at its
+    first instruction): raised again once the C core returns."""
+    turn = getattr(_CURRENT, "turn", None)
+    if turn is not None and turn.error is None:
+        turn.error = exc if exc is not None else exc_type()
 
 
 class NativeBackend:
@@ -107,6 +152,9 @@ class NativeBackend:
 
     def __init__(self, ext: Any) -> None:
         self._ffi, self._lib = ext.ffi, ext.lib
+        ffi = ext.ffi
+        ffi.def_extern(name="wm_py_respell", onerror=_respell_failed)(
+            lambda *args: _on_respell(ffi, *args))
         self._languages: dict[str, Any] = {}  # language name -> (wm_lang handle, grammar kept alive)
         self._local = threading.local()  # per thread: a buffer for prints
 
@@ -164,8 +212,13 @@ class NativeBackend:
             turn = _Respelling(respell, len(source))
             handle = ffi.new_handle(turn)
             symbols = ffi.new("uint16_t[]", list(context) or [0])
-            status = lib.wm_fingerprint_respelled(self._language(grammar), source, len(source), flags,
-                                                  self._respell_callback(), handle, symbols, len(context), out)
+            outer = getattr(_CURRENT, "turn", None)
+            _CURRENT.turn = turn
+            try:
+                status = lib.wm_fingerprint_respelled(self._language(grammar), source, len(source), flags,
+                                                      lib.wm_py_respell, handle, symbols, len(context), out)
+            finally:
+                _CURRENT.turn = outer
             if turn.error is not None:
                 if out[0] != ffi.NULL:
                     lib.wm_doc_free(out[0])
@@ -191,41 +244,6 @@ class NativeBackend:
             prints = self._doc_prints(doc, winnow)
         return Parsed(records, n, (hashes[0], hashes[1], hashes[2], hashes[3]), lib.wm_doc_n_nodes(doc),
                       bool(lib.wm_doc_has_error(doc)), events, n_events, n_idents, spans, prints, reading)
-
-    def _respell_callback(self) -> Any:
-        """The C callback wm_fingerprint_respelled calls: one per backend,
-        each call's _Respelling behind its handle."""
-        cb = getattr(self, "_respell_cb", None)
-        if cb is None:
-            ffi = self._ffi
-            size = contract.PROBE_STRUCT.size
-
-            def on_respell(ctx: Any, found: Any, n_found: int, alt: Any, probes: Any, n_probes: Any) -> int:
-                turn: _Respelling = ffi.from_handle(ctx)
-                try:
-                    got = None if found == ffi.NULL else tuple(
-                        map(contract.ProbeRecord._make,
-                            contract.PROBE_STRUCT.iter_unpack(bytes(ffi.buffer(found, n_found * size)))))
-                    answer = turn.respell(got)
-                    if answer is None or answer is False:
-                        return contract.WM_RESPELL_NONE
-                    if answer is True:
-                        return contract.WM_RESPELL_KEEP
-                    source, ranges = answer
-                    if len(source) != turn.length:
-                        raise ValueError("a respelling has the source's length")
-                    turn.alt = ffi.from_buffer("char[]", source)
-                    turn.probes = ffi.new("wm_probe[]", max(1, len(ranges)))
-                    for i, (a, b) in enumerate(ranges):
-                        turn.probes[i].start, turn.probes[i].end = a, b
-                    alt[0], probes[0], n_probes[0] = turn.alt, turn.probes, len(ranges)
-                    return contract.WM_RESPELL_TRY
-                except BaseException as exc:  # (raised again once the C core returns)
-                    turn.error = exc
-                    return contract.WM_RESPELL_NONE
-
-            cb = self._respell_cb = ffi.callback("wm_respell_fn", on_respell)
-        return cb
 
     def _doc_prints(self, doc: Any, winnow: tuple[int, int]) -> bytes:
         """A document's prints, into a buffer kept per thread (most files are

@@ -7,7 +7,6 @@ tree-wide matchers (diff/tree.py)."""
 from __future__ import annotations
 
 import concurrent.futures
-import gc
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -150,20 +149,7 @@ def _left(side: int, view: FileView, e: Entity) -> Entity:
 
 
 def diff_pair(job: PairJob) -> PairResult:
-    """Worker: one file pair (or a second-round job: the pairs it names).
-    The cyclic collector waits until it is done: a pair builds tens of
-    thousands of entities and tree nodes at once, none of them garbage
-    before the end."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _diff_pair(job)
-    finally:
-        if paused:
-            gc.enable()
-
-
-def _diff_pair(job: PairJob) -> PairResult:
+    """Worker: one file pair (or a second-round job: the pairs it names)."""
     base, suspect, notes = _load_both(job)
     hashes = (base.exact if base else None, suspect.exact if suspect else None)
     result = PairResult(Counter(), [], [], hashes, None, notes)

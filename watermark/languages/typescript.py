@@ -201,7 +201,7 @@ def _type_escapes(data: bytes) -> list[int]:
     has backticks (whatever it is in: `narrow` keeps those in a template
     literal type). A string's or a comment's stays a string's or a
     comment's respelled, so the others are never disturbed."""
-    if b"`" not in data:
+    if b"`" not in data or (b"\\`" not in data and b"\\$" not in data):
         return []
     out: list[int] = []
     for m in _ESCAPE.finditer(data):
@@ -223,12 +223,16 @@ _LOOKBACK = 4096  # how far back a candidate's context is read
 _VARIANCE_WORD = re.compile(rb"(in(?:[ \t\r\n]+out)?|out)(?=[ \t\r\n]+[A-Za-z_$])")
 # a call signature starting its line after a blank: `(`, or the `<` of its type parameters
 # (`<A>(`, `<A, B`, `<A extends`, `<A = `, `<const A`, or `<` alone; not a JSX tag), the line
-# before ending as a member may (a name, a closing bracket, a string, a comment's `*/`: checked
-# by hand, _LINE_END; blank lines between): (the blank,)
-_SIGNATURE_LINE = re.compile(rb"\n(?:[ \t]*\r?\n)*[ \t]*([ \t])"
-                             rb"(?:\(|<(?:[ \t]*\r?\n|const\b|[\w$]+(?:[ \t]*[,=]|[ \t]+extends\b|>\()))")
+# before ending as a member may (a name, a closing bracket, a string, a comment's `*/`; blank
+# lines between). Found as a line starting with blanks and `(` or `<`, then read back by hand:
+# a pattern starting with a lookbehind is tried at every byte, one starting with the line
+# break is tried again at each line of a run of blank lines
+_SIGNATURE_INDENT = re.compile(rb"\n[ \t]*([ \t])[(<]")
+_SIGNATURE_START = re.compile(rb"\(|<(?:[ \t]*\r?\n|const\b|[\w$]+(?:[ \t]*[,=]|[ \t]+extends\b|>\())")
+_BLANK_LINES = re.compile(rb"(?:[ \t]*\r?\n)*[ \t]*\r?")
+_LINE_END = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$>])}\"'/")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
-_LINE_END = _WORD | frozenset(b">])}\"'/")
+_MEMBER_LISTS = frozenset({"object_type", "interface_body"})
 
 
 def _variance_words(data: bytes) -> Iterator[tuple[int, int]]:
@@ -246,21 +250,15 @@ def _variance_words(data: bytes) -> Iterator[tuple[int, int]]:
 def _signature_lines(data: bytes) -> Iterator[int]:
     """Where a call signature starts its line (the blank before it), the
     line before ending as a member may."""
-    at = 0
-    while (m := _SIGNATURE_LINE.search(data, at)) is not None:
-        i = m.start()
-        if i > 0 and data[i - 1] == 0x0D:
+    for m in _SIGNATURE_INDENT.finditer(data):
+        at = m.start(1)
+        if _SIGNATURE_START.match(data, at + 1) is None:
+            continue
+        end = i = m.start()  # (the line break; the blank lines before it, back to the last code)
+        while i > 0 and data[i - 1] in b" \t\r\n":
             i -= 1
-        while i > 0 and data[i - 1] in b" \t":
-            i -= 1
-        if i > 0 and data[i - 1] in _LINE_END:
-            yield m.start(1)
-            at = m.end()
-        else:
-            at = m.start() + 1
-
-
-_MEMBER_LISTS = frozenset({"object_type", "interface_body"})
+        if i > 0 and data[i - 1] in _LINE_END and _BLANK_LINES.fullmatch(data, i, end) is not None:
+            yield at
 
 
 def _variance_spans(data: bytes) -> list[tuple[int, int]]:
@@ -292,26 +290,31 @@ def _in_comment_line(data: bytes, at: int) -> bool:
 
 
 def _code_before(data: bytes, at: int) -> int:
-    """Where the code before `at` ends, past blanks and comments (-1 when a
-    block comment has no start, or a `//` line is read back more than
-    _LOOKBACK bytes). A block comment is skipped whole however long (a
+    """Where the code before `at` ends, past blanks and comments (-1 when
+    blanks and `//` lines run more than _LOOKBACK bytes back, or a block
+    comment has no start). A block comment is skipped whole however long (a
     JSDoc block with examples runs to kilobytes): its start is looked for
     back to the end of the comment before it, so each byte is read back for
     at most a few candidates, and the scans stay linear."""
-    i = at
+    i, budget = at, _LOOKBACK  # (bytes of blanks and `//` lines still to read back)
     while i > 0:
-        while i > 0 and data[i - 1] in b" \t\r\n":
+        j = i
+        while i > 0 and j - i < budget and data[i - 1] in b" \t\r\n":
             i -= 1
+        budget -= j - i
+        if budget <= 0:
+            return -1
         if data[max(0, i - 2):i] == b"*/":
             before = data.rfind(b"*/", 0, i - 2)
             i = data.rfind(b"/*", before + 2 if before >= 0 else 0, i - 2)
             if i < 0:
                 return -1
             continue
-        stop = max(0, i - _LOOKBACK)
-        line = data.rfind(b"\n", stop, i) + 1
-        comment = data.find(b"//", max(line, stop), i)
+        stop = max(0, i - budget)
+        line = max(data.rfind(b"\n", stop, i) + 1, stop)
+        comment = data.find(b"//", line, i)
         if comment >= 0 and data.count(b"'", line, comment) % 2 == 0 and data.count(b'"', line, comment) % 2 == 0:
+            budget -= i - comment
             i = comment
             continue
         return i

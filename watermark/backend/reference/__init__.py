@@ -12,15 +12,18 @@ backend in use with WATERMARK_PURE_PYTHON=1. One module per C source:
 """
 from __future__ import annotations
 
+import threading
 from array import array
 from collections.abc import Sequence
 
 import tree_sitter
 
 from ...errors import WatermarkError
-from ..contract import WM_READ_AS_IS, WM_READ_RESPELLED, WM_READ_UNREAD
+from ..contract import WM_READ_AS_IS, WM_READ_RESPELLED, WM_READ_UNREAD, ProbeRecord
 from ..protocol import Grammar, Parsed, Respeller, Rules
 from . import carriers, hashes, scoring, walk, winnow
+
+_RESPELLING = threading.local()  # a respelling under way on this thread
 
 
 class ReferenceBackend:
@@ -57,23 +60,18 @@ class ReferenceBackend:
     def fingerprint(self, grammar: Grammar, source: bytes, *, with_events: bool = False,
                     with_spans: bool = False, winnow: tuple[int, int] | None = None,
                     respell: Respeller | None = None, context: Sequence[int] = ()) -> Parsed:
+        if getattr(_RESPELLING, "on", False):  # (as the C core: its arena is in use)
+            raise WatermarkError("fingerprint: called from inside a respelling on the same thread (not supported)")
         parser = tree_sitter.Parser(grammar.ts_language)
         tree = parser.parse(source)
         reading = WM_READ_AS_IS
         if respell is not None and tree.root_node.has_error:
-            reading, found, other, alt = WM_READ_UNREAD, None, None, b""
-            symbols = frozenset(context)
-            while True:
-                answer = respell(found)
-                if answer is None or isinstance(answer, bool):
-                    break
-                alt, ranges = answer
-                if len(alt) != len(source):
-                    raise ValueError("a respelling has the source's length")
-                other = parser.parse(alt)  # (the C core parses it from source's tree: the same tree)
-                found = tuple(walk.probe(other.root_node, a, b, symbols, len(alt)) for a, b in ranges)
-            if answer is True and other is not None and not other.root_node.has_error:
-                tree, source, reading = other, alt, WM_READ_RESPELLED
+            _RESPELLING.on = True
+            try:
+                tree, source, reading = self._respelled(parser, tree, source, respell, context)
+            finally:
+                _RESPELLING.on = False
+
         w = walk.walk(tree, source, grammar.flags, grammar.norms, grammar.kind_hashes, grammar.fields,
                       grammar.error_kind_hash)
         with_events = with_events or with_spans
@@ -83,6 +81,30 @@ class ReferenceBackend:
         return Parsed(walk.pack_units(w.units), len(w.units), w.file_hashes, w.n_nodes, w.has_error,
                       events, len(w.events) if with_events else 0, w.n_idents if with_events else 0, spans,
                       prints, reading)
+
+    @staticmethod
+    def _respelled(parser: tree_sitter.Parser, tree: tree_sitter.Tree, source: bytes, respell: Respeller,
+                   context: Sequence[int]) -> tuple[tree_sitter.Tree, bytes, int]:
+        """wm_fingerprint.c respell(): the respeller's alternatives, each
+        parsed (afresh: the C core parses it from source's tree, the same
+        tree wherever the grammar reads it without error) and probed, until
+        it keeps one or gives up."""
+        found: tuple[ProbeRecord, ...] | None = None
+        other, alt, answer = None, b"", None
+        symbols = frozenset(context)
+        while True:
+            answer = respell(found)
+            if answer is None or isinstance(answer, bool):
+                break
+            alt, ranges = answer
+            if len(alt) != len(source):
+                raise ValueError("a respelling has the source's length")
+            other = parser.parse(alt)
+            found = tuple(walk.probe(other.root_node, a, b, symbols, len(alt)) for a, b in ranges)
+        if answer is True and other is not None and not other.root_node.has_error:
+            return other, alt, WM_READ_RESPELLED
+        return tree, source, WM_READ_UNREAD
+
 
     @staticmethod
     def _winnow(events: list[tuple[int, int, int, int]], k: int, w: int) -> tuple[array, array]:
