@@ -812,3 +812,21 @@ def test_the_quick_pre_test_of_entities_drops_no_entity(name):
             assert rules.entity(view, r, kind) is None, (name, kind, r.start_row + 1)
     if lang.name in ("javascript", "typescript", "tsx"):
         assert said_no > 0  # (the pre-test is asked, and turns units away)
+
+
+def test_the_collector_is_back_as_it_was_after_pairs_in_several_threads(tmp_path):
+    """diff pauses the cyclic collector while pairs are diffed (counted, for
+    pairs in several threads at once) and leaves it as it found it."""
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = _tree(tmp_path / "b", {"a.go": GO_BASE})
+    copy = _tree(tmp_path / "c", {"a.go": GO_BASE.replace("return", "return  ")})
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(lambda _: watermark.diff(base, copy, jobs=1), range(8)))
+            assert gc.isenabled() == enabled
+        finally:
+            gc.enable()
