@@ -409,8 +409,8 @@ class Language:
 
     def respelled(self, data: bytes) -> bytes | None:
         """What the grammar reads in place of `data` (None: `data` itself)."""
-        parsed, respelled = self._read(data, {})
-        return respelled.source if respelled is not None and parsed.reading == WM_READ_RESPELLED else None
+        respelled = self._read(data, {})[1]
+        return respelled.source if respelled is not None else None
 
     def _read(self, data: bytes, options: Mapping[str, Any]) -> tuple[Parsed, Respelled | None]:
         respelling = self.respelling
@@ -434,9 +434,14 @@ class Language:
             tried.append(nxt)
             return nxt.source, nxt.probes
 
-        parsed = BACKEND.fingerprint(self.tables, data, respell=respell,
-                                     context=sorted(self.tables.symbols(respelling.context)), **options)
+        parsed = BACKEND.fingerprint(self.tables, data, respell=respell, context=self._respell_context, **options)
         return parsed, (tried[-1] if tried and parsed.reading == WM_READ_RESPELLED else None)
+
+    @functools.cached_property
+    def _respell_context(self) -> tuple[int, ...]:
+        """The symbols of the respelling's context kinds."""
+        assert self.respelling is not None
+        return tuple(sorted(self.tables.symbols(self.respelling.context)))
 
     @functools.cached_property
     def tables(self) -> Tables:
