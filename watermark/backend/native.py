@@ -114,9 +114,8 @@ def _on_respell(ffi: Any, ctx: Any, found: Any, n_found: int, alt: Any, probes: 
     answer handed to C."""
     turn: _Respelling = ffi.from_handle(ctx)
     try:
-        raw = b"" if found == ffi.NULL else bytes(ffi.buffer(found, n_found * contract.PROBE_STRUCT.size))
-        got = None if found == ffi.NULL else tuple(map(contract.ProbeRecord._make,
-                                                       contract.PROBE_STRUCT.iter_unpack(raw)))
+        got = None if found == ffi.NULL else tuple(map(contract.ProbeRecord._make, contract.PROBE_STRUCT.iter_unpack(
+            bytes(ffi.buffer(found, n_found * contract.PROBE_STRUCT.size)))))
         answer = turn.respell(got)
         if answer is None or answer is False:
             return contract.WM_RESPELL_NONE

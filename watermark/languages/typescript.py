@@ -230,8 +230,8 @@ _VARIANCE_WORD = re.compile(rb"(in(?:[ \t\r\n]+out)?|out)(?=[ \t\r\n]+[A-Za-z_$]
 _SIGNATURE_INDENT = re.compile(rb"\n[ \t]*([ \t])[(<]")
 _SIGNATURE_START = re.compile(rb"\(|<(?:[ \t]*\r?\n|const\b|[\w$]+(?:[ \t]*[,=]|[ \t]+extends\b|>\())")
 _BLANK_LINES = re.compile(rb"(?:[ \t]*\r?\n)*[ \t]*\r?")
-_LINE_END = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$>])}\"'/")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+_LINE_END = _WORD | frozenset(b">])}\"'/")
 _MEMBER_LISTS = frozenset({"object_type", "interface_body"})
 
 
@@ -270,15 +270,11 @@ def _variance_spans(data: bytes) -> list[tuple[int, int]]:
         if _in_comment_line(data, at):
             continue
         i = _code_before(data, at)
-        if i >= 5 and data[i - 5:i] == b"const" and (i == 5 or not _word_byte(data[i - 6])):
+        if i >= 5 and data[i - 5:i] == b"const" and (i == 5 or data[i - 6] not in _WORD):
             i = _code_before(data, i - 5)
         if i > 0 and data[i - 1] in b"<,":
             out.append(span)
     return out
-
-
-def _word_byte(c: int) -> bool:
-    return c == 0x24 or c == 0x5F or 0x30 <= c <= 0x39 or 0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A
 
 
 def _in_comment_line(data: bytes, at: int) -> bool:
