@@ -207,10 +207,12 @@ int wm_fingerprint_ex(const wm_lang *lang, const char *source, size_t len,
  * error, `respell` is never called (WM_READ_AS_IS). Otherwise it is asked,
  * with `found` NULL, for a respelling: it answers WM_RESPELL_TRY after
  * setting *alt (len bytes) and *probes / *n_probes (ranges to look up),
- * all valid until this call returns; alt is parsed from source's tree (the
- * runs of bytes that differ are the edits), the probes are looked up in
- * alt's tree (the context symbols' surroundings too), and it is asked again
- * with them in `found`. WM_RESPELL_KEEP: the last alternative tried stands,
+ * all valid and unchanged until this call returns. The parse of `source` stops at its
+ * first error; alt is parsed afresh, or from source's tree if that parse
+ * finished, and each later alternative from the one before it (the runs of
+ * bytes that differ are the edits). The probes are looked up in alt's tree
+ * (the context symbols' surroundings too), and it is asked again with them
+ * in `found`. WM_RESPELL_KEEP: the last alternative tried stands,
  * and the document is its if the grammar reads it without error
  * (WM_READ_RESPELLED), else source's (WM_READ_UNREAD), as for
  * WM_RESPELL_NONE. wm_doc_reading says which. The callback must not

@@ -678,10 +678,13 @@ static void probe(const TSTree *tree, uint32_t len, const respeller *rs, wm_prob
     }
 }
 
-/* Where the grammar found errors in `source` (its `tree`): the respelling
- * callback's alternatives, each parsed from `tree` and probed, until it
- * keeps one or gives up. Whether *tree and *source are now the kept
- * alternative's (WM_READ_RESPELLED), or stay source's (WM_READ_UNREAD). */
+/* Where the grammar found errors in `source`: the respelling callback's
+ * alternatives, each parsed and probed, until it keeps one or gives up. The
+ * first is parsed from source's tree (*tree; NULL when the parse of source
+ * stopped at its first error: afresh), each later one from the one before
+ * it. Whether *tree and *source are now the kept alternative's
+ * (WM_READ_RESPELLED), or source's (WM_READ_UNREAD: its whole tree, parsed
+ * now if it stopped). */
 static int respell(TSParser *parser, TSTree **tree, const char **source, uint32_t len, const respeller *rs,
                    int *reading) {
     TSTree *other = NULL;
@@ -689,28 +692,73 @@ static int respell(TSParser *parser, TSTree **tree, const char **source, uint32_
     wm_probe *probes = NULL;
     const wm_probe *found = NULL;
     size_t n_probes = 0, n_found = 0;
-    int answer;
+    int answer, status = WM_OK;
     *reading = WM_READ_UNREAD;
     while ((answer = rs->fn(rs->ctx, found, n_found, &alt, &probes, &n_probes)) == WM_RESPELL_TRY) {
+        if (!alt || (n_probes && !probes)) {
+            status = WM_EINVAL;
+            break;
+        }
+        TSTree *next = other ? parse_alt(parser, other, tried, alt, len)
+                     : *tree ? parse_alt(parser, *tree, *source, alt, len)
+                     : ts_parser_parse_string(parser, NULL, alt, len);
         if (other) ts_tree_delete(other);
-        other = NULL;
-        if (!alt || (n_probes && !probes)) return WM_EINVAL;
-        other = parse_alt(parser, *tree, *source, alt, len);
-        if (!other) return WM_EPARSE;
+        other = next;
+        if (!other) {
+            status = WM_EPARSE;
+            break;
+        }
         tried = alt;
         for (size_t i = 0; i < n_probes; i++) probe(other, len, rs, &probes[i]);
         found = probes;
         n_found = n_probes;
     }
-    if (answer == WM_RESPELL_KEEP && other && ts_subtree_error_cost(other->root) == 0) {
-        ts_tree_delete(*tree);
+    if (status == WM_OK && answer == WM_RESPELL_KEEP && other && ts_subtree_error_cost(other->root) == 0) {
+        if (*tree) ts_tree_delete(*tree);
         *tree = other;
         *source = tried;
         *reading = WM_READ_RESPELLED;
-    } else if (other) {
-        ts_tree_delete(other);
+        return WM_OK;
     }
-    return WM_OK;
+    if (other) ts_tree_delete(other);
+    if (status == WM_OK && !*tree) {
+        *tree = ts_parser_parse_string(parser, NULL, *source, len);
+        if (!*tree) status = WM_EPARSE;
+    }
+    return status;
+}
+
+/* A parse of `source` that stops at the grammar's first error (NULL, and
+ * *stopped set): tree-sitter says has_error once every version of its stack
+ * is recovering from one, and each tree it could then finish holds an ERROR
+ * or a MISSING node. (A file to respell costs that much of a parse, not a
+ * whole one with its error recovery.) */
+typedef struct text_input {
+    const char *s;
+    uint32_t len;
+} text_input;
+
+static const char *read_text(void *payload, uint32_t byte, TSPoint point, uint32_t *n) {
+    (void)point;
+    const text_input *in = (const text_input *)payload;
+    *n = byte < in->len ? in->len - byte : 0;
+    return byte < in->len ? in->s + byte : "";
+}
+
+static bool stop_at_error(TSParseState *state) {
+    if (!state->has_error) return false;
+    *(int *)state->payload = 1;
+    return true;
+}
+
+static TSTree *parse_until_error(TSParser *parser, const char *source, uint32_t len, int *stopped) {
+    text_input in = {source, len};
+    TSInput input = {&in, read_text, TSInputEncodingUTF8, NULL};
+    TSParseOptions options = {stopped, stop_at_error};
+    *stopped = 0;
+    TSTree *tree = ts_parser_parse_with_options(parser, NULL, input, options);
+    if (!tree && *stopped) ts_parser_reset(parser); /* (a stopped parse would resume) */
+    return tree;
 }
 
 static int parse_and_walk(const wm_lang *lang, const char *source, size_t len, const respeller *rs,
@@ -721,12 +769,14 @@ static int parse_and_walk(const wm_lang *lang, const char *source, size_t len, c
         ts_parser_delete(parser);
         return WM_EABI;
     }
-    TSTree *tree = ts_parser_parse_string(parser, NULL, source, (uint32_t)len);
+    int stopped = 0;
+    TSTree *tree = rs->fn ? parse_until_error(parser, source, (uint32_t)len, &stopped)
+                          : ts_parser_parse_string(parser, NULL, source, (uint32_t)len);
     doc->reading = WM_READ_AS_IS;
-    if (tree && rs->fn && ts_subtree_error_cost(tree->root) > 0) {
+    if (stopped || (tree && rs->fn && ts_subtree_error_cost(tree->root) > 0)) {
         int status = respell(parser, &tree, &source, (uint32_t)len, rs, &doc->reading);
         if (status != WM_OK) {
-            ts_tree_delete(tree);
+            if (tree) ts_tree_delete(tree);
             ts_parser_delete(parser);
             return status;
         }

@@ -225,9 +225,25 @@ def test_the_parity_of_3_copies_of_a_small_excerpt_is_decoded(big_release, tmp_p
     assert all(s["test"] == "decoded" for s in doc["accused"])
 
 
-def test_reading_drops_a_source_map_line_whole_and_reads_past_a_nul_by_content():
+def test_reading_drops_a_source_map_line_whole_and_reads_past_a_nul_by_content(monkeypatch):
     from watermark.core import reading
     text, notes = reading.readable(b"a();\n//# sourceMappingURL=x.map\n  b();\n", "javascript")
     assert text == b"a();\n  b();\n" and notes == ["source map comment dropped"]
     body = next(p for p in leaker.code_files(SAMPLE) if p.suffix == ".go").read_bytes()
     assert reading.guess_language(b"/*\0*/" + body) == reading.guess_language(body) == "go"
+    # control bytes in a comment (Go and Python compile with them) are read past,
+    # however many; binary data (a trace file: every grammar's error recovery
+    # takes seconds on it) is never parsed: without its control bytes, it is no
+    # UTF-8 text
+    noise = b"\x01\x02ab\x1f\x7fxyz\x03 " * 1600  # (40% control bytes)
+    for junk in (bytes(range(1, 9)) * 4, b"\x01" * 1000, noise):
+        assert reading.guess_language(b"/*" + junk + b"*/" + body) == "go", junk[:9]
+    parsed = []
+
+    def fingerprint(text, **kw):
+        parsed.append(len(text))
+        return watermark.fingerprint(text, **kw)
+
+    monkeypatch.setattr(reading, "fingerprint", fingerprint)
+    blob = bytes((k * 7919 + k // 7) % 256 or 1 for k in range(200_000))  # (no NUL)
+    assert reading.guess_language(blob) is None and parsed == []

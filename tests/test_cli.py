@@ -559,6 +559,31 @@ def test_an_internal_error_is_one_line_exit_70_with_the_traceback_in_a_file(tmp_
     assert text.startswith(f"watermark {watermark.__version__} info, Python ")
 
 
+@pytest.mark.parametrize("exc", [MemoryError(), MemoryError("fingerprint: out of memory")])
+def test_running_out_of_memory_is_one_line_exit_2_as_a_dead_worker_is(tmp_path, monkeypatch, capsys, exc):
+    """In the calling process (a single job runs there) as in a worker
+    (io.pool: the pool breaks): the machine's limit, not a bug."""
+    import tempfile
+
+    from watermark import cli
+
+    def hungry(args):
+        raise exc
+
+    monkeypatch.setattr(cli.info, "run", hungry)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("WATERMARK_DEBUG", "1")
+    with pytest.raises(MemoryError):
+        cli.main(["info"])
+    monkeypatch.delenv("WATERMARK_DEBUG")
+    assert cli.main(["info"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and list(tmp_path.iterdir()) == []
+    assert captured.err.splitlines() == [
+        "watermark: out of memory" + (" (fingerprint: out of memory)" if str(exc) else "")
+        + "; retry with fewer jobs or a smaller input"]
+
+
 def test_with_watermark_debug_an_internal_error_propagates(tmp_path, monkeypatch):
     import tempfile
 

@@ -761,6 +761,23 @@ def test_the_blanks_black_strips_around_a_docstring_are_no_change_and_other_stri
         assert [(f.status, f.name) for f in d.functions] == [("literal", name)], (old, new)
 
 
+def test_the_parentheses_black_and_ruff_put_around_a_case_sequence_are_no_change(tmp_path):
+    """`case *x, 2,:` is one tuple pattern to Python; the grammar reads its
+    parenthesized spelling (what black and ruff write) with one node more."""
+    base = ("def f(p):\n    match p:\n        case *x, 2,:\n            return 1\n        case y,:\n"
+            "            return 2\n        case 1, 2 if p:\n            return 3\n        case z:\n"
+            "            return 4\n    return 0\n")
+    formatted = ("def f(p):\n    match p:\n        case (\n            *x,\n            2,\n        ):\n"
+                 "            return 1\n        case (y,):\n            return 2\n        case (1, 2) if p:\n"
+                 "            return 3\n        case z:\n            return 4\n    return 0\n")
+    d = _diff(tmp_path, {"m.py": base}, {"m.py": formatted})
+    assert d.functions == [] and d.files[0].status == "layout"
+    # a pattern changed is a change: a sequence of one made a capture, another element, a guard's test
+    for old, new in (("case z:", "case (z,):"), ("case (y,):", "case (y, w):"), ("2) if p", "2) if not p")):
+        d = _diff(tmp_path / new[:8], {"m.py": base}, {"m.py": formatted.replace(old, new)})
+        assert [(f.status, f.name) for f in d.functions] == [("modified", "f")], (old, new)
+
+
 def test_typescript_variance_annotations_are_read_and_their_files_diffed_as_any_other(tmp_path):
     """The pinned grammar cannot read `in` / `out` type parameters: a file
     that has them is read with them blanked, so it parses, is diffed with

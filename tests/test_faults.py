@@ -130,3 +130,24 @@ def test_a_live_runs_staging_is_never_taken_for_a_dead_ones(tmp_path):
     assert trees.remove_stale_staging(tmp_path, "out") == [reused]
     assert live.exists() and elsewhere.exists() and foreign.exists() and not reused.exists()
     assert not Path(f"{reused}.owner").exists() and Path(f"{live}.owner").exists()
+
+
+def test_sigterm_during_unmark_leaves_no_output_and_says_so_in_one_line(tmp_path):
+    _tree(tmp_path / "src", files=1200)
+    key = tmp_path / "k.key"
+    watermark.Key(bytes(range(32))).save(key)
+    common = ["--key-file", str(key), "--registry", str(tmp_path / "r.db")]
+    subprocess.run([sys.executable, "-m", "watermark", "embed", str(tmp_path / "src"), "--out",
+                    str(tmp_path / "copy"), "--recipient", "alice", *common], check=True, stdout=subprocess.DEVNULL)
+    out = tmp_path / f"back-{os.getpid()}"
+    run = subprocess.Popen([sys.executable, "-m", "watermark", "unmark", str(tmp_path / "copy"), "--out", str(out),
+                            "--release", "src", "--recipient", "alice", *common],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert _wait_for(lambda: len(_staging(out)) == 2)  # the files are being written
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(60) == 128 + signal.SIGTERM
+    stderr = run.stderr.read() if run.stderr else ""
+    assert stderr.strip().splitlines() == ["watermark: terminated; nothing partial was left behind"]
+    assert not out.exists() and not _staging(out)
+    # (and nothing else beside it: the registry's own -wal / -shm files are SQLite's)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("r.db")) == ["copy", "k.key", "src"]

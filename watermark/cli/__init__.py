@@ -108,6 +108,15 @@ def _run(args: argparse.Namespace) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"watermark: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
+    except MemoryError as exc:  # the machine's limit, as a worker's death is (io.pool): no bug
+        if _terminating:
+            return _terminated()
+        if os.environ.get("WATERMARK_DEBUG", "") not in ("", "0"):
+            raise
+        what = " ".join(str(exc).split())
+        print(f"watermark: out of memory{f' ({what})' if what else ''}; retry with fewer jobs or a smaller input",
+              file=sys.stderr)
+        return EXIT_ERROR
     except Exception as exc:
         if _terminating:
             return _terminated()

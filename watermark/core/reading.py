@@ -44,6 +44,8 @@ from .source import MAX_SOURCE_BYTES
 READ_MAX_BYTES = 64 * 1024 * 1024  # a suspect file beyond this is not read (memory: about 3x, plus a piece's parse)
 PIECE_BYTES = 4 * 1024 * 1024  # pieces of a file over the marking limit
 _GUESS_BYTES = 256 * 1024  # the prefix a language guess parses
+# control bytes (NUL among them) that no source text holds: not tab, line breaks, form feed
+_CONTROL = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
 _FILLER_SHARE = 0.3  # a trailing comment on this share of the lines is filler
 _FILLER_MIN = 8
 
@@ -268,8 +270,17 @@ def guess_language(data: bytes, *, least: float = 0.8) -> str | None:
     is neither, and for binary data."""
     head = data[:_GUESS_BYTES]
     sniff = head[:8192]
-    if sniff.count(b"\0") > max(4, len(sniff) // 100) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None  # binary: more than a few NULs (a leaker's one NUL in a comment is not binary)
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if sniff.count(b"\0") > max(4, len(sniff) // 100):
+            return None  # binary: more than a few NULs (a leaker's one NUL in a comment is not binary)
+        if len(sniff) - len(sniff.translate(None, _CONTROL)) > max(16, len(sniff) // 10):
+            # a tenth of control bytes: binary data (a trace file, on which each
+            # grammar's error recovery takes seconds), or a leaker's bytes in a
+            # comment (Go and Python compile with them, not with NULs or invalid
+            # UTF-8): the rest is text, guessed without them
+            head = head.translate(None, _CONTROL)
+            if head.decode("utf-8", "replace").count("\ufffd") > len(head) // 100:
+                return None
     best, best_score = None, 0
     for lang in (language.name for language in languages.all()):
         text, _notes = readable(head, lang)

@@ -22,13 +22,13 @@ import functools
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .. import languages
 from ..backend import BACKEND, records
 from ..backend.contract import WM_EV_ENTER, WM_EV_EXIT, WM_EV_TOKEN, UnitRecord
 from ..backend.protocol import Parsed
-from ..languages.base import Language
+from ..languages.base import Language, TreeNode
 
 _MASK64 = (1 << 64) - 1
 LINE_STEP = 1 << 16  # bytes between the checkpoints of FileView.line_of
@@ -371,6 +371,8 @@ class FileView:
         ev, kinds = self.events, self.kinds
         holes = {self.entities[k].ev_begin: self.entities[k] for k in e.nested}
         collapse = collapse or {}
+        entities = self.language.entities
+        respelt, spellings = [], entities.canonical_kinds  # nodes the language makes one spelling of
         stack: list[Node] = []
         root: Node | None = None
         i = e.ev_begin
@@ -407,6 +409,8 @@ class FileView:
                     root = node
             else:
                 node = Node(name, 0, start, stop)
+                if name in spellings:
+                    respelt.append(node)
                 if stack:
                     stack[-1].add(node)
                 stack.append(node)
@@ -414,6 +418,8 @@ class FileView:
         if stack:  # a range cut short (cannot happen for a whole unit): close what is open
             root = stack[0]
         assert root is not None
+        for node in respelt:
+            entities.canonical(node, self.source, _wrap)
         return root
 
 
@@ -442,6 +448,17 @@ class Node:
 
     def __repr__(self) -> str:
         return f"Node({self.kind}, {self.start}:{self.end})"
+
+
+def _wrap(node: TreeNode, i: int, j: int, kind: str) -> None:
+    """node's children [i, j) put under a new node of `kind` (a Node's: the
+    tree FileView.tree builds)."""
+    kids = node.children[i:j]
+    inner = Node(kind, 0, kids[0].start, kids[-1].end)
+    for kid in kids:
+        inner.add(kid)
+    inner.parent = cast(Node, node)
+    node.children[i:j] = [inner]
 
 
 def preorder(root: Node) -> list[Node]:

@@ -280,6 +280,17 @@ class Entities(Protocol):
         black strips around a docstring's text): no change to report."""
         ...
 
+    # node kinds `canonical` is asked about (diff: FileView.tree)
+    canonical_kinds: frozenset[str]
+
+    def canonical(self, node: TreeNode, source: bytes, wrap: Callable[[TreeNode, int, int, str], None]) -> None:
+        """Makes one of two spellings of `node` (of canonical_kinds) that the
+        language's formatters write for the same code and the fingerprint
+        keeps apart (Python: the parentheses black and ruff put around a case's
+        sequence pattern), so that diff reports no change between them.
+        `wrap(node, i, j, kind)` puts node's children [i, j) under a new node."""
+        ...
+
 
 @dataclass(frozen=True, eq=False)
 class Tables:

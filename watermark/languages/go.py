@@ -8,6 +8,7 @@ sections, and gofumpt removes blank lines in a few places.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..backend.contract import (
     WM_C_ALIGNED,
@@ -170,6 +171,11 @@ class Entities:
 
     def formatter_spelling(self, old: TreeNode, new: TreeNode, old_source: bytes, new_source: bytes) -> bool:
         return False  # the fingerprint normalizes every spelling its formatter makes
+
+    canonical_kinds: frozenset[str] = frozenset()
+
+    def canonical(self, node: TreeNode, source: bytes, wrap: Callable[[TreeNode, int, int, str], None]) -> None:
+        pass  # (no kinds)
 
 
 def _receiver(view: EventView, r: UnitRecord) -> str | None:

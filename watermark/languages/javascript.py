@@ -7,6 +7,7 @@ chains), its blank-line rules respected by the carrier rules below.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..backend.contract import (
     WM_C_DIRECTIVE,
@@ -230,6 +231,11 @@ class Entities:
 
     def formatter_spelling(self, old: TreeNode, new: TreeNode, old_source: bytes, new_source: bytes) -> bool:
         return False  # the fingerprint normalizes every spelling its formatter makes
+
+    canonical_kinds: frozenset[str] = frozenset()
+
+    def canonical(self, node: TreeNode, source: bytes, wrap: Callable[[TreeNode, int, int, str], None]) -> None:
+        pass  # (no kinds)
 
 
 def _before(kids: list, child: TreeNode, token: str) -> bool:

@@ -11,6 +11,7 @@ or between a decorator and its definition (those are inside one unit).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..backend.contract import (
     WM_C_DEFINITION,
@@ -186,6 +187,22 @@ class Entities:
     def formatter_spelling(self, old: TreeNode, new: TreeNode, old_source: bytes, new_source: bytes) -> bool:
         a, b = _docstring(old, old_source), _docstring(new, new_source)
         return a is not None and a == b
+
+    canonical_kinds = frozenset({"case_clause"})
+
+    def canonical(self, node: TreeNode, source: bytes, wrap: Callable[[TreeNode, int, int, str], None]) -> None:
+        # a case's open sequence pattern (`case a, b:`, `case a,:`), which black and
+        # ruff parenthesize (`case (a, b,):`, `case (a,):`), as the parenthesized
+        # one: the grammar reads that as one tuple pattern (a pattern_list here),
+        # the open one as the case clause's own patterns. (`case a,:` is told from
+        # `case a:` by its comma, which the tree does not hold.)
+        kids = node.children
+        i = 1 if kids and kids[0].kind == "token" and kids[0].label == "case" else 0
+        j = i
+        while j < len(kids) and not (kids[j].kind == "token" and kids[j].label == ":") and kids[j].kind != "if_clause":
+            j += 1
+        if j - i >= 2 or (j - i == 1 and j < len(kids) and b"," in source[kids[i].end:kids[j].start]):
+            wrap(node, i, j, "pattern_list")
 
 
 _STRING_PREFIX = re.compile(rb"[A-Za-z]*")
