@@ -402,6 +402,29 @@ def test_one_job_alone_runs_in_the_calling_process_and_more_go_to_workers():
     assert all(pid != os.getpid() for pid, _ in ordered_map(_pid, two, 2))
 
 
+def test_an_interrupt_while_the_pool_starts_its_workers_leaves_none_behind(monkeypatch):
+    """Ctrl-C or SIGTERM right after the workers were forked, before the
+    pool's manager thread ran: no shutdown reaches them, so they are killed
+    (they would wait for work for ever, and the process's exit for them)."""
+    import concurrent.futures.process as cfp
+
+    spawned: list = []
+
+    def interrupted(self):
+        self._launch_processes()
+        spawned.extend(self._processes.values())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cfp.ProcessPoolExecutor, "_start_executor_manager_thread", interrupted)
+    jobs = [(FileJob(n, None, b"x"), n) for n in "abcd"]
+    with pytest.raises(KeyboardInterrupt):
+        list(ordered_map(_pid, jobs, 2))
+    assert len(spawned) == 2
+    for process in spawned:
+        process.join(10)
+        assert not process.is_alive()
+
+
 @pytest.mark.parametrize("jobs", [0, -3, 1.5, True])
 def test_a_number_of_jobs_that_is_not_a_positive_whole_number_is_refused(jobs):
     with pytest.raises(ValueError, match="jobs is a number of worker processes"):

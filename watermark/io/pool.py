@@ -184,7 +184,24 @@ def ordered_map(fn: Callable[[J], R], items: Iterable[tuple[J | None, T]], jobs:
             for slot in window:
                 if slot.future is not None:
                     slot.future.cancel()
+            _stop_workers(pool)
             raise
+
+
+def _stop_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Workers that an interrupt left without a manager killed: one that came
+    while the pool was starting them (in `submit`, before its manager thread
+    ran) leaves workers that no shutdown reaches, waiting for work while the
+    exit waits for them. (With a manager, shutdown stops them; killing them
+    under it makes it fail loudly on the cancelled futures.)"""
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None and manager.is_alive():
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):  # (gone already, or closed)
+            pass
 
 
 def _worker_started(parent: int) -> None:
