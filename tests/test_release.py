@@ -6,6 +6,7 @@ import io
 import multiprocessing
 import os
 import shutil
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -402,27 +403,79 @@ def test_one_job_alone_runs_in_the_calling_process_and_more_go_to_workers():
     assert all(pid != os.getpid() for pid, _ in ordered_map(_pid, two, 2))
 
 
-def test_an_interrupt_while_the_pool_starts_its_workers_leaves_none_behind(monkeypatch):
-    """Ctrl-C or SIGTERM right after the workers were forked, before the
-    pool's manager thread ran: no shutdown reaches them, so they are killed
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_an_error_while_the_pool_starts_its_workers_leaves_none_behind(monkeypatch, method):
+    """A fork that fails after another worker started, before the pool's
+    manager thread ran: no shutdown reaches the workers, so they are killed
     (they would wait for work for ever, and the process's exit for them)."""
     import concurrent.futures.process as cfp
 
+    from watermark.io import pool
+
+    monkeypatch.setattr(pool.threading, "active_count", lambda: 1 if method == "fork" else 2)
+
     spawned: list = []
 
-    def interrupted(self):
+    def failing(self):
         self._launch_processes()
         spawned.extend(self._processes.values())
-        raise KeyboardInterrupt
+        raise BlockingIOError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(cfp.ProcessPoolExecutor, "_start_executor_manager_thread", interrupted)
+    monkeypatch.setattr(cfp.ProcessPoolExecutor, "_start_executor_manager_thread", failing)
     jobs = [(FileJob(n, None, b"x"), n) for n in "abcd"]
-    with pytest.raises(KeyboardInterrupt):
-        list(ordered_map(_pid, jobs, 2))
-    assert len(spawned) == 2
-    for process in spawned:
-        process.join(10)
-        assert not process.is_alive()
+    try:
+        with pytest.raises(BlockingIOError):
+            list(ordered_map(_pid, jobs, 2))
+        assert len(spawned) == 2
+        for process in spawned:
+            process.join(10)
+            assert not process.is_alive()
+    finally:  # (a regression must not leave pytest's own exit waiting for them)
+        for process in spawned:
+            process.kill()
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_signal_while_the_pool_starts_its_workers_is_handled_once_they_started(monkeypatch, method):
+    """SIGTERM (the CLI raises on it, as Ctrl-C raises KeyboardInterrupt)
+    that comes while `submit` forks the workers and starts the pool's
+    manager is held back until it returns: raised in there, it would leave
+    workers no shutdown reaches."""
+    import concurrent.futures.process as cfp
+
+    from watermark.io import pool
+
+    monkeypatch.setattr(pool.threading, "active_count", lambda: 1 if method == "fork" else 2)
+
+    class Stop(BaseException):
+        pass
+
+    def stop(signum, frame):
+        raise Stop
+
+    real = cfp.ProcessPoolExecutor._start_executor_manager_thread
+    started: list = []
+
+    def start(self):
+        os.kill(os.getpid(), signal.SIGTERM)  # (its handler would run right here)
+        real(self)
+        started.extend(self._processes.values())
+
+    monkeypatch.setattr(cfp.ProcessPoolExecutor, "_start_executor_manager_thread", start)
+    previous = signal.signal(signal.SIGTERM, stop)
+    jobs = [(FileJob(n, None, b"x"), n) for n in "abcd"]
+    try:
+        with pytest.raises(Stop):
+            list(ordered_map(_pid, jobs, 2))
+        assert signal.getsignal(signal.SIGTERM) is stop  # (the handler put back)
+        assert started
+        for process in started:
+            process.join(10)
+            assert not process.is_alive()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for process in started:
+            process.kill()
 
 
 @pytest.mark.parametrize("jobs", [0, -3, 1.5, True])

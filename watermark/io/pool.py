@@ -9,6 +9,7 @@ tuple.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
 import itertools
 import multiprocessing
@@ -21,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from ..errors import ArgumentError, WatermarkError
 from .sources import file_sha256
@@ -140,7 +141,9 @@ def ordered_map(fn: Callable[[J], R], items: Iterable[tuple[J | None, T]], jobs:
         def flush() -> None:
             nonlocal in_flight, batch, batch_tags, batch_bytes
             if batch:
-                window.append(_Slot(batch_tags, pool.submit(_run_batch, fn, batch), batch_bytes))
+                with _signals_held():  # (submit starts the workers)
+                    future = pool.submit(_run_batch, fn, batch)
+                window.append(_Slot(batch_tags, future, batch_bytes))
                 in_flight += 1
                 batch, batch_tags, batch_bytes = [], [], 0
 
@@ -188,12 +191,41 @@ def ordered_map(fn: Callable[[J], R], items: Iterable[tuple[J | None, T]], jobs:
             raise
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held back until the block ends, then handled as
+    they would have been. Their handlers raise (KeyboardInterrupt, the CLI's
+    termination), and raised inside `submit`, while the pool forks a worker
+    or starts its manager thread, they would leave workers that no shutdown
+    reaches, waiting for work while the exit waits for them. (Only the main
+    thread runs signal handlers, and only it may set them.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    before: dict[int, Any] = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    held = [s for s, h in before.items() if h not in (signal.SIG_IGN, None)]
+    for s in held:
+        signal.signal(s, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for s in held:
+            signal.signal(s, before[s])
+        if caught:
+            handler = before[caught[0]]
+            if callable(handler):
+                handler(caught[0], None)
+            else:  # (SIG_DFL: what the signal does)
+                signal.raise_signal(caught[0])
+
+
 def _stop_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
-    """Workers that an interrupt left without a manager killed: one that came
-    while the pool was starting them (in `submit`, before its manager thread
-    ran) leaves workers that no shutdown reaches, waiting for work while the
-    exit waits for them. (With a manager, shutdown stops them; killing them
-    under it makes it fail loudly on the cancelled futures.)"""
+    """Workers that an error in `submit` left without a manager killed (a
+    fork that failed after another worker started): no shutdown reaches
+    them, and the exit would wait for them for ever. (With a manager,
+    shutdown stops them; killing them under it makes it fail loudly on the
+    cancelled futures.)"""
     manager = getattr(pool, "_executor_manager_thread", None)
     if manager is not None and manager.is_alive():
         return
