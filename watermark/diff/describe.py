@@ -52,7 +52,8 @@ def function_diff(base: FileView | None, a: Entity | None, suspect: FileView | N
     # that entity's own report (added, removed, renamed, moved), not its parent's
     own = [x for x in script.actions if x.node.entity < 0]
     # and a respelling the formatters make (a docstring's blanks, in Python) is no
-    # change; no change left (the language's canonical spelling: FileView.tree): layout
+    # change. An entity with no change of its own left (its trees alike, each read
+    # in the language's canonical spelling: FileView.tree) is layout
     spelling = base.language.entities.formatter_spelling
     kept = [x for x in own if not (x.op == "update" and x.old is not None and x.new is not None
                                    and spelling(x.old, x.new, base.source, suspect.source))]

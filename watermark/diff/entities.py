@@ -372,7 +372,8 @@ class FileView:
         holes = {self.entities[k].ev_begin: self.entities[k] for k in e.nested}
         collapse = collapse or {}
         entities = self.language.entities
-        respelt, spellings = [], entities.canonical_kinds  # nodes the language makes one spelling of
+        canonical: list[Node] = []  # nodes the language makes one spelling of
+        canonical_kinds = entities.canonical_kinds
         stack: list[Node] = []
         root: Node | None = None
         i = e.ev_begin
@@ -409,8 +410,8 @@ class FileView:
                     root = node
             else:
                 node = Node(name, 0, start, stop)
-                if name in spellings:
-                    respelt.append(node)
+                if name in canonical_kinds:
+                    canonical.append(node)
                 if stack:
                     stack[-1].add(node)
                 stack.append(node)
@@ -418,7 +419,7 @@ class FileView:
         if stack:  # a range cut short (cannot happen for a whole unit): close what is open
             root = stack[0]
         assert root is not None
-        for node in respelt:
+        for node in canonical:
             entities.canonical(node, self.source, _wrap)
         return root
 
