@@ -52,6 +52,7 @@ import baselines  # noqa: E402
 import watermark  # noqa: E402
 from watermark import languages as _languages  # noqa: E402
 from watermark.backend import BACKEND  # noqa: E402
+from watermark.core.codes import SCHEME  # noqa: E402
 from watermark.core.marks import _select, density_for  # noqa: E402
 
 KEY = watermark.Key(bytes(range(100, 132)))
@@ -202,7 +203,7 @@ def flip_carriers(src: bytes, language: str, fraction: float, rng: random.Random
                   density: float | None = None) -> bytes:
     """Toggle the blank line at a random `fraction` of the carriers."""
     fp = watermark.fingerprint(src, language=language)
-    chosen = _select(fp, KEY, density_for(density, language))
+    chosen = _select(fp, KEY, density_for(density, language), SCHEME)
     bits = bytes(bit ^ (rng.random() < fraction) for bit in BACKEND.read_bits(src, chosen.gaps))
     return BACKEND.set_bits(src, chosen.gaps, bits)[0]
 

@@ -25,7 +25,7 @@
 
 /* Bumped whenever this contract or a hash definition changes; Python
  * refuses to run against an extension built with another value. */
-#define WM_ABI_VERSION 18
+#define WM_ABI_VERSION 19
 
 /* Seeds and markers of the hash definitions (format: changing one changes
  * every fingerprint, carrier identity and recipient bit; see CHANGELOG.md). */
@@ -84,6 +84,10 @@
                                a member name (Python's `x.attr`, `f(k=v)`):
                                numbered apart from the variables, as the
                                other grammars' property kinds are */
+#define WM_F_ELEMENTS 65536 /* a list whose named children are element units
+                               (an array literal): hashed as units are, kept
+                               apart from them (wm_doc_elements), for the
+                               element boundaries */
 
 /* Per-symbol token normalizers (uint8_t): the spelling a formatter may
  * change, made canonical before hashing (wm_normalize.c). Every one also
@@ -233,6 +237,11 @@ int wm_doc_reading(const wm_doc *doc);
 void wm_doc_free(wm_doc *doc);
 size_t wm_doc_n_units(const wm_doc *doc);
 const wm_unit *wm_doc_units(const wm_doc *doc);
+/* The elements of WM_F_ELEMENTS lists, in preorder: wm_unit records whose
+ * parent is the enclosing unit and parent_node the list. No unit is an
+ * element's child, so the units are the same with or without them. */
+size_t wm_doc_n_elements(const wm_doc *doc);
+const wm_unit *wm_doc_elements(const wm_doc *doc);
 size_t wm_doc_n_events(const wm_doc *doc);
 const wm_event *wm_doc_events(const wm_doc *doc);
 /* 2 * wm_doc_n_events uint32 (start, end) when made with WM_FP_SPANS, else NULL. */
@@ -314,7 +323,11 @@ int wm_doc_winnow(const wm_doc *doc, uint32_t k, uint32_t w, uint64_t *hashes,
  * identity: renamed A, renamed B, renamed the sibling before A and the
  * sibling after B (0 where there is none), and the occurrence index of
  * those four in the file; gaps gets 3 (end of A, end of A's line break,
- * start of B's line); both must hold n_units entries. classes, options and
+ * start of B's line); both must hold n_units + n_elements entries. With
+ * elements (wm_doc_elements), the boundaries between consecutive elements
+ * of a list are among them too (wm_carriers.c:element_boundaries says
+ * which), their occurrence word or'ed with WM_ELEMENT_BOUNDARY; with
+ * n_elements 0 there are none. classes, options and
  * the guard pattern (`keyword IDENT != literal {`, either string NULL for
  * none) are the language's rules. flags: WM_B_LENIENT to read a suspect
  * copy: A's line may end in comments, and the gap may hold comment and
@@ -324,8 +337,10 @@ int wm_doc_winnow(const wm_doc *doc, uint32_t k, uint32_t w, uint64_t *hashes,
  * flags. */
 #define WM_IDENTITY_WORDS 5
 #define WM_B_LENIENT 2
-int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nodes,
-                  const char *src, size_t len, const uint32_t *classes,
+#define WM_ELEMENT_BOUNDARY 0x8000000000000000
+int wm_boundaries(const wm_unit *units, size_t n_units, const wm_unit *elements,
+                  size_t n_elements, uint32_t n_nodes, const char *src, size_t len,
+                  const uint32_t *classes,
                   uint32_t n_symbols, uint32_t options, const char *guard_keyword,
                   const char *guard_literal, int flags, uint64_t *words, uint64_t *gaps,
                   size_t *n_out);

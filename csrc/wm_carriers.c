@@ -292,28 +292,205 @@ static uint32_t *window_count(window_slot *t, size_t mask, const uint64_t w[4]) 
     return &t[h].count;
 }
 
-WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nodes,
-                            const char *src, size_t len, const uint32_t *classes,
-                            uint32_t n_symbols, uint32_t options, const char *guard_keyword,
-                            const char *guard_literal, int flags, uint64_t *words, uint64_t *gaps,
-                            size_t *n_out) {
+/* ---- element boundaries (the elements of WM_F_ELEMENTS lists) ---- */
+
+/* [i, end) reads as a number, maybe signed (`1`, `-0x1F`, `.5e-3`, `1_000n`);
+ * generous (`1-2` passes), so more arrays count as all numbers, never fewer. */
+static int number_like(const char *s, size_t i, size_t end) {
+    if (i < end && (s[i] == '-' || s[i] == '+')) i++;
+    while (i < end && is_blank(s[i])) i++;
+    if (i < end && s[i] == '.') i++;
+    if (i >= end || s[i] < '0' || s[i] > '9') return 0;
+    for (; i < end; i++)
+        if (!ident_char((unsigned char)s[i]) && s[i] != '.' && s[i] != '+' && s[i] != '-') return 0;
+    return 1;
+}
+
+/* The width of [i, end) on one line: its bytes without line breaks and the
+ * indentation after them (a formatter joining it adds at most a space each). */
+static size_t flat_width(const char *s, size_t i, size_t end) {
+    size_t w = 0;
+    int line_start = 0;
+    for (; i < end; i++) {
+        char c = s[i];
+        if (c == '\n' || c == '\r') line_start = 1;
+        else if (line_start && is_blank(c)) continue;
+        else {
+            line_start = 0;
+            w++;
+        }
+    }
+    return w;
+}
+
+/* Only blanks, line breaks and at most one `,` in [i, end), with a line
+ * break after the `,` (or anywhere when there is none). */
+static int element_gap(const char *s, size_t i, size_t end, int need_break) {
+    int comma = 0, broken = 0;
+    for (; i < end; i++) {
+        char c = s[i];
+        if (c == ',') {
+            if (comma++ || broken) return 0;
+        } else if (c == '\n') {
+            broken = 1;
+        } else if (!is_blank(c) && c != '\r') {
+            return 0;
+        }
+    }
+    return broken || !need_break;
+}
+
+/* The boundaries between consecutive elements of each list. Strict: only
+ * in a list a formatter keeps broken one element a line with its blank lines
+ * (prettier): every element starts its own line, nothing but `,` and
+ * whitespace stands between the `[`, the elements and the `]` (no comment),
+ * not every element is a number (prettier fills those), and the elements
+ * are over 80 columns flat (prettier joins a list that fits). Lenient: every
+ * pair whose gap scans. Identity windows are the elements' (the sibling
+ * before A and after B being elements too), their occurrence word carrying
+ * WM_ELEMENT_BOUNDARY. */
+static int element_boundaries(const wm_unit *el, size_t n, uint32_t n_nodes, const char *src, size_t len,
+                              int lenient, int hash, window_slot *table, size_t cap, uint64_t *words,
+                              uint64_t *gaps, size_t *n_out) {
+    size_t out = 0;
+    int status = WM_OK;
+    uint32_t *last = malloc((size_t)n_nodes * sizeof *last);
+    uint32_t *before = malloc((n + 1) * sizeof *before), *after = malloc((n + 1) * sizeof *after);
+    uint32_t *head = malloc((n + 1) * sizeof *head);          /* each element's list: its first element */
+ uint8_t *fit = calloc(n + 1, 1);                     /* per head: 1 unfit (strict) */
+    uint8_t *numbers = malloc(n + 1);                    /* per head: every element a number */
+    size_t *width = calloc(n + 1, sizeof *width);            /* per head: flat width of the elements */
+    if (!last || !before || !after || !head || !fit || !numbers || !width) {
+        status = WM_ENOMEM;
+        goto done;
+    }
+    memset(last, 0xff, (size_t)n_nodes * sizeof *last);
+    memset(after, 0xff, n * sizeof *after);
+    for (size_t k = 0; k < n; k++) {
+        const wm_unit *u = &el[k];
+        uint32_t c = u->parent_node;
+        if (c >= n_nodes || u->start_byte > u->end_byte || u->end_byte > len) {
+            status = WM_EINVAL;
+            goto done;
+        }
+        before[k] = last[c];
+        if (last[c] == NONE) {
+            head[k] = (uint32_t)k;
+            numbers[k] = 1;
+            /* `[`, then only blanks and line breaks, and a line break */
+            size_t i = u->start_byte;
+            int broken = 0;
+            while (i > 0 && (is_blank(src[i - 1]) || src[i - 1] == '\r' || src[i - 1] == '\n'))
+                broken |= src[--i] == '\n';
+            if (!broken || i == 0 || src[i - 1] != '[') fit[k] = 1;
+        } else {
+            uint32_t a = last[c];
+            after[a] = (uint32_t)k;
+            head[k] = head[a];
+            if (el[a].end_byte > u->start_byte || !element_gap(src, el[a].end_byte, u->start_byte, 1))
+                fit[head[k]] = 1;
+        }
+        last[c] = (uint32_t)k;
+        if (!number_like(src, u->start_byte, u->end_byte)) numbers[head[k]] = 0;
+        width[head[k]] += flat_width(src, u->start_byte, u->end_byte) + 2;
+    }
+    /* after the last element: `,` and whitespace, then `]` */
+    for (size_t k = 0; k < n; k++) {
+        if (after[k] != NONE) continue;
+        size_t i = el[k].end_byte;
+        while (i < len && (is_blank(src[i]) || src[i] == '\r' || src[i] == '\n' || src[i] == ','))
+            i++;
+        if (i >= len || src[i] != ']' || !element_gap(src, el[k].end_byte, i, 0)) fit[head[k]] = 1;
+    }
+    for (size_t j = 0; j < n; j++) {
+        uint32_t i = before[j], h = head[j];
+        if (i == NONE) continue;
+        const wm_unit *a = &el[i], *b = &el[j];
+        uint64_t window[4] = {a->renamed, b->renamed, before[i] == NONE ? 0 : el[before[i]].renamed,
+                              after[j] == NONE ? 0 : el[after[j]].renamed};
+        uint32_t *occ = window_count(table, cap - 1, window);
+        uint32_t occurrence = (*occ)++;
+        if (a->has_error || b->has_error) continue;
+        if (!lenient && (fit[h] || numbers[h] || width[h] <= 80)) continue;
+        size_t line_end = 0, last_line = 0;
+        int comment_lines = 0;
+        if (a->end_byte > b->start_byte) continue;
+        if (lenient ? !lenient_scan(src, a->end_byte, b->start_byte, &line_end, &last_line, &comment_lines, hash)
+                    : !gap_scan(src, a->end_byte, b->start_byte, &line_end, &last_line, &comment_lines, hash))
+            continue;
+        uint64_t *w = words + WM_IDENTITY_WORDS * out, *g = gaps + 3 * out;
+        memcpy(w, window, sizeof window);
+        w[4] = occurrence | WM_ELEMENT_BOUNDARY;
+        g[0] = a->end_byte;
+        g[1] = line_end;
+        g[2] = last_line;
+        out++;
+    }
+done:
+    free(last);
+    free(before);
+    free(after);
+    free(head);
+    free(fit);
+    free(numbers);
+    free(width);
+    *n_out = out;
+    return status;
+}
+
+/* Merges the boundaries [0, n) and [n, n + m) (each in source order) into
+ * one run in source order; an element boundary in a unit boundary's gap
+ * (a list member that is also a unit) is dropped. *total gets the count. */
+static int merge_runs(uint64_t *words, uint64_t *gaps, size_t n, size_t m, size_t *total) {
+    uint64_t *w = malloc((n + m) * WM_IDENTITY_WORDS * sizeof *w), *g = malloc((n + m) * 3 * sizeof *g);
+    if (!w || !g) {
+        free(w);
+        free(g);
+        return WM_ENOMEM;
+    }
+    size_t i = 0, j = n, o = 0;
+    while (i < n || j < n + m) {
+        size_t k;
+        if (j == n + m || (i < n && gaps[3 * i] <= gaps[3 * j])) {
+            k = i++;
+            if (j < n + m && gaps[3 * j] == gaps[3 * k]) j++;
+        } else {
+            k = j++;
+        }
+        memcpy(w + WM_IDENTITY_WORDS * o, words + WM_IDENTITY_WORDS * k, WM_IDENTITY_WORDS * sizeof *w);
+        memcpy(g + 3 * o, gaps + 3 * k, 3 * sizeof *g);
+        o++;
+    }
+    memcpy(words, w, o * WM_IDENTITY_WORDS * sizeof *w);
+    memcpy(gaps, g, o * 3 * sizeof *g);
+    free(w);
+    free(g);
+    *total = o;
+    return WM_OK;
+}
+
+WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, const wm_unit *elements,
+                            size_t n_elements, uint32_t n_nodes, const char *src, size_t len,
+                            const uint32_t *classes, uint32_t n_symbols, uint32_t options,
+                            const char *guard_keyword, const char *guard_literal, int flags,
+                            uint64_t *words, uint64_t *gaps, size_t *n_out) {
     const int lenient = flags & WM_B_LENIENT;
     const int guards = guard_keyword && guard_literal;
     const int hash = (options & WM_O_HASH_COMMENTS) != 0;
     *n_out = 0;
-    if (n_units < 2) return WM_OK;
+    if (n_units < 2 && n_elements < 2) return WM_OK;
     uint32_t *last = malloc((size_t)n_nodes * sizeof *last);
     uint32_t *first = malloc((size_t)n_nodes * sizeof *first);
-    uint32_t *before = malloc(n_units * sizeof *before); /* sibling before each unit */
-    uint32_t *after = malloc(n_units * sizeof *after);   /* and after it */
+    uint32_t *before = malloc((n_units + 1) * sizeof *before); /* sibling before each unit */
+    uint32_t *after = malloc((n_units + 1) * sizeof *after);   /* and after it */
     size_t cap = 16;
-    while (cap < 2 * n_units) cap <<= 1;
+    while (cap < 2 * (n_units + n_elements)) cap <<= 1;
     window_slot *table = calloc(cap, sizeof *table);
     /* per container, whether a member is a key: value cell; per unit,
      * whether it contains a comment (-1: not computed yet) */
     uint8_t *list_cells = calloc(n_nodes, 1);
-    int8_t *commented = malloc(n_units);
-    uint8_t *ends_in_definition = calloc(n_units, 1); /* per unit: its last code is a WM_C_DEFINITION unit */
+    int8_t *commented = malloc(n_units + 1);
+    uint8_t *ends_in_definition = calloc(n_units + 1, 1); /* per unit: its last code is a WM_C_DEFINITION unit */
     size_t n = 0;
     int status = WM_OK;
     if (!last || !first || !before || !after || !table || !list_cells || !commented || !ends_in_definition) {
@@ -410,6 +587,12 @@ WM_EXPORT int wm_boundaries(const wm_unit *units, size_t n_units, uint32_t n_nod
         g[1] = line_end;
         g[2] = last_line;
         n++;
+    }
+    if (n_elements > 1) { /* then the elements', merged in by gap */
+        size_t m = 0;
+        status = element_boundaries(elements, n_elements, n_nodes, src, len, lenient, hash, table, cap,
+                                    words + WM_IDENTITY_WORDS * n, gaps + 3 * n, &m);
+        if (status == WM_OK && m) status = merge_runs(words, gaps, n, m, &n);
     }
 done:
     free(last);

@@ -38,8 +38,10 @@ struct wm_doc {
     size_t n_ev, cap_ev;
     uint32_t *spans;  /* WM_FP_SPANS: 2 per event (start, end byte), else NULL */
     int want_spans;
-    wm_unit *units;
+    wm_unit *units;   /* the units, the whole file past n_units, then the elements */
     size_t n_units, cap_units;
+    wm_unit *elements; /* the elements while the walk runs */
+    size_t n_elements, cap_elements;
     uint32_t n_idents;
     uint32_t n_nodes;
     uint64_t file[4];
@@ -53,6 +55,7 @@ struct wm_doc {
 typedef struct frame {
     uint32_t node;
     int32_t unit;       /* unit opened by this node, or -1 */
+    int32_t element;    /* element unit opened by this node, or -1 */
     uint32_t flags;
     uint8_t entered;    /* an ENTER event was emitted */
     uint16_t assoc_op;  /* WM_F_ASSOC node: its operator's symbol, or 0 */
@@ -323,6 +326,42 @@ static void close_unit(walker *w, int32_t ui, uint32_t flags) {
     }
 }
 
+/* Opens an element unit for node n, a named child of a WM_F_ELEMENTS
+ * list: its parent is the enclosing unit, its parent_node the list. */
+static int32_t open_element(walker *w, const seen *n, uint32_t idx) {
+    wm_doc *d = w->doc;
+    if (d->n_elements == d->cap_elements) {
+        size_t cap = d->cap_elements ? d->cap_elements * 2 : 64;
+        wm_unit *p = (wm_unit *)realloc(d->elements, cap * sizeof *p);
+        if (!p) {
+            w->status = WM_ENOMEM;
+            return -1;
+        }
+        d->elements = p;
+        d->cap_elements = cap;
+    }
+    int32_t parent = -1;
+    for (size_t i = w->depth; i-- > 0;)
+        if (w->stack[i].unit >= 0) {
+            parent = w->stack[i].unit;
+            break;
+        }
+    Length size = ts_subtree_size(*n->sub);
+    wm_unit *u = &d->elements[d->n_elements];
+    memset(u, 0, sizeof *u);
+    u->ev_begin = (uint32_t)d->n_ev;
+    u->start_byte = n->pos.bytes;
+    u->end_byte = n->pos.bytes + size.bytes;
+    u->start_row = n->pos.extent.row;
+    u->end_row = n->pos.extent.row + size.extent.row;
+    u->parent = parent;
+    u->node = idx;
+    u->parent_node = w->stack[w->depth - 1].node;
+    u->symbol = n->symbol;
+    u->has_error = ts_subtree_error_cost(*n->sub) > 0 ? 1 : 0;
+    return (int32_t)d->n_elements++;
+}
+
 /* The operator symbol of a WM_F_ASSOC node if it is an associative one,
  * else 0. */
 static uint16_t assoc_operator(const walker *w, const seen *n) {
@@ -415,6 +454,7 @@ static int visit(walker *w, const seen *n) {
     if (!skipping && ((flags & WM_F_UNIT) ||
                       (named && parent && (parent->flags & WM_F_LIST))))
         ui = open_unit(w, n, idx, &key_start);
+    int32_t ei = !skipping && named && parent && (parent->flags & WM_F_ELEMENTS) ? open_element(w, n, idx) : -1;
     if (!skipping && !leaf && (flags & WM_F_MEMBER) && l->field[n->symbol]) {
         TSNode node = ts_node_new(w->tree, n->sub, n->pos, n->alias);
         TSNode member = ts_node_child_by_field_id(node, l->field[n->symbol]);
@@ -458,6 +498,7 @@ static int visit(walker *w, const seen *n) {
             emit(w, WM_EV_TOKEN, kind, text, ident, start, end);
         }
         if (ui >= 0) close_unit(w, ui, flags);
+        if (ei >= 0) w->doc->elements[ei].ev_end = (uint32_t)w->doc->n_ev;
         syntax_word(w, WM_EXIT_WORD);
         return 0;
     }
@@ -465,7 +506,7 @@ static int visit(walker *w, const seen *n) {
     int entered = !skipping && !(flags & WM_F_TRANSPARENT) &&
                   !(assoc_op && continues_chain(w, assoc_op));
     if (entered) emit(w, WM_EV_ENTER, kind, 0, -1, start, end);
-    frame f = {idx, ui, flags, (uint8_t)entered, assoc_op, key_start};
+    frame f = {idx, ui, ei, flags, (uint8_t)entered, assoc_op, key_start};
     /* children of a skipped node are skipped too */
     if (skipping) f.flags = WM_F_SKIP | WM_F_TRANSPARENT;
     return push(w, f);
@@ -475,6 +516,7 @@ static void leave(walker *w) {
     frame f = w->stack[--w->depth];
     if (f.entered) emit(w, WM_EV_EXIT, 0, 0, -1, 0, 0);
     if (f.unit >= 0) close_unit(w, f.unit, f.flags);
+    if (f.element >= 0) w->doc->elements[f.element].ev_end = (uint32_t)w->doc->n_ev;
     syntax_word(w, WM_EXIT_WORD);
 }
 
@@ -551,6 +593,7 @@ WM_EXPORT void wm_doc_free(wm_doc *doc) {
     free(doc->ev);
     free(doc->spans);
     free(doc->units);
+    free(doc->elements);
     free(doc);
 }
 
@@ -800,8 +843,23 @@ static int parse_and_walk(const wm_lang *lang, const char *source, size_t len, c
         whole.ev_end = (uint32_t)doc->n_ev;
         status = append_unit(doc, &whole);
     }
+    if (status == WM_OK && doc->n_elements) { /* and the elements past it, hashed in the same pass */
+        size_t need = doc->n_units + 1 + doc->n_elements;
+        if (need > doc->cap_units) {
+            wm_unit *p = (wm_unit *)realloc(doc->units, need * sizeof *p);
+            if (p) {
+                doc->units = p;
+                doc->cap_units = need;
+            } else {
+                status = WM_ENOMEM;
+            }
+        }
+        if (status == WM_OK) memcpy(doc->units + doc->n_units + 1, doc->elements, doc->n_elements * sizeof *doc->elements);
+        free(doc->elements);
+        doc->elements = NULL;
+    }
     if (status == WM_OK) {
-        status = wm_hash_units(doc->ev, doc->n_ev, doc->units, doc->n_units + 1,
+        status = wm_hash_units(doc->ev, doc->n_ev, doc->units, doc->n_units + 1 + doc->n_elements,
                                doc->n_idents);
         const wm_unit *whole = &doc->units[doc->n_units];
         doc->file[0] = whole->exact;
@@ -818,6 +876,8 @@ static int parse_and_walk(const wm_lang *lang, const char *source, size_t len, c
 
 WM_EXPORT size_t wm_doc_n_units(const wm_doc *d) { return d->n_units; }
 WM_EXPORT const wm_unit *wm_doc_units(const wm_doc *d) { return d->units; }
+WM_EXPORT size_t wm_doc_n_elements(const wm_doc *d) { return d->n_elements; }
+WM_EXPORT const wm_unit *wm_doc_elements(const wm_doc *d) { return d->units + d->n_units + 1; }
 WM_EXPORT size_t wm_doc_n_events(const wm_doc *d) { return d->n_ev; }
 WM_EXPORT const wm_event *wm_doc_events(const wm_doc *d) { return d->ev; }
 WM_EXPORT const uint32_t *wm_doc_spans(const wm_doc *d) { return d->spans; }

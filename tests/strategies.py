@@ -164,3 +164,36 @@ def render(program: Program, layout: Layout) -> bytes:
 
 def plain_layout() -> Layout:
     return Layout(frozenset(), False, "\t", "\n", False, True)
+
+
+# ---- lists of elements (array literals: scheme 3's element boundaries) ----------------
+
+LIST_LANGUAGES = ["javascript", "typescript", "tsx"]
+ELEMENT = st.sampled_from([
+    '"alpha"', "'bravo'", '"a longer string literal of some width"', "name", "camelCaseName", "0", "-1", "0x1F",
+    ".5", "1e3", "1_000n", "- 2", "f(x)", "obj.method(1, 2)", "{ a: 1, b: \"x\" }", "{\n    a: 1,\n    b: 2,\n  }",
+    "[1, 2]", "[\n    \"x\",\n    \"y\",\n  ]", "function () {\n    return 1;\n  }", "(x) => x + 1", "...rest",
+    "`a${b}c`", "new Date()", "a ? b : c", "await g()", "null", "undefined", "true",
+])
+SEPARATOR = st.sampled_from([",\n  ", ",\n\n  ", ", ", ",\n  // note\n  ", " ,\n  ", ",\r\n  ", ",\n\n\n  ",
+                             ",\n  /* c */ "])
+
+
+CLEAN_SEPARATOR = st.sampled_from([",\n  ", ",\n\n  "])
+
+
+@st.composite
+def arrays(draw) -> tuple[str, str]:
+    """A list in a program: mostly as prettier writes one (one element a
+    line, maybe blank lines), else with any separators, comments and
+    brackets."""
+    clean = draw(st.booleans())
+    elements = draw(st.lists(ELEMENT, min_size=2 if clean else 1, max_size=14))
+    seps = [draw(CLEAN_SEPARATOR if clean else SEPARATOR) for _ in elements[1:]]
+    body = elements[0] + "".join(s + e for s, e in zip(seps, elements[1:]))
+    opening = "[\n  " if clean else draw(st.sampled_from(["[\n  ", "[", "[ ", "[\n\n  "]))
+    closing = draw(st.sampled_from([",\n]", "\n]"] if clean else ["]", ",]", ", ]", ",\n  // end\n]"]))
+    wrap = draw(st.sampled_from(["const v = {};\n", "f({});\n", "export default {};\n", "x = {{ k: {} }};\n",
+                                 "function g() {{\n  return {};\n}}\n"]))
+    language = draw(st.sampled_from(LIST_LANGUAGES))
+    return language, "async function h() {}\n" + wrap.format(opening + body + closing) + "let z = 1;\n"

@@ -19,7 +19,7 @@ import pytest
 import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import layouts, programs, render
+from strategies import arrays, layouts, programs, render
 
 import watermark
 from watermark import backend, languages
@@ -402,17 +402,25 @@ def test_hashes_are_the_same_in_another_process():
 # ---- carriers: boundaries, reading and writing bits -----------------------------
 
 def _boundaries_agree(fp) -> tuple[array, array]:
-    """Both backends find the same boundaries, strict and lenient; returns
-    the strict ones. Leniency only adds boundaries: every strict one is
-    there with the same identity words and the same bit."""
+    """Both backends find the same boundaries, strict and lenient, with
+    and without the elements (scheme 3, and 2); returns the strict ones with
+    elements. Leniency only adds boundaries: every strict one is there with
+    the same identity words and the same bit; the elements only add
+    boundaries too, those between elements, and they are in source order."""
     found = []
-    for flags in (0, contract.WM_B_LENIENT):
-        args = (fp.records, fp.unit_count, fp.node_count, fp.source, languages.get(fp.language).tables, flags)
-        native_words, native_gaps = _native().boundaries(*args)
-        assert (native_words, native_gaps) == REFERENCE.boundaries(*args)
-        found.append((native_words, native_gaps))
-    (words, gaps), (lwords, lgaps) = found
+    for elements in ((fp.elements, fp.element_count), (b"", 0)):
+        for flags in (0, contract.WM_B_LENIENT):
+            args = (fp.records, fp.unit_count, fp.node_count, fp.source, languages.get(fp.language).tables, flags,
+                    *elements)
+            native_words, native_gaps = _native().boundaries(*args)
+            assert (native_words, native_gaps) == REFERENCE.boundaries(*args)
+            assert list(native_gaps[::3]) == sorted(set(native_gaps[::3]))
+            found.append((native_words, native_gaps))
+    (words, gaps), (lwords, lgaps), (words2, gaps2), _ = found
     w = contract.WM_IDENTITY_WORDS
+    units_only = [k for k in range(len(gaps) // 3) if not carriers.is_element(words, k)]
+    assert [tuple(words[w * k:w * k + w]) for k in units_only] == \
+        [tuple(words2[w * k:w * k + w]) for k in range(len(gaps2) // 3)]
     strict = {tuple(words[w * k:w * k + w]): k for k in range(len(gaps) // 3)}
     lenient = {tuple(lwords[w * k:w * k + w]): k for k in range(len(lgaps) // 3)}
     assert strict.keys() <= lenient.keys()
@@ -437,6 +445,19 @@ def _bits_agree(fp, words: array, gaps: array, bits: bytes) -> None:
 @given(programs(), layouts(), st.randoms(use_true_random=False))
 def test_boundaries_and_bits_agree_on_generated_programs(program, layout, rnd):
     fp = watermark.fingerprint(render(program, layout), language=program.language)
+    words, gaps = _boundaries_agree(fp)
+    _bits_agree(fp, words, gaps, bytes(rnd.getrandbits(1) for _ in range(len(gaps) // 3)))
+
+
+@given(arrays(), st.randoms(use_true_random=False))
+def test_elements_boundaries_and_bits_agree_on_generated_lists(case, rnd):
+    """Array literals as prettier writes them and otherwise: the same
+    elements (fingerprint) and element boundaries in both backends."""
+    language, src = case
+    grammar = languages.get(language).tables
+    parsed = _native().fingerprint(grammar, src.encode())
+    assert parsed == REFERENCE.fingerprint(grammar, src.encode())
+    fp = watermark.fingerprint(src, language=language)
     words, gaps = _boundaries_agree(fp)
     _bits_agree(fp, words, gaps, bytes(rnd.getrandbits(1) for _ in range(len(gaps) // 3)))
 

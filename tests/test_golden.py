@@ -5,7 +5,9 @@ tests/golden/vectors.json and tests/golden/v0.1.0/ were produced by
 watermark 0.1.0 (commit 87ace61) with the commands in their scripts
 (make_golden.py, make_v0_1_0.sh); tests/golden/vectors-0.4.0.json, the
 TypeScript, TSX and Python that 0.4.0 added, by 0.4.0 on the files in
-tests/golden/v0.4.0/. A change to any value they pin makes every
+tests/golden/v0.4.0/; tests/golden/vectors-0.7.0.json, scheme 3's element
+boundaries, by 0.7.0 on the files in tests/golden/v0.7.0/. A change to any
+value they pin makes every
 registered release untraceable, so these tests never get their expectations
 regenerated: a deliberate format change is a new scheme version, and the old
 one keeps being read (CHANGELOG.md).
@@ -22,7 +24,7 @@ from pathlib import Path
 import pytest
 
 import watermark
-from watermark.core import codes
+from watermark.core import carriers, codes
 from watermark.workflow import registry as registry_module
 from watermark.workflow.trace import decode as decode_module
 
@@ -36,6 +38,8 @@ EXPECTED_2 = json.loads((GOLDEN / "vectors-scheme2.json").read_text(encoding="ut
 FILES = sorted(EXPECTED["files"])
 EXPECTED_0_4_0 = json.loads((GOLDEN / "vectors-0.4.0.json").read_text(encoding="utf-8"))
 FILES_0_4_0 = sorted(EXPECTED_0_4_0["files"])
+EXPECTED_0_7_0 = json.loads((GOLDEN / "vectors-0.7.0.json").read_text(encoding="utf-8"))
+FILES_0_7_0 = sorted(EXPECTED_0_7_0["files"])
 
 
 def test_the_golden_fixtures_are_the_files_the_vectors_were_made_from():
@@ -100,11 +104,66 @@ def test_typescript_tsx_and_python_fingerprints_identities_and_bits_are_those_of
     assert got["recipients"] == want["recipients"]
 
 
-def test_the_current_scheme_is_2_and_scheme_1_is_still_made_and_read():
-    assert codes.SCHEME == 2 and codes.SCHEMES_READ == {1, 2}
+def test_the_current_scheme_is_3_and_schemes_1_and_2_are_still_made_and_read():
+    assert codes.SCHEME == 3 and codes.SCHEMES_READ == {1, 2, 3}
     assert watermark.Code.of("unbiased").words == 2 and watermark.Code("unbiased", scheme=1).words == 1
-    with pytest.raises(ValueError, match="scheme 1, 2"):
-        watermark.Code("unbiased", scheme=3)
+    assert watermark.Code("unbiased", scheme=2).words == 2
+    with pytest.raises(ValueError, match="scheme 1, 2, 3"):
+        watermark.Code("unbiased", scheme=4)
+    with pytest.raises(ValueError, match="scheme 1, 2, 3"):
+        watermark.extract(b"package a\n", make_golden.GOLDEN_KEY, path="a.go", scheme=4)
+
+
+@pytest.mark.parametrize("fileset,rel", [("0.1.0", r) for r in FILES] + [("0.4.0", r) for r in FILES_0_4_0])
+def test_scheme_3_marks_the_files_of_the_older_vectors_as_scheme_2_did(fileset, rel):
+    """Scheme 3 adds the boundaries between array elements and changes
+    nothing else: none of these files has one, so their boundaries,
+    carriers and every recipient's copy are scheme 2's."""
+    data = make_golden.path_of(rel, fileset).read_bytes()
+    want = EXPECTED_2["files"][rel] if fileset == "0.1.0" else EXPECTED_0_4_0["files"][rel]
+    got = make_golden.mark_vector(data, rel, 3)
+    assert got["boundaries"] == want["boundaries"]
+    assert got["carriers"] == want["carriers"]
+    assert got["recipients"] == want["recipients"]
+
+
+def test_the_0_7_0_files_are_those_its_vectors_were_made_from():
+    assert [name for name, _p in make_golden.fixtures_0_7_0()] == list(EXPECTED_0_7_0["files"]) \
+        == ["tables.js", "tables.ts"]
+    for rel in FILES_0_7_0:
+        data = make_golden.path_of(rel, "0.7.0").read_bytes()
+        assert make_golden.hashlib.sha256(data).hexdigest() == EXPECTED_0_7_0["files"][rel]["sha256"], \
+            f"{rel} changed: the golden vectors describe its 0.7.0 content; restore it"
+
+
+@pytest.mark.parametrize("rel", FILES_0_7_0)
+def test_element_boundaries_identities_and_bits_of_scheme_3_are_those_of_0_7_0(rel):
+    data = make_golden.path_of(rel, "0.7.0").read_bytes()
+    want = EXPECTED_0_7_0["files"][rel]
+    assert make_golden.fingerprint_vector(data, rel) == want["fingerprint"]
+    got = make_golden.mark_vector(data, rel, 3)
+    assert got["boundaries"] == want["boundaries"]
+    assert got["carriers"] == want["carriers"]
+    assert got["recipients"] == want["recipients"]
+
+
+@pytest.mark.parametrize("rel", FILES_0_7_0)
+def test_scheme_2_marks_no_element_boundary_and_scheme_3_every_other_boundary_of_scheme_2(rel):
+    """A release recorded with scheme 2 keeps its carriers: the boundaries
+    of scheme 2 are scheme 3's without those between elements, with the
+    same identities; the elements' are most of scheme 3's here."""
+    data = make_golden.path_of(rel, "0.7.0").read_bytes()
+    fp = watermark.fingerprint(data, path=rel)
+    two, three = carriers.boundaries(fp, scheme=2), carriers.boundaries(fp, scheme=3)
+    elements = [k for k in range(len(three)) if carriers.is_element(three.words, k)]
+    assert not any(carriers.is_element(two.words, k) for k in range(len(two)))
+    assert len(elements) > len(two) > 0
+    w = carriers.IDENTITY_WORDS
+    rest = [tuple(three.words[w * k:w * k + w]) for k in range(len(three)) if k not in elements]
+    assert rest == [tuple(two.words[w * k:w * k + w]) for k in range(len(two))]
+    every = {i for i in EXPECTED_0_7_0["files"][rel]["boundaries"]}
+    scheme_2 = make_golden.mark_vector(data, rel, 2)
+    assert set(scheme_2["boundaries"]) < every and len(scheme_2["boundaries"]) == len(two)
 
 
 def _old_registry(tmp_path: Path) -> Path:
@@ -192,12 +251,12 @@ def test_a_0_1_0_registry_is_read_as_it_is_and_upgraded_by_the_first_write(tmp_p
 def test_a_new_copy_of_a_0_1_0_release_is_made_with_its_scheme_and_traced(tmp_path):
     """A customer added today to a release 0.1.0 marked gets a copy of that
     release's scheme (64-bit vectors), which traces to them among the
-    0.1.0 recipients; a new release gets scheme 2."""
+    0.1.0 recipients; a new release gets the current scheme."""
     db = _old_registry(tmp_path)
     with watermark.Registry(db) as registry, \
             watermark.Release.analyse(make_golden.SAMPLE_0_1_0, _key(), name="shop-1.0",
                                       jobs=1) as release:
-        assert release.code.scheme == 2
+        assert release.code.scheme == codes.SCHEME == 3
         release.embed(["late-customer"], tmp_path / "late", registry=registry)
         assert release.code.scheme == 1
         newer = tmp_path / "shop-2.0"
@@ -206,7 +265,7 @@ def test_a_new_copy_of_a_0_1_0_release_is_made_with_its_scheme_and_traced(tmp_pa
             f.write_text(f.read_text() + "\nfunc added() int {\n\tx := 1\n\ty := 2\n\tz := x + y\n\treturn z\n}\n")
         with watermark.Release.analyse(newer, _key(), name="shop-2.0", jobs=1) as fresh:
             fresh.embed(["new-customer"], tmp_path / "new", registry=registry)
-        assert {i.name: i.scheme for i in registry.releases()}["shop-2.0"] == 2
+        assert {i.name: i.scheme for i in registry.releases()}["shop-2.0"] == codes.SCHEME
     report = watermark.trace(tmp_path / "late", _key(), db, jobs=1)
     assert report.release == "shop-1.0" and [s.recipient for s in report.accused] == ["late-customer"]
     report = watermark.trace(tmp_path / "new", _key(), db, jobs=1)

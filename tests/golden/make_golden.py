@@ -3,11 +3,14 @@
     python3 tests/golden/make_golden.py                       # prints the scheme 1 vectors as JSON
     python3 tests/golden/make_golden.py --scheme 2 --write    # writes tests/golden/vectors-scheme2.json
     python3 tests/golden/make_golden.py --scheme 2 --set 0.4.0 --write   # tests/golden/vectors-0.4.0.json
+    python3 tests/golden/make_golden.py --scheme 3 --set 0.7.0 --write   # tests/golden/vectors-0.7.0.json
 
 vectors.json was written by this script with watermark 0.1.0 (commit 87ace61),
 vectors-scheme2.json (the recipient bits of scheme 2's 128-bit vectors) with
 the release after 0.1.0, vectors-0.4.0.json (TypeScript, TSX and Python, the
-languages 0.4.0 added, on the files in v0.4.0/) with 0.4.0, and none may
+languages 0.4.0 added, on the files in v0.4.0/) with 0.4.0, vectors-0.7.0.json
+(scheme 3's element boundaries, on the JavaScript and TypeScript arrays in
+v0.7.0/) with 0.7.0, and none may
 change: every value below is part of a format that registries and issued
 copies depend on. It uses the public API
 only, so the same script runs on every version (0.1.0 knows scheme 1 only);
@@ -71,7 +74,18 @@ def fixtures_0_4_0() -> list[tuple[str, Path]]:
             if p.suffix in (".ts", ".tsx", ".py")]
 
 
-SETS = {"0.1.0": fixtures, "0.4.0": fixtures_0_4_0}
+# the JavaScript and TypeScript arrays scheme 3 (0.7.0) was pinned on: lists whose element boundaries carry marks,
+# and lists whose do not (filled, short, commented, all numbers)
+FILES_0_7_0 = Path(__file__).resolve().parent / "v0.7.0"
+
+
+def fixtures_0_7_0() -> list[tuple[str, Path]]:
+    """(name in vectors-0.7.0.json, file), in a fixed order."""
+    return [(p.relative_to(FILES_0_7_0).as_posix(), p) for p in sorted(FILES_0_7_0.rglob("*"))
+            if p.suffix in (".js", ".ts")]
+
+
+SETS = {"0.1.0": fixtures, "0.4.0": fixtures_0_4_0, "0.7.0": fixtures_0_7_0}
 
 
 def path_of(name: str, fileset: str = "0.1.0") -> Path:
@@ -98,6 +112,9 @@ def fingerprint_vector(data: bytes, path: str) -> dict:
 # The boundaries embed marks: extract reads leniently since 0.2 (more
 # boundaries than the eligible ones), and lenient=False reads as 0.1.0 did.
 _STRICT = {"lenient": False} if "lenient" in inspect.signature(watermark.extract).parameters else {}
+# and the carrier rules of the scheme the marks are made with (extract knows schemes since 0.7.0; before, its
+# rules were those of schemes 1 and 2)
+_SCHEMED = "scheme" in inspect.signature(watermark.extract).parameters
 
 
 def _code(name: str, scheme: int) -> object:
@@ -111,13 +128,14 @@ def _code(name: str, scheme: int) -> object:
 
 
 def mark_vector(data: bytes, path: str, scheme: int = 1) -> dict:
-    every = watermark.extract(data, GOLDEN_KEY, path=path, density=1.0, **_STRICT)
-    chosen = watermark.extract(data, GOLDEN_KEY, path=path, **_STRICT)
+    strict: dict = {**_STRICT, "scheme": scheme} if _SCHEMED else _STRICT
+    every = watermark.extract(data, GOLDEN_KEY, path=path, density=1.0, **strict)
+    chosen = watermark.extract(data, GOLDEN_KEY, path=path, **strict)
     recipients = {}
     for code in CODES:
         for r in RECIPIENTS:
             copy = watermark.embed(data, GOLDEN_KEY, r, path=path, code=_code(code, scheme))
-            seen = watermark.extract(copy.source, GOLDEN_KEY, path=path, **_STRICT)
+            seen = watermark.extract(copy.source, GOLDEN_KEY, path=path, **strict)
             recipients[f"{code}/{r}"] = {
                 "sha256": hashlib.sha256(copy.source).hexdigest(),
                 "carriers": copy.carriers, "lines_added": copy.lines_added, "lines_removed": copy.lines_removed,
@@ -144,7 +162,8 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help=f"rewrite {OUT.relative_to(ROOT)}")
     parser.add_argument("--scheme", type=int, default=1, help="the scheme of the recipient bits (default 1)")
     parser.add_argument("--set", default="0.1.0", choices=sorted(SETS),
-                        help="the files: 0.1.0's Go and JS fixtures (default) or 0.4.0's TS, TSX and Python")
+                        help="the files: 0.1.0's Go and JS fixtures (default), 0.4.0's TS, TSX and Python, "
+                        "or 0.7.0's JS and TS arrays")
     args = parser.parse_args()
     text = json.dumps(vectors(args.scheme, args.set), indent=1, ensure_ascii=False) + "\n"
     if args.write:

@@ -241,8 +241,11 @@ class NativeBackend:
         prints = None
         if winnow is not None:
             prints = self._doc_prints(doc, winnow)
+        n_el = lib.wm_doc_n_elements(doc)
+        elements = bytes(ffi.buffer(lib.wm_doc_elements(doc), n_el * contract.UNIT_STRUCT.size)) if n_el else b""
         return Parsed(records, n, (hashes[0], hashes[1], hashes[2], hashes[3]), lib.wm_doc_n_nodes(doc),
-                      bool(lib.wm_doc_has_error(doc)), events, n_events, n_idents, spans, prints, reading)
+                      bool(lib.wm_doc_has_error(doc)), events, n_events, n_idents, spans, prints, reading, elements,
+                      n_el)
 
     def _doc_prints(self, doc: Any, winnow: tuple[int, int]) -> bytes:
         """A document's prints, into a buffer kept per thread (most files are
@@ -288,16 +291,19 @@ class NativeBackend:
     # ---- carriers --------------------------------------------------------------------
 
     def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, rules: Rules,
-                   flags: int) -> tuple[array, array]:
+                   flags: int, elements: bytes = b"", n_elements: int = 0) -> tuple[array, array]:
         ffi = self._ffi
-        if len(records) < n_units * contract.UNIT_STRUCT.size:
+        size = contract.UNIT_STRUCT.size
+        if len(records) < n_units * size or len(elements) < n_elements * size:
             raise ValueError("records shorter than their count")
-        words = array("Q", bytes(8 * IDENTITY_WORDS * n_units))
-        gaps = array("Q", bytes(24 * n_units))
+        words = array("Q", bytes(8 * IDENTITY_WORDS * (n_units + n_elements)))
+        gaps = array("Q", bytes(24 * (n_units + n_elements)))
         count = ffi.new("size_t *")
         keyword, literal = rules.guard or (ffi.NULL, ffi.NULL)
         _check(self._lib.wm_boundaries(
-            ffi.from_buffer("wm_unit[]", records), n_units, n_nodes, source, len(source),
+            ffi.from_buffer("wm_unit[]", records), n_units,
+            ffi.from_buffer("wm_unit[]", elements) if n_elements else ffi.NULL, n_elements, n_nodes,
+            source, len(source),
             ffi.from_buffer("uint32_t[]", rules.classes), len(rules.classes), rules.options, keyword, literal, flags,
             ffi.from_buffer("uint64_t[]", words, require_writable=True),
             ffi.from_buffer("uint64_t[]", gaps, require_writable=True), count), "boundaries")

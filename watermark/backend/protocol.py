@@ -58,7 +58,9 @@ class Parsed:
     records: n_units packed struct wm_unit; hashes: exact, renamed,
     skeleton of the whole file and its syntax digest; events (packed
     struct wm_event) only when asked for, and with them, when asked for,
-    spans: two uint32 per event, its [start, end) byte range (0, 0 on EXIT)."""
+    spans: two uint32 per event, its [start, end) byte range (0, 0 on EXIT);
+    elements: n_elements packed struct wm_unit, the elements of array
+    literals (the element boundaries')."""
 
     records: bytes
     n_units: int
@@ -71,6 +73,8 @@ class Parsed:
     spans: bytes | None = None
     prints: bytes | None = None  # winnowed k-gram hashes (uint64), when asked for (positions: winnow())
     reading: int = 0  # WM_READ_*: as it is, respelled (fingerprint's `respell`), or with errors
+    elements: bytes = b""  # packed struct wm_unit: the elements of WM_F_ELEMENTS lists (wm_doc_elements)
+    n_elements: int = 0
 
 
 # (the probes of the last respelling, None at first) -> a respelling to try
@@ -113,8 +117,9 @@ class Backend(Protocol):
     def prf(self, key: bytes, words: array, stride: int) -> array: ...
 
     # ---- carriers (wm_carriers.c) --------------------------------------------
+    # flags: WM_B_LENIENT; with elements (Parsed.elements), the element boundaries too
     def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, rules: Rules,
-                   flags: int) -> tuple[array, array]: ...  # flags: WM_B_LENIENT
+                   flags: int, elements: bytes = b"", n_elements: int = 0) -> tuple[array, array]: ...
     def read_bits(self, source: bytes, gaps: array) -> bytearray: ...
     def set_bits(self, source: bytes, gaps: array, bits: bytes) -> tuple[bytes, int, int]: ...
 

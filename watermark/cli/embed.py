@@ -36,7 +36,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-default-excludes", action="store_true",
                    help=f"also mark {', '.join(DEFAULT_EXCLUDES)}")
     p.add_argument("--format", choices=list(ARCHIVE_FORMATS), help="several recipients: one archive each")
-    p.add_argument("--density", type=density, help="fraction of eligible boundaries used (default: per language)")
+    p.add_argument("--density", type=density,
+                   help="fraction of eligible boundaries used (default: per language; a quarter of it between "
+                   "the elements of a list)")
     p.add_argument("--code", choices=["unbiased", "tardos"], help="recipient code (default: unbiased)")
     jobs_option(p)
     json_option(p)

@@ -16,6 +16,14 @@ compiler or the language's formatters care about:
     class per kind, option bits, a guard pattern), and why;
   * neither A nor B contains a syntax error.
 
+Since scheme 3, the boundary between two consecutive elements of an array
+literal (a language's `Syntax.elements`) is eligible too, where the
+formatter keeps the list broken one element a line: every element starts
+its own line, only `,` and whitespace stand between the `[`, the elements
+and the `]`, not every element is a number, and the elements are over 80
+columns flat (csrc/wm_carriers.c:element_boundaries). Its identity is the
+elements' window, and its occurrence word carries WM_ELEMENT_BOUNDARY.
+
 Eligibility depends on line breaks, comments and kinds only, never on the
 blank lines themselves, so a marked copy has exactly the eligible
 boundaries of its original.
@@ -40,7 +48,8 @@ from dataclasses import dataclass
 
 from .. import languages
 from ..backend import BACKEND
-from ..backend.contract import WM_B_LENIENT, WM_IDENTITY_WORDS
+from ..backend.contract import WM_B_LENIENT, WM_ELEMENT_BOUNDARY, WM_IDENTITY_WORDS
+from .codes import ELEMENTS_SINCE, SCHEME
 from .fingerprint import FileFingerprint
 
 IDENTITY_WORDS = WM_IDENTITY_WORDS  # words per boundary in Boundaries.words
@@ -65,8 +74,9 @@ class Boundaries:
         return len(self.gaps) // 3
 
 
-def boundaries(fp: FileFingerprint, *, lenient: bool = False) -> Boundaries:
-    """The eligible boundaries of a fingerprinted file.
+def boundaries(fp: FileFingerprint, *, lenient: bool = False, scheme: int = SCHEME) -> Boundaries:
+    """The eligible boundaries of a fingerprinted file under the carrier
+    rules of `scheme` (since scheme 3, element boundaries too).
 
     lenient (reading a suspect copy, never marking): A's line may end in
     comments, and comment lines and blank lines may stand in the gap in any
@@ -77,6 +87,23 @@ def boundaries(fp: FileFingerprint, *, lenient: bool = False) -> Boundaries:
     release's own gap holds a comment line and then a blank line, a lenient
     read says 1 whatever the recipient: noise, independent of every
     recipient's bits, so no innocent's bound moves."""
+    elements = scheme >= ELEMENTS_SINCE
     words, gaps = BACKEND.boundaries(fp.records, fp.unit_count, fp.node_count, fp.source,
-                                     languages.get(fp.language).tables, WM_B_LENIENT if lenient else 0)
+                                     languages.get(fp.language).tables, WM_B_LENIENT if lenient else 0,
+                                     fp.elements if elements else b"", fp.element_count if elements else 0)
     return Boundaries(words, gaps)
+
+
+def is_element(words: array, k: int) -> bool:
+    """Whether boundary k (of identity words `words`) lies between the
+    elements of a list: no carrier before scheme 3."""
+    return bool(words[IDENTITY_WORDS * k + IDENTITY_WORDS - 1] & WM_ELEMENT_BOUNDARY)
+
+
+def of_scheme(words: array, scheme: int) -> list[int]:
+    """The indexes of the boundaries (identity words `words`) that the
+    carrier rules of `scheme` know."""
+    n = len(words) // IDENTITY_WORDS
+    if scheme >= ELEMENTS_SINCE:
+        return list(range(n))
+    return [k for k in range(n) if not is_element(words, k)]

@@ -68,9 +68,13 @@ _EXACT_TAIL_LIMIT = 20_000  # above this many carriers, the Chernoff bound
 #   2  the next release: 128-bit vectors (h_i two PRF words, s_r 16 bytes), so a
 #      decoded XOR of up to 5 copies is named among thousands of recipients
 #      (core/collusion.py); everything else as scheme 1
-SCHEME = 2
-SCHEMES_READ = frozenset({1, 2})
-VECTOR_WORDS = {1: 1, 2: 2}  # the unbiased code's vector width per scheme, in 64-bit words
+#   3  the boundaries between the elements of an array literal (JavaScript,
+#      TypeScript) carry marks too (core/carriers.py); everything else as
+#      scheme 2
+SCHEME = 3
+SCHEMES_READ = frozenset({1, 2, 3})
+VECTOR_WORDS = {1: 1, 2: 2, 3: 2}  # the unbiased code's vector width per scheme, in 64-bit words
+ELEMENTS_SINCE = 3  # the first scheme whose carriers include element boundaries
 
 
 class CodeName(Named):

@@ -74,6 +74,10 @@ class FileFingerprint:
     records: bytes = field(repr=False)  # packed struct wm_unit records, in unit order
     source: bytes = field(repr=False)
     prints: bytes = field(default=b"", repr=False)  # winnowed k-gram hashes (uint64), with `winnow`
+    # the elements of array literals, packed as the units are: no units, hashed as units are (the
+    # carriers between elements are read from them)
+    elements: bytes = field(default=b"", repr=False)
+    element_count: int = 0
 
     @cached_property
     def units(self) -> list[Unit]:
@@ -142,4 +146,5 @@ def fingerprint(
         exact=exact, renamed=renamed, skeleton=skeleton, syntax_digest=digest,
         has_error=parsed.has_error, node_count=parsed.n_nodes, unit_count=parsed.n_units,
         records=parsed.records, source=data, prints=parsed.prints or b"",
+        elements=parsed.elements, element_count=parsed.n_elements,
     )

@@ -17,7 +17,7 @@ from .. import languages
 from ..backend import BACKEND
 from ..errors import ArgumentError, SourceError
 from . import carriers, reading
-from .codes import Code, CodeName, Score, check_level, prf, recipient_bits, score
+from .codes import SCHEME, SCHEMES_READ, Code, CodeName, Score, check_level, prf, recipient_bits, score
 from .fingerprint import FileFingerprint, fingerprint
 from .keys import Key
 
@@ -35,6 +35,11 @@ class _Carriers:
         return len(self.identities)
 
 
+# A list broken one element a line has a boundary on every line, code one every few lines: its boundaries are
+# used at this share of the density, so that a list gets about as many blank lines per line as code does.
+ELEMENT_SHARE = 0.25
+
+
 def check_density(density: float) -> float:
     """A density: the fraction of eligible boundaries used, in (0, 1]."""
     if isinstance(density, bool) or not isinstance(density, (int, float)) or not 0.0 < density <= 1.0:
@@ -47,8 +52,8 @@ def density_for(density: float | None, language: str) -> float:
     return languages.get(language).carriers.density if density is None else float(check_density(density))
 
 
-def _select(fp: FileFingerprint, key: Key, density: float) -> _Carriers:
-    found = carriers.boundaries(fp)
+def _select(fp: FileFingerprint, key: Key, density: float, scheme: int) -> _Carriers:
+    found = carriers.boundaries(fp, scheme=scheme)
     return keyed_carriers(key, found.words, found.gaps, density)
 
 
@@ -64,17 +69,19 @@ def keyed_carriers(key: Key, words: array, gaps: array, density: float) -> _Carr
     if not len(words):
         return _Carriers(array("Q"), array("Q"))
     identities = identities_of(key, words)
-    chosen = picked(key, identities, density)
+    chosen = picked(key, identities, density, words)
     return _Carriers(array("Q", (identities[k] for k in chosen)),
                      array("Q", (g for k in chosen for g in gaps[3 * k:3 * k + 3])))
 
 
-def picked(key: Key, identities: array, density: float) -> list[int]:
+def picked(key: Key, identities: array, density: float, words: array) -> list[int]:
     """Indexes of the identities that are carriers: a keyed PRF of each,
-    below `density`."""
+    below `density`; below ELEMENT_SHARE of it for those between the
+    elements of a list (their identity words `words` say which)."""
     threshold = int(density * _TWO64)
+    lower = int(density * ELEMENT_SHARE * _TWO64)
     picks = prf(key.subkey(b"wm-carrier-pick"), identities, 1)
-    return [k for k, u in enumerate(picks) if u < threshold]
+    return [k for k, u in enumerate(picks) if u < (lower if carriers.is_element(words, k) else threshold)]
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,7 @@ def embed(source: bytes | str, key: Key, recipient: str, *, language: str | None
     where = f"{path}: " if path else ""
     problem = syntax_problem(fp)
     if problem is None:
-        chosen = _select(fp, key, density_for(density, fp.language))
+        chosen = _select(fp, key, density_for(density, fp.language), code.scheme)
         marked, added, removed = BACKEND.set_bits(fp.source, chosen.gaps,
                                                   recipient_bits(key, recipient, chosen.identities, code))
         problem = marking_problem(fp, marked)
@@ -195,17 +202,23 @@ class Observations(Sequence[Observation]):
 
 
 def extract(source: bytes | str, key: Key, *, language: str | None = None,
-            path: str | None = None, density: float | None = None, lenient: bool = True) -> Observations:
+            path: str | None = None, density: float | None = None, lenient: bool = True,
+            scheme: int = SCHEME) -> Observations:
     """Read the bit at every carrier of one (possibly edited) file.
 
     Reading is lenient (core/reading): damaged bytes, odd line ends, filler
     comments and comment lines in gaps do not hide a bit, and a file without
     a language or path is read as the language it parses best as. With
     `lenient=False`, exactly the carriers `embed` would mark are read.
-    Units with syntax errors are skipped, the rest is read."""
+    Units with syntax errors are skipped, the rest is read. `scheme`: the
+    scheme of the marks (`Code.scheme` of the `embed` that made them), whose
+    carrier rules say where bits are."""
+    if scheme not in SCHEMES_READ:
+        raise ArgumentError(f"unknown scheme {scheme!r}; this watermark reads scheme "
+                            f"{', '.join(map(str, sorted(SCHEMES_READ)))}")
     if not lenient:
         fp = fingerprint(source, language=language, path=path)
-        chosen = _select(fp, key, density_for(density, fp.language))
+        chosen = _select(fp, key, density_for(density, fp.language), scheme)
         return Observations(chosen.identities, BACKEND.read_bits(fp.source, chosen.gaps))
     data = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else bytes(source)
     known = languages.get(language) if language is not None else languages.for_path(path)
@@ -216,9 +229,13 @@ def extract(source: bytes | str, key: Key, *, language: str | None = None,
     got = reading.read(data, lang, path)
     if isinstance(got, str):
         raise SourceError(f"{path + ': ' if path else ''}{got}")
-    identities = identities_of(key, got.words) if len(got.words) else array("Q")
-    keep = picked(key, identities, density_for(density, lang))
-    return Observations(array("Q", (identities[k] for k in keep)), bytes(got.bits[k] for k in keep))
+    known_here = carriers.of_scheme(got.words, scheme)
+    w = carriers.IDENTITY_WORDS
+    words = array("Q", (x for k in known_here for x in got.words[w * k:w * k + w]))
+    bits = bytes(got.bits[k] for k in known_here)
+    identities = identities_of(key, words) if len(words) else array("Q")
+    keep = picked(key, identities, density_for(density, lang), words)
+    return Observations(array("Q", (identities[k] for k in keep)), bytes(bits[k] for k in keep))
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from ..backend.contract import (
     WM_F_ASSOC_OP,
     WM_F_ATOMIC,
     WM_F_BARE,
+    WM_F_ELEMENTS,
     WM_F_IDENT,
     WM_F_KEY_NAME,
     WM_F_KEY_NUMBER,
@@ -99,6 +100,9 @@ class Syntax:
     key_name / key_number: the kinds such keys hash as
     aliases:       kind -> the kind it hashes as (Python's `(a, b)` and
                    `a, b`: black adds and drops the parentheses of a tuple)
+    elements:      lists whose named children are *elements* (an array
+                   literal's): hashed as units are, kept apart from them,
+                   for the carriers between elements (since scheme 3)
     members:       kind -> the field holding a member name whose identifier
                    kind is the variables' (Python's `x.attr`, `f(k=v)`):
                    numbered apart from them, as other grammars' property
@@ -124,6 +128,7 @@ class Syntax:
     key_number: str | None = None
     aliases: Mapping[str, str] = field(default_factory=dict)
     members: Mapping[str, str] = field(default_factory=dict)
+    elements: frozenset[str] = frozenset()
 
     def kinds(self) -> frozenset[str]:
         """Every kind name it mentions (tests check the grammar has them)."""
@@ -132,7 +137,7 @@ class Syntax:
                 | self.named_by_child
                 | set(self.assoc) | self.assoc_operators | self.keyed
                 | {k for k in (self.key_name, self.key_number) if k} | set(self.aliases) | set(self.aliases.values())
-                | set(self.members))
+                | set(self.members) | self.elements)
 
 
 @dataclass(frozen=True)
@@ -500,7 +505,7 @@ def _load(lang: Language) -> Tables:
              (s.keyed, WM_F_KEYED), (s.atomic, WM_F_ATOMIC), (s.bare, WM_F_BARE),
              (s.unwrap, WM_F_UNWRAP | WM_F_BARE), (set(s.members), WM_F_MEMBER),
              ({s.key_name}, WM_F_KEY_NAME),
-             ({s.key_number}, WM_F_KEY_NUMBER))
+             ({s.key_number}, WM_F_KEY_NUMBER), (s.elements, WM_F_ELEMENTS))
     flags, norms = array("I", [0]) * n, array("B", [0]) * n
     hashes, fields, classes = array("Q", [0]) * n, array("H", [0]) * n, array("I", [0]) * n
     rules = lang.carriers

@@ -47,6 +47,7 @@ IDENTIFIERS = frozenset(
 SYNTAX = Syntax(
     units=STATEMENTS | _MEMBERS,
     lists=frozenset({"program", "statement_block", "class_body", "object", "switch_body"}),
+    elements=frozenset({"array"}),
     identifiers=IDENTIFIERS,
     ignored=frozenset({"comment", "html_comment", "empty_statement"}),
     format_tokens=frozenset({";", ","}),

@@ -65,6 +65,7 @@ IDENTIFIERS = js.IDENTIFIERS | {"type_identifier"}
 SYNTAX = Syntax(
     units=STATEMENTS | _MEMBERS,
     lists=frozenset({"program", "statement_block", "class_body", "object", "switch_body", "interface_body"}),
+    elements=frozenset({"array"}),
     identifiers=IDENTIFIERS,
     ignored=frozenset({"comment", "html_comment", "empty_statement"}),
     format_tokens=frozenset({";", ","}),

@@ -34,7 +34,16 @@ from ..backend import BACKEND
 from ..core import carriers
 from ..core import layout as _layout
 from ..core import prints as _prints
-from ..core.codes import Code, CodeName, biases, carrier_vectors, linear_bits, recipient_bits, recipient_vector
+from ..core.codes import (
+    ELEMENTS_SINCE,
+    Code,
+    CodeName,
+    biases,
+    carrier_vectors,
+    linear_bits,
+    recipient_bits,
+    recipient_vector,
+)
 from ..core.fingerprint import FileFingerprint, fingerprint
 from ..core.keys import Key
 from ..core.marks import check_density, flipped, identities_of, marking_problem, picked, syntax_problem
@@ -206,8 +215,8 @@ def _record(entry: Entry, result: AnalysedFile | None, language: str | None, key
         f.language = language
         f.status, f.reason, f.sha256, f.size = result.status, result.reason, result.sha256, result.size
         if result.words and language is not None:
-            f.carriers, f._spool = _spool_carriers(key, result.words, result.gaps, result.layout, dens[language],
-                                                   spool)
+            f.carriers, f._spool, f._elements = _spool_carriers(key, result.words, result.gaps, result.layout,
+                                                                dens[language], spool)
         if result.prints:
             f._prints = _spool_blobs(spool, result.prints, result.functions)
     return f
@@ -227,7 +236,10 @@ class ReleaseFile:
     status: ReleaseFileStatus = ReleaseFileStatus.COPIED  # reason says why, where it is not marked
     reason: str | None = None
     carriers: int = 0
-    _spool: tuple[int, int, int] = field(default=(0, 0, 0), repr=False)  # offset, carriers, layout bytes
+    # offset, carriers, layout bytes: the carriers of the latest scheme, then one byte each, 1 for those between
+    # elements (none before scheme 3), of which there are _elements
+    _spool: tuple[int, int, int] = field(default=(0, 0, 0), repr=False)
+    _elements: int = field(default=0, repr=False)
     _prints: tuple[int, int, int] = field(default=(0, 0, 0), repr=False)  # offset, prints bytes, functions bytes
 
 
@@ -259,6 +271,7 @@ class Release:
         self._spool = spool
         self.digest = digest
         self._owns_source = False  # set by analyse when it opened the source itself
+        self._count_carriers()
 
     @property
     def key_id(self) -> str:
@@ -329,12 +342,29 @@ class Release:
 
     # ---- per-file carriers ---------------------------------------------------
 
+    def _without_elements(self, f: ReleaseFile) -> list[int] | None:
+        """Which of a file's spooled carriers its scheme knows (None: all)."""
+        if self.code.scheme >= ELEMENTS_SINCE or not f._elements:
+            return None
+        offset, n, size = f._spool
+        self._spool.seek(offset + 32 * n + size)
+        return [k for k, element in enumerate(self._spool.read(n)) if not element]
+
+    def _count_carriers(self) -> None:
+        """Each file's carriers under the release's scheme."""
+        for f in self.files:
+            f.carriers = f._spool[1] - (f._elements if self.code.scheme < ELEMENTS_SINCE else 0)
+
     def _carriers_of(self, f: ReleaseFile) -> tuple[array, array]:
         offset, n, _layout_bytes = f._spool
         self._spool.seek(offset)
         ids, gaps = array("Q"), array("Q")
         ids.frombytes(self._spool.read(8 * n))
         gaps.frombytes(self._spool.read(24 * n))
+        keep = self._without_elements(f)
+        if keep is not None:
+            ids = array("Q", (ids[k] for k in keep))
+            gaps = array("Q", (g for k in keep for g in gaps[3 * k:3 * k + 3]))
         return ids, gaps
 
     def identities(self, f: ReleaseFile) -> array:
@@ -346,7 +376,12 @@ class Release:
         (core/layout.py, packed in the order of its identities)."""
         offset, n, size = f._spool
         self._spool.seek(offset + 32 * n)
-        return self._spool.read(size)
+        packed = self._spool.read(size)
+        keep = self._without_elements(f)
+        if keep is None:
+            return packed
+        every = _layout.decode(packed)
+        return _layout.encode([every[k] for k in keep])
 
     def _prints_of(self, f: ReleaseFile) -> tuple[bytes, bytes]:
         """A file's provenance prints and functions (core/prints.py),
@@ -373,8 +408,10 @@ class Release:
 
     def adopt_scheme(self, scheme: int) -> None:
         """Mark copies with this scheme: a release keeps the scheme it was
-        first recorded with."""
+        first recorded with (and its carrier rules: before scheme 3, none
+        between the elements of a list)."""
         self.code = self.code.of_scheme(scheme)
+        self._count_carriers()
 
     # ---- marking ---------------------------------------------------------------
 
@@ -513,14 +550,15 @@ class _CopyStats:
 
 
 def _spool_carriers(key: Key, words_b: bytes, gaps_b: bytes, layout_b: bytes, density: float,
-                    spool: IO[bytes]) -> tuple[int, tuple[int, int, int]]:
+                    spool: IO[bytes]) -> tuple[int, tuple[int, int, int], int]:
     """A file's carriers (keyed identities, gaps, the release's layout at
-    them), appended to the spool."""
+    them, which lie between elements), appended to the spool; with their
+    count, where, and how many lie between elements."""
     words, gaps = array("Q"), array("Q")
     words.frombytes(words_b)
     gaps.frombytes(gaps_b)
     identities = identities_of(key, words)
-    chosen = picked(key, identities, density)
+    chosen = picked(key, identities, density, words)
     every = _layout.decode(layout_b)
     layout = _layout.encode([every[k] for k in chosen])
     spool.seek(0, os.SEEK_END)
@@ -528,7 +566,9 @@ def _spool_carriers(key: Key, words_b: bytes, gaps_b: bytes, layout_b: bytes, de
     spool.write(array("Q", (identities[k] for k in chosen)).tobytes())
     spool.write(array("Q", (g for k in chosen for g in gaps[3 * k:3 * k + 3])).tobytes())
     spool.write(layout)
-    return len(chosen), (offset, len(chosen), len(layout))
+    elements = bytes(carriers.is_element(words, k) for k in chosen)
+    spool.write(elements)
+    return len(chosen), (offset, len(chosen), len(layout)), sum(elements)
 
 
 def _spool_blobs(spool: IO[bytes], prints: bytes, functions: bytes) -> tuple[int, int, int]:

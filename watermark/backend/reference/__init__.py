@@ -80,7 +80,7 @@ class ReferenceBackend:
         prints = self._winnow(w.events, *winnow)[0].tobytes() if winnow is not None else None
         return Parsed(walk.pack_units(w.units), len(w.units), w.file_hashes, w.n_nodes, w.has_error,
                       events, len(w.events) if with_events else 0, w.n_idents if with_events else 0, spans,
-                      prints, reading)
+                      prints, reading, walk.pack_units(w.elements), len(w.elements))
 
     @staticmethod
     def _respelled(parser: tree_sitter.Parser, tree: tree_sitter.Tree, source: bytes, respell: Respeller,
@@ -130,9 +130,9 @@ class ReferenceBackend:
         return array("Q", (hashes.siphash(key, words[i:i + stride].tobytes()) for i in range(0, len(words), stride)))
 
     def boundaries(self, records: bytes, n_units: int, n_nodes: int, source: bytes, rules: Rules,
-                   flags: int) -> tuple[array, array]:
+                   flags: int, elements: bytes = b"", n_elements: int = 0) -> tuple[array, array]:
         return carriers.boundaries(records, n_units, n_nodes, source, rules.classes, rules.options, rules.guard,
-                                   flags)
+                                   flags, elements, n_elements)
 
     def read_bits(self, source: bytes, gaps: array) -> bytearray:
         return carriers.read_bits(source, gaps)

@@ -31,6 +31,7 @@ from ..contract import (
     WM_C_KEYED_CELL,
     WM_C_LONE_STRING,
     WM_C_SIBLINGS,
+    WM_ELEMENT_BOUNDARY,
     WM_O_HASH_COMMENTS,
     WM_O_NO_TOP_LEVEL,
     WM_O_TRAILING_COMMENTS,
@@ -47,6 +48,10 @@ _INDENT = re.compile(rb"[ \t]*")
 _COMMENT_LINES = re.compile(rb"(?:[ \t\r\n]|//[^\n]*(?=\n|\Z)|/\*(?:[^*]|\*(?!/))*\*/)*")
 _HASH_COMMENT_LINES = re.compile(rb"(?:[ \t\r\n]|#[^\n]*(?=\n|\Z))*")
 _NAMES = re.compile(rb"(?:\w|[\x80-\xff])+(?:[ \t]*,[ \t]*(?:\w|[\x80-\xff])+)*")  # `A` or `A, B`
+# element lists: a number, maybe signed (generous); line breaks and the indentation after them
+_NUMBER_LIKE = re.compile(rb"[-+]?[ \t]*\.?[0-9](?:[\w.+-]|[\x80-\xff])*")
+_BREAKS = re.compile(rb"[\r\n][ \t]*")
+_W = 5  # identity words per boundary
 _DIRECTIVE = re.compile(rb"""(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")[ \t]*;?""")
 
 
@@ -64,14 +69,15 @@ def unpack_units(records: bytes, n_units: int) -> list[UnitRecord]:
 
 
 def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classes: Sequence[int], options: int,
-               guard: tuple[bytes, bytes] | None, flags: int) -> tuple[array, array]:
+               guard: tuple[bytes, bytes] | None, flags: int, elements: bytes = b"",
+               n_elements: int = 0) -> tuple[array, array]:
     """(words, gaps) of the eligible boundaries, as wm_boundaries (flags:
-    WM_B_LENIENT)."""
+    WM_B_LENIENT; with elements, the element boundaries merged in)."""
     src = source
     lenient = bool(flags & WM_B_LENIENT)
     hash_comments = bool(options & WM_O_HASH_COMMENTS)
     guard_at = _guard(*guard) if guard else None
-    if n_units < 2:  # as the C: nothing to pair, nothing checked
+    if n_units < 2 and n_elements < 2:  # as the C: nothing to pair, nothing checked
         return array("Q"), array("Q")
     rows = unpack_units(records, n_units)
     for u in rows:
@@ -156,6 +162,123 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
             continue
         words.extend((*window, occurrence))
         gaps.extend((a_end, gap[0], gap[1]))
+    if n_elements > 1:
+        more = _element_boundaries(unpack_units(elements, n_elements), n_nodes, src, lenient, hash_comments,
+                                   occurrences)
+        return _merged((words, gaps), more)
+    return words, gaps
+
+
+def _number_like(text: bytes) -> bool:
+    """wm_carriers.c number_like: a number, maybe signed (generous)."""
+    return _NUMBER_LIKE.fullmatch(text) is not None
+
+
+def _flat_width(text: bytes) -> int:
+    """Its bytes without line breaks and the indentation after them."""
+    return len(_BREAKS.sub(b"", text))
+
+
+def _element_gap(src: bytes, i: int, end: int, need_break: bool) -> bool:
+    """Only blanks, line breaks and at most one `,` (before any line break)
+    in [i, end), and a line break when `need_break`."""
+    comma = broken = False
+    for c in src[i:end]:
+        if c == 0x2C:
+            if comma or broken:
+                return False
+            comma = True
+        elif c == 0x0A:
+            broken = True
+        elif c not in b" \t\r":
+            return False
+    return broken or not need_break
+
+
+def _element_boundaries(el: list[UnitRecord], n_nodes: int, src: bytes, lenient: bool, hash_comments: bool,
+                        occurrences: dict[tuple[int, int, int, int], int]) -> tuple[array, array]:
+    """wm_carriers.c element_boundaries: the boundaries between consecutive
+    elements of each list. Strict, only in a list every element of which
+    starts its own line, with nothing but `,` and whitespace between the
+    `[`, the elements and the `]`, not every element a number, and the
+    elements over 80 columns flat."""
+    before: list[int | None] = [None] * len(el)
+    after: list[int | None] = [None] * len(el)
+    head = [0] * len(el)
+    unfit: set[int] = set()
+    numbers: set[int] = set()
+    width: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for k, u in enumerate(el):
+        if u.parent_node >= n_nodes or u.start_byte > u.end_byte or u.end_byte > len(src):
+            raise WatermarkError("boundaries: C core rejected its input (status -5)")
+        prev = last.get(u.parent_node)
+        if prev is None:
+            head[k] = k
+            numbers.add(k)
+            t = u.start_byte  # `[`, then blanks and line breaks, one of them at least
+            while t > 0 and src[t - 1] in b" \t\r\n":
+                t -= 1
+            if b"\n" not in src[t:u.start_byte] or t == 0 or src[t - 1] != ord("["):
+                unfit.add(k)
+        else:
+            before[k], after[prev], head[k] = prev, k, head[prev]
+            if el[prev].end_byte > u.start_byte or not _element_gap(src, el[prev].end_byte, u.start_byte, True):
+                unfit.add(head[k])
+        last[u.parent_node] = k
+        if not _number_like(src[u.start_byte:u.end_byte]):
+            numbers.discard(head[k])
+        width[head[k]] = width.get(head[k], 0) + _flat_width(src[u.start_byte:u.end_byte]) + 2
+    for k, u in enumerate(el):  # after the last element: `,` and whitespace, then `]`
+        if after[k] is None:
+            t = u.end_byte
+            while t < len(src) and src[t] in b" \t\r\n,":
+                t += 1
+            if t >= len(src) or src[t] != ord("]") or not _element_gap(src, u.end_byte, t, False):
+                unfit.add(head[k])
+    words, gaps = array("Q"), array("Q")
+    for j, b in enumerate(el):
+        i = before[j]
+        if i is None:
+            continue
+        a, h = el[i], head[j]
+        prev_a, next_b = before[i], after[j]
+        window = (a.renamed, b.renamed, el[prev_a].renamed if prev_a is not None else 0,
+                  el[next_b].renamed if next_b is not None else 0)
+        occurrence = occurrences.get(window, 0)
+        occurrences[window] = occurrence + 1
+        if a.has_error or b.has_error:
+            continue
+        if not lenient and (h in unfit or h in numbers or width[h] <= 80):
+            continue
+        if a.end_byte > b.start_byte:
+            continue
+        gap = _lenient_gap(src, a.end_byte, b.start_byte, hash_comments) if lenient \
+            else _gap(src, a.end_byte, b.start_byte, hash_comments)
+        if gap is None:
+            continue
+        words.extend((*window, occurrence | WM_ELEMENT_BOUNDARY))
+        gaps.extend((a.end_byte, gap[0], gap[1]))
+    return words, gaps
+
+
+def _merged(units: tuple[array, array], elements: tuple[array, array]) -> tuple[array, array]:
+    """Both runs in source order (wm_carriers.c merge_runs): an element
+    boundary in a unit boundary's gap is dropped."""
+    (uw, ug), (ew, eg) = units, elements
+    words, gaps = array("Q"), array("Q")
+    i, j, n, m = 0, 0, len(ug) // 3, len(eg) // 3
+    while i < n or j < m:
+        if j == m or (i < n and ug[3 * i] <= eg[3 * j]):
+            if j < m and eg[3 * j] == ug[3 * i]:
+                j += 1
+            words.extend(uw[_W * i:_W * i + _W])
+            gaps.extend(ug[3 * i:3 * i + 3])
+            i += 1
+        else:
+            words.extend(ew[_W * j:_W * j + _W])
+            gaps.extend(eg[3 * j:3 * j + 3])
+            j += 1
     return words, gaps
 
 

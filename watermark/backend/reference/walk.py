@@ -19,6 +19,7 @@ from ..contract import (
     WM_F_ASSOC_OP,
     WM_F_ATOMIC,
     WM_F_BARE,
+    WM_F_ELEMENTS,
     WM_F_IDENT,
     WM_F_KEY_NAME,
     WM_F_KEY_NUMBER,
@@ -63,6 +64,7 @@ class Walk:
 
     events: list[tuple[int, int, int, int]]  # (kind, text, ident, op)
     units: list[RawUnit]
+    elements: list[RawUnit]  # the elements of WM_F_ELEMENTS lists (wm_doc_elements)
     n_idents: int
     n_nodes: int
     file_hashes: tuple[int, int, int, int]
@@ -199,9 +201,10 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], norms: Seq
     events: list[tuple[int, int, int, int]] = []
     spans: list[tuple[int, int]] = []
     units: list[RawUnit] = []
+    elements: list[RawUnit] = []
     syntax: list[int] = []
     idents: dict[int, int] = {}
-    # frame: [node_index, unit_index, flags, entered, assoc_op, key_start]
+    # frame: [node_index, unit_index, flags, entered, assoc_op, key_start, element_index]
     stack: list[list[int]] = []
     n_nodes = 0
     key_kinds: dict[str, tuple[int, int] | None] = {"name": None, "number": None}  # (kind hash, flags) per kind
@@ -249,6 +252,17 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], norms: Seq
         ))
         return len(units) - 1, key_start
 
+    def open_element(node: tree_sitter.Node, sym: int, idx: int) -> int:
+        """A new element unit (a named child of a WM_F_ELEMENTS list): its
+        parent is the enclosing unit, its parent_node the list."""
+        parent = next((fr[1] for fr in reversed(stack) if fr[1] >= 0), -1)
+        elements.append(RawUnit(
+            ev_begin=len(events), ev_end=len(events), start_byte=node.start_byte,
+            end_byte=node.end_byte, start_row=node.start_point[0], end_row=node.end_point[0],
+            parent=parent, node=idx, parent_node=stack[-1][0], symbol=sym, has_error=node.has_error,
+        ))
+        return len(elements) - 1
+
     def assoc_operator(node: tree_sitter.Node, sym: int) -> int:
         op = node.child_by_field_id(fields[sym])
         if op is None:
@@ -287,6 +301,8 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], norms: Seq
         ui, key_start = -1, -1
         if not skipping and ((f & WM_F_UNIT) or (named and parent is not None and parent[2] & WM_F_LIST)):
             ui, key_start = open_unit(node, sym, idx)
+        ei = open_element(node, sym, idx) if not skipping and named and parent is not None \
+            and parent[2] & WM_F_ELEMENTS else -1
         if not skipping and not leaf and f & WM_F_MEMBER and fields[sym]:
             member = node.child_by_field_id(fields[sym])
             if member is not None:
@@ -311,6 +327,8 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], norms: Seq
                 spans.append((start, end))
             if ui >= 0:
                 close_unit(ui, f)
+            if ei >= 0:
+                elements[ei].ev_end = len(events)
             syntax.append(WM_EXIT_WORD)
             return False
         assoc_op = assoc_operator(node, sym) if not skipping and f & WM_F_ASSOC else 0
@@ -320,16 +338,18 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], norms: Seq
             events.append((kind, 0, -1, EV_ENTER))
             spans.append((start, end))
         stack.append([idx, ui, (WM_F_SKIP | WM_F_TRANSPARENT) if skipping else f, int(entered),
-                      assoc_op, key_start])
+                      assoc_op, key_start, ei])
         return True
 
     def leave() -> None:
-        idx, ui, f, entered, _, _ = stack.pop()
+        idx, ui, f, entered, _, _, ei = stack.pop()
         if entered:
             events.append((0, 0, -1, EV_EXIT))
             spans.append((0, 0))
         if ui >= 0:
             close_unit(ui, f)
+        if ei >= 0:
+            elements[ei].ev_end = len(events)
         syntax.append(WM_EXIT_WORD)
 
     cursor = tree.walk()
@@ -351,7 +371,7 @@ def walk(tree: tree_sitter.Tree, source: bytes, flags: Sequence[int], norms: Seq
         leave()
 
     whole = RawUnit(ev_begin=0, ev_end=len(events), parent=-1)
-    hash_units(events, units + [whole], len(idents))
+    hash_units(events, units + [whole] + elements, len(idents))
     digest = seqhash(syntax, WM_SEED_SYNTAX)
-    return Walk(events, units, len(idents), n_nodes,
+    return Walk(events, units, elements, len(idents), n_nodes,
                 (whole.exact, whole.renamed, whole.skeleton, digest), tree.root_node.has_error, spans)
