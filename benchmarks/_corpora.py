@@ -86,9 +86,10 @@ def add_languages(parser: argparse.ArgumentParser, default: tuple[str, ...] = LA
 
 
 def main(doc: str, options: dict[str, int], run: Callable[[argparse.Namespace], dict],
-         render: Callable[[dict], None], with_languages: bool = False) -> None:
+         render: Callable[[dict], None], with_languages: bool = False,
+         extra: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
     """Command line of a benchmark: integer options, --json, then run and print
-    (and, with_languages, a --languages option)."""
+    (and, with_languages, a --languages option; `extra` adds the benchmark's own)."""
     import json
 
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
@@ -96,6 +97,8 @@ def main(doc: str, options: dict[str, int], run: Callable[[argparse.Namespace], 
         parser.add_argument(f"--{name}", type=int, default=default, help=f"default {default}")
     if with_languages:
         add_languages(parser)
+    if extra is not None:
+        extra(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     args = parser.parse_args()
     report = run(args)

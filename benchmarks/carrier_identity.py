@@ -29,6 +29,7 @@ import _corpora  # noqa: E402
 from robustness import excerpt  # noqa: E402
 
 import watermark  # noqa: E402
+from watermark.backend import records as packed  # noqa: E402
 from watermark.backend.reference.carriers import _content_end  # noqa: E402
 from watermark.core import carriers as _carriers  # noqa: E402
 
@@ -114,6 +115,8 @@ def _identities(data: bytes, language: str) -> dict[str, list[tuple[int, ...]]]:
     a_of = {}  # gap start (A's end) -> A's unit, for A's enclosing unit
     for row in rows:
         a_of.setdefault(_content_end(fp.source, row.start_byte, row.end_byte), row)
+    for row in packed.units(fp.elements):  # (an element's gap starts at its end; its parent is the unit holding it)
+        a_of.setdefault(row.end_byte, row)
     occurrences: Counter = Counter()
     enclosing = []
     for k, w in enumerate(window):

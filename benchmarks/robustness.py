@@ -21,7 +21,7 @@ Python modules). Blank lines between statements cannot mark a file with
 rest is shown beside them.
 
     python3 benchmarks/robustness.py [--files 80] [--innocents 1000] [--packages 40]
-        [--languages go,javascript,typescript,python] [--json]
+        [--languages go,javascript,typescript,python] [--only PATH_END ...] [--json]
 
 Formatters: gofmt, prettier (x.js, x.ts), black. Renaming: Go's `:=`
 variables, JS and TypeScript `let`/`const`/`var` declarators, and the
@@ -247,12 +247,15 @@ def seed_design(leak: bytes, language: str, innocents: list[str]):
     return guilty.score.log10_bound, guilty.checked, best.score.log10_bound
 
 
-def pick_files(language: str, count: int, rng: random.Random):
-    """(path, bytes, class) of `count` error-free files of 300-3,000 lines."""
+def pick_files(language: str, count: int, rng: random.Random, only: list[str] | None = None):
+    """(path, bytes, class) of `count` error-free files of 300-3,000 lines
+    (with `only`, every such file whose path ends with one of them)."""
     files = [(p, d) for p, d in _corpora.load(language)
              if 300 <= d.count(b"\n") <= 3000 and "testdata" not in p and not p.endswith(".min.js")
-             and "/lib2to3/tests/data/" not in p]
+             and "/lib2to3/tests/data/" not in p and (not only or any(p.endswith(o) for o in only))]
     files = [(p, d) for p, d in files if not watermark.fingerprint(d, language=language).has_error]
+    if only:
+        return [(p, d, file_class(d, language)) for p, d in files]
     return [(p, d, file_class(d, language)) for p, d in rng.sample(files, min(count, len(files)))]
 
 
@@ -267,11 +270,11 @@ def run(args) -> dict:
     for language in getattr(args, "languages", ("go", "javascript")):
         seed = language in baselines.DECLARATIONS  # the seed design knows Go and JS
         rng = random.Random(f"robustness-{language}")  # one stream per corpus: same sample whatever the other does
-        files = pick_files(language, args.files, rng)
+        files = pick_files(language, args.files, rng, getattr(args, "only", None))
         rows: dict = defaultdict(list)  # (attack, scheme) -> (class, log10 bound, carriers, best innocent)
         lines = changed_ours = changed_seed = 0
         files_formatted: list[str] = []  # (the files the formatter took, in order)
-        for path, data, cls in files:
+        for i, (path, data, cls) in enumerate(files):
             lines += data.count(b"\n")
             marked = watermark.embed(data, KEY, GUILTY, language=language)
             changed_ours += marked.lines_added + marked.lines_removed
@@ -282,7 +285,9 @@ def run(args) -> dict:
                 schemes.append(("seed design", seed_marked, seed_design))
             for attack, fn in ATTACKS.items():
                 for scheme, copy, scorer in schemes:
-                    leak = fn(copy, language, rng)
+                    # (one stream per file and attack: which excerpt a file gives does not depend on how
+                    # many carriers an earlier attack drew for)
+                    leak = fn(copy, language, random.Random(f"robustness-{language}-{i}-{attack}"))
                     if leak is None:  # the formatter rejected the input
                         continue
                     if (attack, scheme) == ("formatter + rename + strip", "ours"):
@@ -315,7 +320,7 @@ def run(args) -> dict:
             "short of 1e-6 (code files, formatter + rename + strip)": _short(
                 files, rows[("formatter + rename + strip", "ours")], files_formatted),
             "packages": packages(language, args, innocents),
-            "densities": densities(language, files, random.Random(3)),
+            "densities": densities(language, files),
         }
     return report
 
@@ -350,6 +355,8 @@ def packages(language: str, args, innocents: list[str]) -> dict:
         best = min(watermark.verify(obs, KEY, r).log10_bound for r in innocents[:200])
         rows.append((classes.count("code") >= 3, v.log10_bound, v.carriers, best))
     code = [r for r in rows if r[0]]
+    if not rows:  # (--packages 0)
+        return {"packages": 0}
     return {"packages": len(rows), "mostly code": len(code),
             "median carriers": statistics.median(r[2] for r in rows),
             "accused at 1e-12 (mostly code)": _share((r[1] for r in code), lambda b: b <= -12),
@@ -358,19 +365,20 @@ def packages(language: str, args, innocents: list[str]) -> dict:
             "best innocent log10 bound (200 innocents)": min(r[3] for r in rows)}
 
 
-def densities(language: str, files, rng: random.Random) -> list[dict]:
+def densities(language: str, files) -> list[dict]:
     """Footprint against evidence: the code files marked at each density."""
     code = [d for _p, d, cls in files if cls == "code"]
     lines = sum(d.count(b"\n") for d in code)
     out = []
     for density in DENSITIES:
         changed, results = 0, defaultdict(list)
-        for data in code:
+        for i, data in enumerate(code):
             marked = watermark.embed(data, KEY, GUILTY, language=language, density=density)
             changed += marked.lines_added + marked.lines_removed
+            flips, cut = (random.Random(f"densities-{language}-{i}-{a}") for a in ("flips", "excerpt"))
             for attack, leak in (("none", marked.source),
-                                 ("10% carrier flips", flip_carriers(marked.source, language, 0.1, rng, density)),
-                                 ("excerpt", excerpt(marked.source, rng))):
+                                 ("10% carrier flips", flip_carriers(marked.source, language, 0.1, flips, density)),
+                                 ("excerpt", excerpt(marked.source, cut))):
                 results[attack].append(ours(leak, language, [], density)[:2])
         out.append({"density": density, "lines changed per 1000": 1000 * changed / lines,
                     "median carriers": statistics.median(c for _b, c in results["none"]),
@@ -406,12 +414,14 @@ def render(report: dict) -> None:
         print("code files short of 1e-6 after formatter + rename + strip: " +
               (", ".join(f"{name} ({n} lines, {c} carriers, 1e{b})" for name, n, c, b in after) or "none"))
         p = r["packages"]
-        worst = p["worst log10 bound (mostly code)"]
-        print(f"\npackages of 5 files, formatted: {p['packages']} packages ({p['mostly code']} mostly code), "
-              f"median {p['median carriers']:.0f} carriers, accused at 1e-12: "
-              f"{_pct(p['accused at 1e-12 (mostly code)'])} of mostly-code packages "
-              f"(worst log10 bound {'-' if worst is None else f'{worst:.1f}'}), {_pct(p['accused at 1e-12 (all)'])} "
-              f"of all; best innocent log10 bound {p['best innocent log10 bound (200 innocents)']:.1f}")
+        if p["packages"]:
+            worst = p["worst log10 bound (mostly code)"]
+            print(f"\npackages of 5 files, formatted: {p['packages']} packages ({p['mostly code']} mostly code), "
+                  f"median {p['median carriers']:.0f} carriers, accused at 1e-12: "
+                  f"{_pct(p['accused at 1e-12 (mostly code)'])} of mostly-code packages "
+                  f"(worst log10 bound {'-' if worst is None else f'{worst:.1f}'}), "
+                  f"{_pct(p['accused at 1e-12 (all)'])} of all; best innocent log10 bound "
+                  f"{p['best innocent log10 bound (200 innocents)']:.1f}")
         print("\n| density | lines changed per 1,000 | median carriers | accused at 1e-6: no attack "
               "| 10% carrier flips | 300-line excerpt |")
         print("|---:|---:|---:|---:|---:|---:|")
@@ -421,5 +431,11 @@ def render(report: dict) -> None:
                   f"{_pct(d['accused at 1e-6 (excerpt)'])} |")
 
 
+def _only(parser) -> None:
+    parser.add_argument("--only", action="append", metavar="PATH_END",
+                        help="instead of a sample, the corpus files whose path ends so (repeatable)")
+
+
 if __name__ == "__main__":
-    _corpora.main(__doc__, {"files": 80, "innocents": 1000, "packages": 40}, run, render, with_languages=True)
+    _corpora.main(__doc__, {"files": 80, "innocents": 1000, "packages": 40}, run, render, with_languages=True,
+                  extra=_only)

@@ -294,6 +294,8 @@ static uint32_t *window_count(window_slot *t, size_t mask, const uint64_t w[4]) 
 
 /* ---- element boundaries (the elements of WM_F_ELEMENTS lists) ---- */
 
+#define LENIENT_WIDTH 40
+
 /* [i, end) reads as a number, maybe signed (`1`, `-0x1F`, `.5e-3`, `1_000n`);
  * generous (`1-2` passes), so more arrays count as all numbers, never fewer. */
 static int number_like(const char *s, size_t i, size_t end) {
@@ -306,18 +308,20 @@ static int number_like(const char *s, size_t i, size_t end) {
     return 1;
 }
 
-/* The width of [i, end) on one line: its bytes without line breaks and the
- * indentation after them (a formatter joining it adds at most a space each). */
-static size_t flat_width(const char *s, size_t i, size_t end) {
+/* The width of [i, end) on one line, counted up to just past `cap`: its
+ * characters (UTF-8 lead bytes) without line breaks and the indentation
+ * after them (a formatter joining it adds at most a space each). The cap
+ * keeps nested lists linear: a list's width matters only up to 81. */
+static size_t flat_width(const char *s, size_t i, size_t end, size_t cap) {
     size_t w = 0;
     int line_start = 0;
-    for (; i < end; i++) {
-        char c = s[i];
+    for (; i < end && w <= cap; i++) {
+        unsigned char c = (unsigned char)s[i];
         if (c == '\n' || c == '\r') line_start = 1;
-        else if (line_start && is_blank(c)) continue;
+        else if (line_start && is_blank((char)c)) continue;
         else {
             line_start = 0;
-            w++;
+            w += (c & 0xC0) != 0x80;
         }
     }
     return w;
@@ -345,8 +349,10 @@ static int element_gap(const char *s, size_t i, size_t end, int need_break) {
  * (prettier): every element starts its own line, nothing but `,` and
  * whitespace stands between the `[`, the elements and the `]` (no comment),
  * not every element is a number (prettier fills those), and the elements
- * are over 80 columns flat (prettier joins a list that fits). Lenient: every
- * pair whose gap scans. Identity windows are the elements' (the sibling
+ * are over 80 characters flat (prettier joins a list that fits). Lenient (a
+ * suspect's layout is whatever a leaker made it): in a list not all numbers
+ * and over LENIENT_WIDTH characters flat (renaming may shorten it), every pair
+ * whose gap scans; lists no release can have marked add no noise. Identity windows are the elements' (the sibling
  * before A and after B being elements too), their occurrence word carrying
  * WM_ELEMENT_BOUNDARY. */
 static int element_boundaries(const wm_unit *el, size_t n, uint32_t n_nodes, const char *src, size_t len,
@@ -391,8 +397,9 @@ static int element_boundaries(const wm_unit *el, size_t n, uint32_t n_nodes, con
                 fit[head[k]] = 1;
         }
         last[c] = (uint32_t)k;
-        if (!number_like(src, u->start_byte, u->end_byte)) numbers[head[k]] = 0;
-        width[head[k]] += flat_width(src, u->start_byte, u->end_byte) + 2;
+        uint32_t h = head[k];
+        if (numbers[h] && !number_like(src, u->start_byte, u->end_byte)) numbers[h] = 0;
+        if (width[h] <= 80) width[h] += flat_width(src, u->start_byte, u->end_byte, 80 - width[h]) + 2;
     }
     /* after the last element: `,` and whitespace, then `]` */
     for (size_t k = 0; k < n; k++) {
@@ -411,7 +418,7 @@ static int element_boundaries(const wm_unit *el, size_t n, uint32_t n_nodes, con
         uint32_t *occ = window_count(table, cap - 1, window);
         uint32_t occurrence = (*occ)++;
         if (a->has_error || b->has_error) continue;
-        if (!lenient && (fit[h] || numbers[h] || width[h] <= 80)) continue;
+        if (numbers[h] || width[h] <= (lenient ? LENIENT_WIDTH : 80) || (!lenient && fit[h])) continue;
         size_t line_end = 0, last_line = 0;
         int comment_lines = 0;
         if (a->end_byte > b->start_byte) continue;

@@ -174,9 +174,11 @@ ELEMENT = st.sampled_from([
     ".5", "1e3", "1_000n", "- 2", "f(x)", "obj.method(1, 2)", "{ a: 1, b: \"x\" }", "{\n    a: 1,\n    b: 2,\n  }",
     "[1, 2]", "[\n    \"x\",\n    \"y\",\n  ]", "function () {\n    return 1;\n  }", "(x) => x + 1", "...rest",
     "`a${b}c`", "new Date()", "a ? b : c", "await g()", "null", "undefined", "true",
+    "`a template\nover lines`", '"// not a comment"', '"ünïcödé ✓"', "<div>x</div>", "<Row\n    id={1}\n  />",
+    "\t\"tab\"",
 ])
 SEPARATOR = st.sampled_from([",\n  ", ",\n\n  ", ", ", ",\n  // note\n  ", " ,\n  ", ",\r\n  ", ",\n\n\n  ",
-                             ",\n  /* c */ "])
+                             ",\n  /* c */ ", ",,\n  ", ",\n  ,\n  ", ",\r  ", ",\n\t"])
 
 
 CLEAN_SEPARATOR = st.sampled_from([",\n  ", ",\n\n  "])
@@ -187,6 +189,7 @@ def arrays(draw) -> tuple[str, str]:
     """A list in a program: mostly as prettier writes one (one element a
     line, maybe blank lines), else with any separators, comments and
     brackets."""
+    language = draw(st.sampled_from(LIST_LANGUAGES))
     clean = draw(st.booleans())
     elements = draw(st.lists(ELEMENT, min_size=2 if clean else 1, max_size=14))
     seps = [draw(CLEAN_SEPARATOR if clean else SEPARATOR) for _ in elements[1:]]
@@ -195,5 +198,6 @@ def arrays(draw) -> tuple[str, str]:
     closing = draw(st.sampled_from([",\n]", "\n]"] if clean else ["]", ",]", ", ]", ",\n  // end\n]"]))
     wrap = draw(st.sampled_from(["const v = {};\n", "f({});\n", "export default {};\n", "x = {{ k: {} }};\n",
                                  "function g() {{\n  return {};\n}}\n"]))
-    language = draw(st.sampled_from(LIST_LANGUAGES))
+    if language != "javascript" and draw(st.booleans()):
+        wrap = "const w = {} as const;\n"  # (TypeScript's)
     return language, "async function h() {}\n" + wrap.format(opening + body + closing) + "let z = 1;\n"

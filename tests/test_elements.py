@@ -5,9 +5,12 @@ test_backends)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+from array import array
 from pathlib import Path
 
 import pytest
+from corpus import tool
 from hypothesis import given, settings
 from strategies import LIST_LANGUAGES as LANGUAGES
 from strategies import arrays
@@ -110,8 +113,8 @@ def test_a_lists_boundaries_are_used_at_a_quarter_of_the_density():
 @given(arrays())
 def test_generated_lists_keep_their_tree_in_every_carrier_state_and_read_back(case):
     """Every eligible boundary flipped at once keeps the tree and the
-    boundaries; a marked copy reads back its recipient's bits, strictly and
-    leniently; the lenient reader finds every strict element boundary."""
+    boundaries; the lenient reader finds every strict boundary; a marked
+    copy reads back its recipient's bits, strictly and leniently."""
     language, src = case
     data = src.encode()
     fp = watermark.fingerprint(data, language=language)
@@ -129,9 +132,10 @@ def test_generated_lists_keep_their_tree_in_every_carrier_state_and_read_back(ca
     marked = watermark.embed(data, KEY, "bob", language=language, density=1.0)
     strict = watermark.extract(marked.source, KEY, language=language, density=1.0, lenient=False)
     assert marked.marked and marked.carriers == len(strict) <= len(found)
-    expected = dict(strict)
+    verdict = watermark.verify(strict, KEY, "bob")
+    assert verdict.matches == verdict.carriers == len(set(strict.identities))
     read = dict(watermark.extract(marked.source, KEY, language=language, density=1.0))
-    assert all(read.get(i, b) == b for i, b in expected.items())
+    assert all(read[i] == b for i, b in strict)
 
 
 # ---- releases: a release keeps the scheme, and so the carriers, it was recorded with --------
@@ -187,3 +191,24 @@ def test_unmark_puts_the_release_layout_back_between_elements_too(tmp_path):
     assert report.restored == 2
     for name in ("tables.js", "tables.ts"):
         assert (tmp_path / "back" / name).read_bytes() == (root / name).read_bytes()
+
+
+@pytest.mark.parametrize("options", [[], ["--print-width", "200"], ["--print-width", "40", "--no-semi"],
+                                     ["--tab-width", "8", "--trailing-comma", "none"]])
+def test_prettier_with_any_width_moves_no_element_bit_it_leaves_readable(tmp_path, options):
+    """A leaker's prettier with odd options joins the lists that now fit
+    (their element boundaries are gone) and breaks others: every carrier
+    still read reads the recipient's bit, and the copy names the recipient."""
+    samples = Path(__file__).resolve().parent / "conformance" / "samples"
+    for name in ("tables.js", "tables.ts", "tables.tsx"):
+        data = (samples / name).read_bytes()
+        marked = watermark.embed(data, KEY, "carol", path=name, density=1.0)
+        copy = tmp_path / name
+        copy.write_bytes(marked.source)
+        subprocess.run([tool("prettier"), "--write", "--log-level", "silent", *options, str(copy)], check=True)
+        before = dict(watermark.extract(marked.source, KEY, path=name, density=1.0, lenient=False))
+        after = dict(watermark.extract(copy.read_bytes(), KEY, path=name, density=1.0))
+        kept = {i: b for i, b in after.items() if i in before}
+        assert kept and all(before[i] == b for i, b in kept.items()), (name, options)
+        verdict = watermark.verify(watermark.Observations(array("Q", kept), bytes(kept.values())), KEY, "carol")
+        assert verdict.matches == verdict.carriers == len(kept)

@@ -21,7 +21,7 @@ literal (a language's `Syntax.elements`) is eligible too, where the
 formatter keeps the list broken one element a line: every element starts
 its own line, only `,` and whitespace stand between the `[`, the elements
 and the `]`, not every element is a number, and the elements are over 80
-columns flat (csrc/wm_carriers.c:element_boundaries). Its identity is the
+characters flat (csrc/wm_carriers.c:element_boundaries). Its identity is the
 elements' window, and its occurrence word carries WM_ELEMENT_BOUNDARY.
 
 Eligibility depends on line breaks, comments and kinds only, never on the

@@ -315,6 +315,7 @@ class Registry:
                     self._same_release(row, record)
                     if not isinstance(release, ReleaseRecord):
                         release.adopt_scheme(row.scheme)
+                        record = release.record()  # (its carriers are those of the scheme adopted)
                     # a release recorded before provenance prints existed gets them now
                     if db.execute("SELECT 1 FROM provenance WHERE release_id = ? LIMIT 1", (row.id,)).fetchone() \
                             is None:

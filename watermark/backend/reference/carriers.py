@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from ...errors import WatermarkError
 from ..contract import (
@@ -48,9 +48,9 @@ _INDENT = re.compile(rb"[ \t]*")
 _COMMENT_LINES = re.compile(rb"(?:[ \t\r\n]|//[^\n]*(?=\n|\Z)|/\*(?:[^*]|\*(?!/))*\*/)*")
 _HASH_COMMENT_LINES = re.compile(rb"(?:[ \t\r\n]|#[^\n]*(?=\n|\Z))*")
 _NAMES = re.compile(rb"(?:\w|[\x80-\xff])+(?:[ \t]*,[ \t]*(?:\w|[\x80-\xff])+)*")  # `A` or `A, B`
-# element lists: a number, maybe signed (generous); line breaks and the indentation after them
+# element lists: a number, maybe signed (generous)
 _NUMBER_LIKE = re.compile(rb"[-+]?[ \t]*\.?[0-9](?:[\w.+-]|[\x80-\xff])*")
-_BREAKS = re.compile(rb"[\r\n][ \t]*")
+_LENIENT_WIDTH = 40  # a list's flat width a lenient read asks for (renaming may shorten a list of 80)
 _W = 5  # identity words per boundary
 _DIRECTIVE = re.compile(rb"""(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")[ \t]*;?""")
 
@@ -77,6 +77,8 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
     lenient = bool(flags & WM_B_LENIENT)
     hash_comments = bool(options & WM_O_HASH_COMMENTS)
     guard_at = _guard(*guard) if guard else None
+    if len(records) < n_units * UNIT_STRUCT.size or len(elements) < n_elements * UNIT_STRUCT.size:
+        raise ValueError("records shorter than their count")  # (as the native backend, before the C)
     if n_units < 2 and n_elements < 2:  # as the C: nothing to pair, nothing checked
         return array("Q"), array("Q")
     rows = unpack_units(records, n_units)
@@ -169,14 +171,31 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
     return words, gaps
 
 
-def _number_like(text: bytes) -> bool:
-    """wm_carriers.c number_like: a number, maybe signed (generous)."""
-    return _NUMBER_LIKE.fullmatch(text) is not None
+def _number_like(src: bytes, start: int, end: int) -> bool:
+    """wm_carriers.c number_like: [start, end) is a number, maybe signed (generous)."""
+    return _NUMBER_LIKE.fullmatch(src, start, end) is not None
 
 
-def _flat_width(text: bytes) -> int:
-    """Its bytes without line breaks and the indentation after them."""
-    return len(_BREAKS.sub(b"", text))
+def _flat_width(src: bytes, start: int, end: int, cap: int) -> int:
+    """wm_carriers.c flat_width: the characters (UTF-8 lead bytes) of
+    [start, end) without line breaks and the indentation after them, counted
+    up to just past `cap`."""
+    w, line_start = 0, False
+    for c in src[start:end] if end - start <= 4 * (cap + 1) else _bounded(src, start, end):
+        if w > cap:
+            break
+        if c in (0x0A, 0x0D):
+            line_start = True
+        elif not (line_start and c in (0x20, 0x09)):
+            line_start = False
+            w += (c & 0xC0) != 0x80
+    return w
+
+
+def _bounded(src: bytes, start: int, end: int) -> Iterator[int]:
+    """The bytes of [start, end) one by one, without a copy of the range."""
+    for i in range(start, end):
+        yield src[i]
 
 
 def _element_gap(src: bytes, i: int, end: int, need_break: bool) -> bool:
@@ -201,7 +220,8 @@ def _element_boundaries(el: list[UnitRecord], n_nodes: int, src: bytes, lenient:
     elements of each list. Strict, only in a list every element of which
     starts its own line, with nothing but `,` and whitespace between the
     `[`, the elements and the `]`, not every element a number, and the
-    elements over 80 columns flat."""
+    elements over 80 characters flat; lenient, in a list not every element of
+    which is a number, over 40 characters flat."""
     before: list[int | None] = [None] * len(el)
     after: list[int | None] = [None] * len(el)
     head = [0] * len(el)
@@ -226,9 +246,11 @@ def _element_boundaries(el: list[UnitRecord], n_nodes: int, src: bytes, lenient:
             if el[prev].end_byte > u.start_byte or not _element_gap(src, el[prev].end_byte, u.start_byte, True):
                 unfit.add(head[k])
         last[u.parent_node] = k
-        if not _number_like(src[u.start_byte:u.end_byte]):
-            numbers.discard(head[k])
-        width[head[k]] = width.get(head[k], 0) + _flat_width(src[u.start_byte:u.end_byte]) + 2
+        h = head[k]
+        if h in numbers and not _number_like(src, u.start_byte, u.end_byte):
+            numbers.discard(h)
+        if width.get(h, 0) <= 80:
+            width[h] = width.get(h, 0) + _flat_width(src, u.start_byte, u.end_byte, 80 - width.get(h, 0)) + 2
     for k, u in enumerate(el):  # after the last element: `,` and whitespace, then `]`
         if after[k] is None:
             t = u.end_byte
@@ -249,7 +271,7 @@ def _element_boundaries(el: list[UnitRecord], n_nodes: int, src: bytes, lenient:
         occurrences[window] = occurrence + 1
         if a.has_error or b.has_error:
             continue
-        if not lenient and (h in unfit or h in numbers or width[h] <= 80):
+        if h in numbers or width[h] <= (_LENIENT_WIDTH if lenient else 80) or (not lenient and h in unfit):
             continue
         if a.end_byte > b.start_byte:
             continue
