@@ -234,6 +234,9 @@ int wm_fingerprint_respelled(const wm_lang *lang, const char *source, size_t len
                              wm_respell_fn respell, void *ctx, const uint16_t *context,
                              size_t n_context, wm_doc **out);
 int wm_doc_reading(const wm_doc *doc);
+/* How many parses of a file to respell stopped early, at a certain error,
+ * in this process (a diagnostic: the tests check the stop happens). */
+uint64_t wm_parses_stopped(void);
 void wm_doc_free(wm_doc *doc);
 size_t wm_doc_n_units(const wm_doc *doc);
 const wm_unit *wm_doc_units(const wm_doc *doc);

@@ -26,6 +26,7 @@ from watermark import backend, languages
 from watermark.backend import contract
 from watermark.backend.reference import ReferenceBackend, hashes, walk
 from watermark.core import carriers, codes
+from watermark.languages import base
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = watermark.Key(bytes(range(32)))
@@ -271,6 +272,34 @@ def test_the_respelling_pass_agrees(language, data):
     readable = not REFERENCE.fingerprint(grammar, data).has_error
     assert (parsed.reading == contract.WM_READ_AS_IS) == readable
     assert (asked == []) == readable  # (never asked for a file the grammar reads)
+
+
+_TAIL = b"export function f(a: number): number {\n  const b = a + 1;\n  return b;\n}\n" * 300
+
+
+@pytest.mark.parametrize("data,stops", [
+    (b"type F<in T> = (x: T) => void;\n" + _TAIL, True),  # a variance annotation: certain at once
+    (b"interface S {\n  a: number\n  <A>(x: A): A\n}\n" + _TAIL, True),  # a call signature after a line break
+    (_TAIL, False),
+    (b"for (const k in o) {}\nconst lt = a < b && c > d;\ntype In<T> = T;\n" + _TAIL, False),  # reads as is
+])
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_a_file_to_respell_is_parsed_only_up_to_its_first_certain_error(monkeypatch, language, data, stops):
+    """The C core stops the parse of a file the grammar cannot read once
+    every version of tree-sitter's stack has met an error (its tree will
+    hold one), here on the first lines of 1,200; a file the grammar reads is
+    never stopped. Either way the document is the one a whole parse first
+    gives (the reference's)."""
+    lang = languages.get(language)
+    before = _native()._lib.wm_parses_stopped()
+    with monkeypatch.context() as m:
+        m.setattr(base, "BACKEND", _native())
+        native = lang.parse(data, with_spans=True)
+    assert (_native()._lib.wm_parses_stopped() - before == 1) == stops
+    with monkeypatch.context() as m:
+        m.setattr(base, "BACKEND", REFERENCE)
+        assert lang.parse(data, with_spans=True) == native
+    assert native.reading == (contract.WM_READ_RESPELLED if stops else contract.WM_READ_AS_IS)
 
 
 @given(st.binary(max_size=300), st.lists(st.tuples(st.integers(0, 320), st.integers(0, 40)), max_size=6))
