@@ -234,6 +234,9 @@ _BLANK_LINES = re.compile(rb"(?:[ \t]*\r?\n)*[ \t]*\r?")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 _LINE_END = _WORD | frozenset(b">])}\"'/")
 _MEMBER_LISTS = frozenset({"object_type", "interface_body"})
+# words after which a type goes on (a member never ends in one)
+_TYPE_OPERATORS = frozenset({b"extends", b"keyof", b"typeof", b"infer", b"is", b"asserts", b"as", b"satisfies",
+                             b"readonly", b"unique", b"new", b"in", b"of"})
 
 
 def _variance_words(data: bytes) -> Iterator[tuple[int, int]]:
@@ -258,8 +261,21 @@ def _signature_lines(data: bytes) -> Iterator[int]:
         end = i = m.start()  # (the line break; the blank lines before it, back to the last code)
         while i > 0 and data[i - 1] in b" \t\r\n":
             i -= 1
-        if i > 0 and data[i - 1] in _LINE_END and _BLANK_LINES.fullmatch(data, i, end) is not None:
+        if _ends_member(data, i) and _BLANK_LINES.fullmatch(data, i, end) is not None:
             yield at
+
+
+def _ends_member(data: bytes, i: int) -> bool:
+    """Whether the code ending at `i` may end a member: a name, a closing
+    bracket, a string, a comment's `*/`; not an arrow's `=>` nor a type
+    operator that the next line's type continues (`A extends` then
+    `(B) ? C : D`, `keyof`, `infer`...)."""
+    if i <= 0 or data[i - 1] not in _LINE_END or data[max(0, i - 2):i] == b"=>":
+        return False
+    j = i
+    while j > 0 and data[j - 1] in _WORD:
+        j -= 1
+    return data[j:i] not in _TYPE_OPERATORS
 
 
 def _variance_spans(data: bytes) -> list[tuple[int, int]]:
