@@ -275,14 +275,9 @@ static int append_unit(wm_doc *d, const wm_unit *u) {
     return WM_OK;
 }
 
-/* Opens a unit for node n; a WM_F_KEYED unit's key start goes to *key_start. */
-static int32_t open_unit(walker *w, const seen *n, uint32_t idx, uint32_t *key_start) {
-    wm_doc *d = w->doc;
-    wm_unit blank = {0};
-    if (append_unit(d, &blank) != WM_OK) {
-        w->status = WM_ENOMEM;
-        return -1;
-    }
+/* Where node n's unit (or element) lies: its events from here on, bytes,
+ * rows, the enclosing unit, its node and its syntactic parent's. */
+static void place_unit(walker *w, const seen *n, uint32_t idx, wm_unit *u) {
     int32_t parent = -1;
     for (size_t i = w->depth; i-- > 0;)
         if (w->stack[i].unit >= 0) {
@@ -290,8 +285,7 @@ static int32_t open_unit(walker *w, const seen *n, uint32_t idx, uint32_t *key_s
             break;
         }
     Length size = ts_subtree_size(*n->sub);
-    wm_unit *u = &d->units[d->n_units];
-    u->ev_begin = (uint32_t)d->n_ev;
+    u->ev_begin = (uint32_t)w->doc->n_ev;
     u->start_byte = n->pos.bytes;
     u->end_byte = n->pos.bytes + size.bytes;
     u->start_row = n->pos.extent.row;
@@ -301,6 +295,18 @@ static int32_t open_unit(walker *w, const seen *n, uint32_t idx, uint32_t *key_s
     u->parent_node = w->depth ? w->stack[w->depth - 1].node : idx;
     u->symbol = n->symbol;
     u->has_error = ts_subtree_error_cost(*n->sub) > 0 ? 1 : 0;
+}
+
+/* Opens a unit for node n; a WM_F_KEYED unit's key start goes to *key_start. */
+static int32_t open_unit(walker *w, const seen *n, uint32_t idx, uint32_t *key_start) {
+    wm_doc *d = w->doc;
+    wm_unit blank = {0};
+    if (append_unit(d, &blank) != WM_OK) {
+        w->status = WM_ENOMEM;
+        return -1;
+    }
+    wm_unit *u = &d->units[d->n_units];
+    place_unit(w, n, idx, u);
     uint16_t field = n->symbol < w->lang->n_symbols ? w->lang->field[n->symbol] : 0;
     if (field) {
         TSNode node = ts_node_new(w->tree, n->sub, n->pos, n->alias);
@@ -342,25 +348,9 @@ static int32_t open_element(walker *w, const seen *n, uint32_t idx) {
         d->elements = p;
         d->cap_elements = cap;
     }
-    int32_t parent = -1;
-    for (size_t i = w->depth; i-- > 0;)
-        if (w->stack[i].unit >= 0) {
-            parent = w->stack[i].unit;
-            break;
-        }
-    Length size = ts_subtree_size(*n->sub);
     wm_unit *u = &d->elements[d->n_elements];
     memset(u, 0, sizeof *u);
-    u->ev_begin = (uint32_t)d->n_ev;
-    u->start_byte = n->pos.bytes;
-    u->end_byte = n->pos.bytes + size.bytes;
-    u->start_row = n->pos.extent.row;
-    u->end_row = n->pos.extent.row + size.extent.row;
-    u->parent = parent;
-    u->node = idx;
-    u->parent_node = w->stack[w->depth - 1].node;
-    u->symbol = n->symbol;
-    u->has_error = ts_subtree_error_cost(*n->sub) > 0 ? 1 : 0;
+    place_unit(w, n, idx, u);
     return (int32_t)d->n_elements++;
 }
 

@@ -111,11 +111,7 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
         if i is None:
             continue
         a = rows[i]
-        prev_a, next_b = before[i], after[j]
-        window = (a.renamed, b.renamed, rows[prev_a].renamed if prev_a is not None else 0,
-                  rows[next_b].renamed if next_b is not None else 0)
-        occurrence = occurrences.get(window, 0)
-        occurrences[window] = occurrence + 1
+        window, occurrence = _window(rows, before, after, i, j, occurrences)
         if a.has_error or b.has_error:
             continue
         ca, cb = rule(a.symbol), rule(b.symbol)
@@ -169,6 +165,18 @@ def boundaries(records: bytes, n_units: int, n_nodes: int, source: bytes, classe
                                    occurrences)
         return _merged((words, gaps), more)
     return words, gaps
+
+
+def _window(rows: list[UnitRecord], before: list[int | None], after: list[int | None], i: int, j: int,
+            occurrences: dict[tuple[int, int, int, int], int]) -> tuple[tuple[int, int, int, int], int]:
+    """The identity window of the boundary between rows i and j (renamed A,
+    B, the sibling before A, the one after B) and its occurrence so far."""
+    prev_a, next_b = before[i], after[j]
+    window = (rows[i].renamed, rows[j].renamed, rows[prev_a].renamed if prev_a is not None else 0,
+              rows[next_b].renamed if next_b is not None else 0)
+    occurrence = occurrences.get(window, 0)
+    occurrences[window] = occurrence + 1
+    return window, occurrence
 
 
 def _number_like(src: bytes, start: int, end: int) -> bool:
@@ -264,11 +272,7 @@ def _element_boundaries(el: list[UnitRecord], n_nodes: int, src: bytes, lenient:
         if i is None:
             continue
         a, h = el[i], head[j]
-        prev_a, next_b = before[i], after[j]
-        window = (a.renamed, b.renamed, el[prev_a].renamed if prev_a is not None else 0,
-                  el[next_b].renamed if next_b is not None else 0)
-        occurrence = occurrences.get(window, 0)
-        occurrences[window] = occurrence + 1
+        window, occurrence = _window(el, before, after, i, j, occurrences)
         if a.has_error or b.has_error:
             continue
         if h in numbers or width[h] <= (_LENIENT_WIDTH if lenient else 80) or (not lenient and h in unfit):
