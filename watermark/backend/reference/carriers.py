@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from ...errors import WatermarkError
 from ..contract import (
@@ -189,21 +189,16 @@ def _flat_width(src: bytes, start: int, end: int, cap: int) -> int:
     [start, end) without line breaks and the indentation after them, counted
     up to just past `cap`."""
     w, line_start = 0, False
-    for c in src[start:end] if end - start <= 4 * (cap + 1) else _bounded(src, start, end):
+    for i in range(start, end):
         if w > cap:
             break
+        c = src[i]
         if c in (0x0A, 0x0D):
             line_start = True
         elif not (line_start and c in (0x20, 0x09)):
             line_start = False
             w += (c & 0xC0) != 0x80
     return w
-
-
-def _bounded(src: bytes, start: int, end: int) -> Iterator[int]:
-    """The bytes of [start, end) one by one, without a copy of the range."""
-    for i in range(start, end):
-        yield src[i]
 
 
 def _element_gap(src: bytes, i: int, end: int, need_break: bool) -> bool:
